@@ -1,0 +1,330 @@
+//! Indicator extraction: the values that feed the `p_any_*` fields.
+//!
+//! Columns are marked with [`IndicatorKind`]s in their definitions; after a
+//! parser fills a row the normalizer applies the marks to every value. The
+//! checks are strict on purpose (an address must parse, a hash must have
+//! exactly the right number of hex digits) so the indicator fields can be
+//! trusted in joins.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use crate::jsonscan;
+
+/// What a column's values are, for indicator extraction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndicatorKind {
+    /// An IP address; other values are ignored.
+    Ip,
+    /// A domain name; IP addresses are ignored.
+    Domain,
+    /// An IP address or a host name (goes to whichever it is).
+    Host,
+    /// A URL: its host part is an IP or a domain.
+    Url,
+    Md5,
+    Sha1,
+    Sha256,
+    /// Any hex hash: classified by its length (32/40/64).
+    Hash,
+    AwsArn,
+    AwsAccountId,
+    AwsInstanceId,
+    /// JSON text or nested values scanned for AWS indicators and IPs
+    /// (ARNs, account ids, instance ids, tags, addresses).
+    AwsJson,
+}
+
+/// An indicator field of the standard set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Indicator {
+    IpAddress,
+    DomainName,
+    Md5,
+    Sha1,
+    Sha256,
+    AwsArn,
+    AwsAccountId,
+    AwsInstanceId,
+    AwsTag,
+}
+
+impl Indicator {
+    pub const ALL: [Indicator; 9] = [
+        Indicator::IpAddress,
+        Indicator::DomainName,
+        Indicator::Md5,
+        Indicator::Sha1,
+        Indicator::Sha256,
+        Indicator::AwsArn,
+        Indicator::AwsAccountId,
+        Indicator::AwsInstanceId,
+        Indicator::AwsTag,
+    ];
+
+    /// The standard field holding this indicator.
+    pub fn field(self) -> &'static str {
+        match self {
+            Indicator::IpAddress => "p_any_ip_addresses",
+            Indicator::DomainName => "p_any_domain_names",
+            Indicator::Md5 => "p_any_md5_hashes",
+            Indicator::Sha1 => "p_any_sha1_hashes",
+            Indicator::Sha256 => "p_any_sha256_hashes",
+            Indicator::AwsArn => "p_any_aws_arns",
+            Indicator::AwsAccountId => "p_any_aws_account_ids",
+            Indicator::AwsInstanceId => "p_any_aws_instance_ids",
+            Indicator::AwsTag => "p_any_aws_tags",
+        }
+    }
+}
+
+/// The indicators collected for one row. Values borrow from the record
+/// where they can.
+#[derive(Default, Debug)]
+pub struct Indicators<'a> {
+    items: Vec<(Indicator, Cow<'a, str>)>,
+}
+
+impl<'a> Indicators<'a> {
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+
+    /// Takes over another (cleared) collector's allocation, whatever the
+    /// lifetime of the values it held.
+    pub(crate) fn reuse(&mut self, mut other: Indicators<'_>) {
+        other.items.clear();
+        self.items = other.items.into_iter().map(|_| unreachable_item()).collect();
+    }
+
+    pub fn push(&mut self, kind: Indicator, value: Cow<'a, str>) {
+        self.items.push((kind, value));
+    }
+
+    /// Sorts and de-duplicates; afterwards [`Indicators::values`] returns
+    /// each field's values in order.
+    pub fn finish(&mut self) {
+        self.items.sort_unstable();
+        self.items.dedup();
+    }
+
+    /// Values of one indicator field (call [`Indicators::finish`] first).
+    pub fn values(&self, kind: Indicator) -> impl Iterator<Item = &str> {
+        let start = self.items.partition_point(|(k, _)| *k < kind);
+        self.items[start..].iter().take_while(move |(k, _)| *k == kind).map(|(_, v)| v.as_ref())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Applies one column mark to one string value.
+    pub fn extract(&mut self, kind: IndicatorKind, v: Cow<'a, str>) {
+        match kind {
+            IndicatorKind::Ip => self.ip(v),
+            IndicatorKind::Domain => self.domain(v),
+            IndicatorKind::Host => self.host(v),
+            IndicatorKind::Url => self.url(&v),
+            IndicatorKind::Md5 => self.hash_of_len(v, 32),
+            IndicatorKind::Sha1 => self.hash_of_len(v, 40),
+            IndicatorKind::Sha256 => self.hash_of_len(v, 64),
+            IndicatorKind::Hash => self.hash_any(v),
+            IndicatorKind::AwsArn => self.arn(v),
+            IndicatorKind::AwsAccountId => self.account_id(v),
+            IndicatorKind::AwsInstanceId => self.instance_id(v),
+            IndicatorKind::AwsJson => self.aws_json(&v),
+        }
+    }
+
+    pub fn ip(&mut self, v: Cow<'a, str>) {
+        if is_ip(&v) {
+            self.items.push((Indicator::IpAddress, v));
+        }
+    }
+
+    pub fn domain(&mut self, v: Cow<'a, str>) {
+        let trimmed = v.strip_suffix('.').unwrap_or(&v);
+        if trimmed.is_empty() || trimmed == "-" || is_ip(trimmed) || !looks_like_domain(trimmed) {
+            return;
+        }
+        let value = match v {
+            Cow::Borrowed(b) => Cow::Borrowed(b.strip_suffix('.').unwrap_or(b)),
+            Cow::Owned(o) => Cow::Owned(o.strip_suffix('.').unwrap_or(&o).to_string()),
+        };
+        self.items.push((Indicator::DomainName, value));
+    }
+
+    pub fn host(&mut self, v: Cow<'a, str>) {
+        if is_ip(&v) {
+            self.items.push((Indicator::IpAddress, v));
+        } else {
+            self.domain(v);
+        }
+    }
+
+    /// The host of `scheme://host[:port]/...`.
+    pub fn url(&mut self, v: &str) {
+        let Some((_, rest)) = v.split_once("://") else { return };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host_port = authority.rsplit('@').next().unwrap_or("");
+        let host = if let Some(stripped) = host_port.strip_prefix('[') {
+            stripped.split(']').next().unwrap_or("")
+        } else {
+            host_port.split(':').next().unwrap_or("")
+        };
+        if !host.is_empty() {
+            self.host(Cow::Owned(host.to_string()));
+        }
+    }
+
+    fn hash_of_len(&mut self, v: Cow<'a, str>, len: usize) {
+        if v.len() == len {
+            self.hash_any(v);
+        }
+    }
+
+    fn hash_any(&mut self, v: Cow<'a, str>) {
+        let kind = match v.len() {
+            32 => Indicator::Md5,
+            40 => Indicator::Sha1,
+            64 => Indicator::Sha256,
+            _ => return,
+        };
+        if !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return;
+        }
+        let value = if v.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(v.to_ascii_lowercase())
+        } else {
+            v
+        };
+        self.items.push((kind, value));
+    }
+
+    pub fn arn(&mut self, v: Cow<'a, str>) {
+        if !is_arn(&v) {
+            return;
+        }
+        // arn:partition:service:region:account-id:resource
+        if let Some(account) = v.split(':').nth(4) {
+            if is_account_id(account) {
+                self.items.push((Indicator::AwsAccountId, Cow::Owned(account.to_string())));
+            }
+        }
+        self.items.push((Indicator::AwsArn, v));
+    }
+
+    pub fn account_id(&mut self, v: Cow<'a, str>) {
+        if is_account_id(&v) {
+            self.items.push((Indicator::AwsAccountId, v));
+        }
+    }
+
+    pub fn instance_id(&mut self, v: Cow<'a, str>) {
+        if is_instance_id(&v) {
+            self.items.push((Indicator::AwsInstanceId, v));
+        }
+    }
+
+    pub fn tag(&mut self, key: &str, value: &str) {
+        self.items.push((Indicator::AwsTag, Cow::Owned(format!("{key}:{value}"))));
+    }
+
+    /// Scans JSON text for AWS indicators and IP addresses.
+    pub fn aws_json(&mut self, json: &str) {
+        jsonscan::scan_aws(json, self);
+    }
+}
+
+fn unreachable_item<'x>() -> (Indicator, Cow<'x, str>) {
+    (Indicator::IpAddress, Cow::Borrowed(""))
+}
+
+pub fn is_ip(s: &str) -> bool {
+    let b = s.as_bytes();
+    match b.first() {
+        Some(c) if c.is_ascii_hexdigit() || *c == b':' => s.parse::<IpAddr>().is_ok(),
+        _ => false,
+    }
+}
+
+/// Letters, digits, `-`, `_`, `.`; at least one letter; no empty label.
+fn looks_like_domain(s: &str) -> bool {
+    s.len() <= 253
+        && s.bytes().any(|c| c.is_ascii_alphabetic())
+        && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c == b'*')
+        && !s.split('.').any(|l| l.is_empty())
+}
+
+pub fn is_arn(s: &str) -> bool {
+    s.starts_with("arn:") && s.bytes().filter(|&c| c == b':').count() >= 5
+}
+
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|c| c.is_ascii_digit())
+}
+
+pub fn is_instance_id(s: &str) -> bool {
+    match s.strip_prefix("i-") {
+        Some(hex) => {
+            (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(kind: IndicatorKind, vals: &[&str]) -> Vec<(Indicator, String)> {
+        let mut ind = Indicators::default();
+        for v in vals {
+            ind.extract(kind, Cow::Owned(v.to_string()));
+        }
+        ind.finish();
+        ind.items.iter().map(|(k, v)| (*k, v.to_string())).collect()
+    }
+
+    #[test]
+    fn hosts_split_into_ips_and_domains() {
+        let got = collect(IndicatorKind::Host, &["ec2.amazonaws.com", "10.0.0.1", "2001:db8::1", "-", "www.example.com."]);
+        assert_eq!(
+            got,
+            vec![
+                (Indicator::IpAddress, "10.0.0.1".into()),
+                (Indicator::IpAddress, "2001:db8::1".into()),
+                (Indicator::DomainName, "ec2.amazonaws.com".into()),
+                (Indicator::DomainName, "www.example.com".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn hashes_need_exact_hex_lengths() {
+        let got = collect(IndicatorKind::Hash, &["ABCDEF0123456789abcdef0123456789", "xyz", "abcdef0123456789abcdef0123456789abcdef01"]);
+        assert_eq!(got[0], (Indicator::Md5, "abcdef0123456789abcdef0123456789".into()));
+        assert_eq!(got[1].0, Indicator::Sha1);
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn arns_yield_their_account() {
+        let got = collect(IndicatorKind::AwsArn, &["arn:aws:iam::123456789012:user/Alice", "arn:bad"]);
+        assert_eq!(
+            got,
+            vec![
+                (Indicator::AwsArn, "arn:aws:iam::123456789012:user/Alice".into()),
+                (Indicator::AwsAccountId, "123456789012".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn url_hosts() {
+        let got = collect(IndicatorKind::Url, &["http://www.example.com:80/x?y", "https://[2001:db8::2]:443/", "-"]);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0], (Indicator::IpAddress, "2001:db8::2".into()));
+        assert_eq!(got[1], (Indicator::DomainName, "www.example.com".into()));
+    }
+}

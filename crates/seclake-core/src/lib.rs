@@ -1,0 +1,25 @@
+//! Core types of seclake.
+//!
+//! Everything a parser needs and nothing about where bytes come from:
+//! the column model ([`schema`]), the borrowed values a parser produces
+//! ([`value`], [`row`]), timestamps ([`time`]), indicator extraction
+//! ([`indicators`]), the standard `p_*` fields ([`standard`]), the parser
+//! contract ([`parser`]) and the normalized JSON writer ([`json_out`]).
+
+pub mod indicators;
+pub mod json_out;
+pub mod jsonscan;
+pub mod parser;
+pub mod row;
+pub mod schema;
+pub mod standard;
+pub mod time;
+pub mod value;
+
+pub use indicators::{Indicator, IndicatorKind};
+pub use parser::{LogTypeDef, ParseContext, ParseError, Parsed, RecordParser};
+pub use row::Row;
+pub use schema::{Column, ColumnDef, ColumnType, Schema};
+pub use standard::{RowIdentity, StandardFields};
+pub use time::Timestamp;
+pub use value::Value;

@@ -1,0 +1,91 @@
+//! The parser contract: what a log type declares and how its parser turns
+//! one record into one row.
+
+use std::borrow::Cow;
+
+use crate::row::Row;
+use crate::schema::ColumnDef;
+use crate::time::Timestamp;
+
+/// What parsing one record produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parsed {
+    /// The row is filled in.
+    Row,
+    /// The record is framing, not data (a VPC Flow header line). It is
+    /// counted but yields no row and no reject.
+    Skip,
+}
+
+/// Why a record was not parsed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParseError {
+    /// The record is not of this log type at all (classification tries the
+    /// next type).
+    #[error("{0}")]
+    Mismatch(Cow<'static, str>),
+    /// The record is of this log type but broken.
+    #[error("{0}")]
+    Invalid(Cow<'static, str>),
+}
+
+impl ParseError {
+    pub fn mismatch(reason: impl Into<Cow<'static, str>>) -> Self {
+        ParseError::Mismatch(reason.into())
+    }
+    pub fn invalid(reason: impl Into<Cow<'static, str>>) -> Self {
+        ParseError::Invalid(reason.into())
+    }
+    /// A field that does not hold what the log type says it holds.
+    pub fn field(field: &str, reason: &str, value: &str) -> Self {
+        let shown: String = value.chars().take(80).collect();
+        ParseError::Invalid(format!("field {field}: {reason}: {shown:?}").into())
+    }
+    pub fn is_mismatch(&self) -> bool {
+        matches!(self, ParseError::Mismatch(_))
+    }
+}
+
+/// Context shared by every record of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct ParseContext {
+    /// The reference time for formats without a year.
+    pub reference_time: Timestamp,
+}
+
+/// Parses records of one log type, one stream at a time: a parser may keep
+/// state between the records of a stream (the VPC Flow header).
+pub trait RecordParser: Send {
+    fn parse<'a>(
+        &mut self,
+        record: &'a str,
+        ctx: &ParseContext,
+        row: &mut Row<'a>,
+    ) -> Result<Parsed, ParseError>;
+}
+
+/// Everything a log type declares. One `const` of this per parser file,
+/// listed once in the registry.
+#[derive(Clone, Copy)]
+pub struct LogTypeDef {
+    /// e.g. `AWS.VPCFlow`.
+    pub name: &'static str,
+    pub description: &'static str,
+    /// Where the vendor documents the format.
+    pub reference: &'static str,
+    pub columns: &'static [ColumnDef],
+    /// Raw records that must parse: tests and documentation at once.
+    pub examples: &'static [&'static str],
+    pub new_parser: fn() -> Box<dyn RecordParser>,
+}
+
+impl LogTypeDef {
+    /// The table name: lower case, `.` replaced by `_`.
+    pub fn table_name(&self) -> String {
+        table_name(self.name)
+    }
+}
+
+pub fn table_name(log_type: &str) -> String {
+    log_type.to_ascii_lowercase().replace('.', "_")
+}

@@ -1,0 +1,375 @@
+//! UTC timestamps as nanoseconds since the Unix epoch, with the parsers and
+//! the formatter the hot path needs. Hand-written because every log line
+//! carries at least one timestamp and a general date library costs more
+//! than the rest of the line.
+
+use std::fmt;
+
+/// Nanoseconds since 1970-01-01T00:00:00Z.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+const NANOS_PER_SEC: i64 = 1_000_000_000;
+
+impl Timestamp {
+    pub fn from_secs(secs: i64) -> Option<Self> {
+        secs.checked_mul(NANOS_PER_SEC).map(Timestamp)
+    }
+    pub fn from_millis(ms: i64) -> Option<Self> {
+        ms.checked_mul(1_000_000).map(Timestamp)
+    }
+    pub fn from_micros(us: i64) -> Option<Self> {
+        us.checked_mul(1_000).map(Timestamp)
+    }
+    pub fn nanos(self) -> i64 {
+        self.0
+    }
+    pub fn now() -> Self {
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Timestamp(d.as_nanos() as i64)
+    }
+
+    /// Builds a timestamp from civil UTC fields; `None` when out of range.
+    pub fn from_civil(
+        year: i64,
+        month: u32,
+        day: u32,
+        hour: u32,
+        min: u32,
+        sec: u32,
+        nanos: u32,
+    ) -> Option<Self> {
+        if !(1..=12).contains(&month)
+            || day == 0
+            || day > days_in_month(year, month)
+            || hour > 23
+            || min > 59
+            || sec > 60
+            || nanos >= 1_000_000_000
+            || !(1..=9999).contains(&year)
+        {
+            return None;
+        }
+        let days = days_from_civil(year, month, day);
+        let secs = days * 86_400 + (hour as i64) * 3600 + (min as i64) * 60 + sec as i64;
+        Some(Timestamp(secs * NANOS_PER_SEC + nanos as i64))
+    }
+
+    /// Civil fields (year, month, day, hour, minute, second, nanos) in UTC.
+    pub fn to_civil(self) -> (i64, u32, u32, u32, u32, u32, u32) {
+        let secs = self.0.div_euclid(NANOS_PER_SEC);
+        let nanos = self.0.rem_euclid(NANOS_PER_SEC) as u32;
+        let days = secs.div_euclid(86_400);
+        let sod = secs.rem_euclid(86_400) as u32;
+        let (y, m, d) = civil_from_days(days);
+        (y, m, d, sod / 3600, (sod / 60) % 60, sod % 60, nanos)
+    }
+
+    /// Parses RFC 3339 / ISO 8601 date-times: `2019-01-01T00:00:00Z`,
+    /// fractional seconds of any length, `+hh:mm`/`-hh:mm`/`+hhmm` offsets,
+    /// a space instead of `T`. No offset means UTC.
+    pub fn parse_rfc3339(s: &str) -> Option<Self> {
+        let b = s.as_bytes();
+        if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        if b[10] != b'T' && b[10] != b't' && b[10] != b' ' {
+            return None;
+        }
+        let year = digits(&b[0..4])? as i64;
+        let month = digits(&b[5..7])?;
+        let day = digits(&b[8..10])?;
+        let hour = digits(&b[11..13])?;
+        let min = digits(&b[14..16])?;
+        let sec = digits(&b[17..19])?;
+        let mut i = 19;
+        let mut nanos = 0u32;
+        if i < b.len() && (b[i] == b'.' || b[i] == b',') {
+            i += 1;
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                if i - start < 9 {
+                    nanos = nanos * 10 + (b[i] - b'0') as u32;
+                }
+                i += 1;
+            }
+            let n = i - start;
+            if n == 0 {
+                return None;
+            }
+            for _ in n..9 {
+                nanos *= 10;
+            }
+        }
+        let ts = Timestamp::from_civil(year, month, day, hour, min, sec, nanos)?;
+        let offset = parse_offset(&b[i..])?;
+        Some(Timestamp(ts.0 - offset * NANOS_PER_SEC))
+    }
+
+    /// Parses a decimal Unix time in seconds, with an optional fraction
+    /// (`1418530010`, `1418530010.123`).
+    pub fn parse_unix_seconds(s: &str) -> Option<Self> {
+        let (int, frac) = match s.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (s, ""),
+        };
+        let secs: i64 = parse_i64(int)?;
+        let mut nanos = 0i64;
+        if !frac.is_empty() {
+            let fb = frac.as_bytes();
+            for (k, &c) in fb.iter().enumerate() {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                if k < 9 {
+                    nanos = nanos * 10 + (c - b'0') as i64;
+                }
+            }
+            for _ in fb.len()..9 {
+                nanos *= 10;
+            }
+        }
+        secs.checked_mul(NANOS_PER_SEC)?.checked_add(nanos).map(Timestamp)
+    }
+
+    /// Writes the RFC 3339 form with `Z`, fractional digits in groups of
+    /// three and only as many as needed.
+    pub fn write_rfc3339(self, out: &mut Vec<u8>) {
+        let (y, mo, d, h, mi, s, ns) = self.to_civil();
+        let mut buf = [0u8; 30];
+        put4(&mut buf[0..4], y as u32);
+        buf[4] = b'-';
+        put2(&mut buf[5..7], mo);
+        buf[7] = b'-';
+        put2(&mut buf[8..10], d);
+        buf[10] = b'T';
+        put2(&mut buf[11..13], h);
+        buf[13] = b':';
+        put2(&mut buf[14..16], mi);
+        buf[16] = b':';
+        put2(&mut buf[17..19], s);
+        let mut n = 19;
+        if ns != 0 {
+            buf[19] = b'.';
+            let (digits, value) = if ns % 1_000_000 == 0 {
+                (3, ns / 1_000_000)
+            } else if ns % 1_000 == 0 {
+                (6, ns / 1_000)
+            } else {
+                (9, ns)
+            };
+            let mut v = value;
+            for k in (0..digits).rev() {
+                buf[20 + k] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+            n = 20 + digits;
+        }
+        buf[n] = b'Z';
+        out.extend_from_slice(&buf[..=n]);
+    }
+
+    pub fn to_rfc3339(self) -> String {
+        let mut v = Vec::with_capacity(32);
+        self.write_rfc3339(&mut v);
+        String::from_utf8(v).expect("ascii")
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+/// Parses a trailing UTC offset: empty, `Z`, `+hh:mm`, `+hhmm`, `+hh`.
+/// Returns the offset in seconds east of UTC.
+fn parse_offset(b: &[u8]) -> Option<i64> {
+    match b {
+        [] | [b'Z'] | [b'z'] => Some(0),
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (h, m) = match rest {
+                [h1, h2] => (digits(&[*h1, *h2])?, 0),
+                [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => {
+                    (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?)
+                }
+                _ => return None,
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let off = (h * 3600 + m * 60) as i64;
+            Some(if *sign == b'-' { -off } else { off })
+        }
+        _ => None,
+    }
+}
+
+/// Parses an all-digit slice (at most 9 digits).
+pub fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (c - b'0') as u32;
+    }
+    Some(v)
+}
+
+/// Strict decimal integer: optional `-`, digits only, no overflow.
+pub fn parse_i64(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((c - b'0') as i64)?;
+    }
+    Some(if neg { -v } else { v })
+}
+
+fn put2(out: &mut [u8], v: u32) {
+    out[0] = b'0' + (v / 10 % 10) as u8;
+    out[1] = b'0' + (v % 10) as u8;
+}
+
+fn put4(out: &mut [u8], v: u32) {
+    put2(&mut out[0..2], v / 100);
+    put2(&mut out[2..4], v % 100);
+}
+
+pub fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+pub fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(y) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// well-known algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Month number from an English three-letter abbreviation.
+pub fn month_from_abbrev(b: &[u8]) -> Option<u32> {
+    let m = match b {
+        b"Jan" => 1,
+        b"Feb" => 2,
+        b"Mar" => 3,
+        b"Apr" => 4,
+        b"May" => 5,
+        b"Jun" => 6,
+        b"Jul" => 7,
+        b"Aug" => 8,
+        b"Sep" => 9,
+        b"Oct" => 10,
+        b"Nov" => 11,
+        b"Dec" => 12,
+        _ => return None,
+    };
+    Some(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trip() {
+        for s in [
+            "2018-11-30T22:23:00.186641Z",
+            "2019-01-01T00:00:00Z",
+            "2020-02-29T23:59:59.123Z",
+            "1969-12-31T23:59:59.999999999Z",
+        ] {
+            assert_eq!(Timestamp::parse_rfc3339(s).unwrap().to_rfc3339(), s);
+        }
+    }
+
+    #[test]
+    fn offsets_are_applied() {
+        let a = Timestamp::parse_rfc3339("2019-02-06T02:00:38+02:00").unwrap();
+        assert_eq!(a.to_rfc3339(), "2019-02-06T00:00:38Z");
+        let b = Timestamp::parse_rfc3339("2019-02-06T00:00:38-0130").unwrap();
+        assert_eq!(b.to_rfc3339(), "2019-02-06T01:30:38Z");
+    }
+
+    #[test]
+    fn rejects_bad_dates() {
+        for s in [
+            "2019-02-30T00:00:00Z",
+            "2019-13-01T00:00:00Z",
+            "2019-01-01T24:00:00Z",
+            "2019-01-01",
+            "2019-01-01T00:00:00.Z",
+            "2019-01-01T00:00:00Zjunk",
+            "not a time at all!!",
+        ] {
+            assert!(Timestamp::parse_rfc3339(s).is_none(), "{s}");
+        }
+    }
+
+    #[test]
+    fn unix_seconds() {
+        assert_eq!(
+            Timestamp::parse_unix_seconds("1418530010").unwrap().to_rfc3339(),
+            "2014-12-14T04:06:50Z"
+        );
+        assert_eq!(
+            Timestamp::parse_unix_seconds("1418530010.5").unwrap().to_rfc3339(),
+            "2014-12-14T04:06:50.500Z"
+        );
+        assert!(Timestamp::parse_unix_seconds("14x").is_none());
+        assert!(Timestamp::parse_unix_seconds("").is_none());
+    }
+
+    #[test]
+    fn civil_round_trip_over_many_days() {
+        for days in (-800_000i64..800_000).step_by(997) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+}
