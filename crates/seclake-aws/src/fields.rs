@@ -1,0 +1,202 @@
+//! Helpers shared by the space-separated AWS line formats (ALB, S3 server
+//! access, VPC Flow) and by the JSON ones.
+
+use std::borrow::Cow;
+
+use seclake_core::time::parse_i64;
+use seclake_core::{ParseError, Timestamp, Value};
+
+/// Splits a line into space-separated fields. A field that starts with
+/// `"` runs to the next unescaped `"` (the quotes are dropped, `\"` kept
+/// as written); one that starts with `[` runs to the next `]` (brackets
+/// dropped). Returns an error for an unterminated quote or bracket.
+pub fn split_fields<'a>(line: &'a str, out: &mut Vec<&'a str>) -> Result<(), ParseError> {
+    out.clear();
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' => i += 1,
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &b[j..]) {
+                        Some(k) if b[j + k] == b'\\' => j += k + 2,
+                        Some(k) => {
+                            j += k;
+                            break;
+                        }
+                        None => return Err(ParseError::invalid(format!("unterminated quoted field at column {}", i + 1))),
+                    }
+                    if j > b.len() {
+                        return Err(ParseError::invalid(format!("unterminated quoted field at column {}", i + 1)));
+                    }
+                }
+                out.push(&line[start..j]);
+                i = j + 1;
+                if i < b.len() && b[i] != b' ' {
+                    return Err(ParseError::invalid(format!("no space after quoted field at column {}", i + 1)));
+                }
+            }
+            b'[' => {
+                let start = i + 1;
+                let Some(k) = memchr::memchr(b']', &b[start..]) else {
+                    return Err(ParseError::invalid(format!("unterminated [ at column {}", i + 1)));
+                };
+                out.push(&line[start..start + k]);
+                i = start + k + 1;
+            }
+            _ => {
+                let start = i;
+                let end = memchr::memchr(b' ', &b[i..]).map_or(b.len(), |k| i + k);
+                out.push(&line[start..end]);
+                i = end;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Undoes `\"` and `\\` escapes of a quoted field; borrows when there are none.
+pub fn unescape(s: &str) -> Cow<'_, str> {
+    if !s.contains('\\') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some(n @ ('"' | '\\')) => out.push(n),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A string, null for `-` and empty.
+pub fn text(s: &str) -> Value<'_> {
+    Value::dash_null(s)
+}
+
+/// A quoted string with escapes undone, null for `-` and empty.
+pub fn quoted(s: &str) -> Value<'_> {
+    if s == "-" || s.is_empty() {
+        Value::Null
+    } else {
+        Value::Str(unescape(s))
+    }
+}
+
+/// An integer, null for `-` and empty.
+pub fn int<'a>(field: &str, s: &str) -> Result<Value<'a>, ParseError> {
+    if s == "-" || s.is_empty() {
+        return Ok(Value::Null);
+    }
+    parse_i64(s).map(Value::Int).ok_or_else(|| ParseError::field(field, "not an integer", s))
+}
+
+/// A decimal number, null for `-` and empty.
+pub fn float<'a>(field: &str, s: &str) -> Result<Value<'a>, ParseError> {
+    if s == "-" || s.is_empty() {
+        return Ok(Value::Null);
+    }
+    if !s.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E')) {
+        return Err(ParseError::field(field, "not a number", s));
+    }
+    s.parse::<f64>().map(Value::Float).map_err(|_| ParseError::field(field, "not a number", s))
+}
+
+/// An RFC 3339 timestamp (required).
+pub fn rfc3339(field: &str, s: &str) -> Result<Timestamp, ParseError> {
+    Timestamp::parse_rfc3339(s).ok_or_else(|| ParseError::field(field, "not an RFC 3339 timestamp", s))
+}
+
+/// Unix seconds, null for `-`.
+pub fn unix_seconds(field: &str, s: &str) -> Result<Option<Timestamp>, ParseError> {
+    if s == "-" || s.is_empty() {
+        return Ok(None);
+    }
+    Timestamp::parse_unix_seconds(s).map(Some).ok_or_else(|| ParseError::field(field, "not a Unix time", s))
+}
+
+/// Splits `host:port` (IPv6 hosts may be bracketed); `-` gives nulls.
+pub fn host_port<'a>(field: &str, s: &'a str) -> Result<(Value<'a>, Value<'a>), ParseError> {
+    if s == "-" || s.is_empty() {
+        return Ok((Value::Null, Value::Null));
+    }
+    let Some(colon) = s.rfind(':') else {
+        return Err(ParseError::field(field, "expected host:port", s));
+    };
+    let host = s[..colon].trim_start_matches('[').trim_end_matches(']');
+    let port = parse_i64(&s[colon + 1..]).ok_or_else(|| ParseError::field(field, "bad port in host:port", s))?;
+    Ok((Value::str(host), Value::Int(port)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_quoted_and_bracketed_fields() {
+        let mut out = Vec::new();
+        split_fields(r#"a "b c" [d e] "x \"y\"" - """#, &mut out).unwrap();
+        assert_eq!(out, vec!["a", "b c", "d e", r#"x \"y\""#, "-", ""]);
+        assert_eq!(unescape(out[3]), r#"x "y""#);
+    }
+
+    #[test]
+    fn unterminated_quotes_are_errors() {
+        let mut out = Vec::new();
+        assert!(split_fields(r#"a "b c"#, &mut out).is_err());
+        assert!(split_fields("a [b c", &mut out).is_err());
+    }
+
+    #[test]
+    fn host_port_handles_ipv6() {
+        let (h, p) = host_port("client", "[2001:db8::1]:443").unwrap();
+        assert_eq!(h, Value::str("2001:db8::1"));
+        assert_eq!(p, Value::Int(443));
+        let (h, _) = host_port("client", "2001:db8::1:443").unwrap();
+        assert_eq!(h, Value::str("2001:db8::1"));
+    }
+}
+
+/// Deserializes a JSON record. A missing required member means the record
+/// is of another type ([`ParseError::Mismatch`]); any other failure means it
+/// is of this type but broken.
+pub fn from_json<'a, T: serde::Deserialize<'a>>(record: &'a str) -> Result<T, ParseError> {
+    let trimmed = record.trim_start();
+    if !trimmed.starts_with('{') {
+        return Err(ParseError::mismatch("not a JSON object"));
+    }
+    serde_json::from_str(record).map_err(|e| {
+        let msg = e.to_string();
+        if msg.starts_with("missing field") {
+            ParseError::mismatch(msg)
+        } else {
+            ParseError::invalid(format!("invalid JSON: {msg}"))
+        }
+    })
+}
+
+/// A nested JSON value kept as JSON (null stays null).
+pub fn json<'a>(raw: Option<&'a serde_json::value::RawValue>) -> Value<'a> {
+    match raw {
+        Some(r) if r.get() != "null" => Value::Json(Cow::Borrowed(r.get())),
+        _ => Value::Null,
+    }
+}
+
+/// A string member: borrowed unless it had escapes.
+pub fn string<'a>(s: Option<Cow<'a, str>>) -> Value<'a> {
+    s.map_or(Value::Null, Value::Str)
+}

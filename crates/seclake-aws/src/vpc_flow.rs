@@ -1,0 +1,265 @@
+//! AWS.VPCFlow: VPC Flow Logs records, default (version 2) and custom
+//! formats. A file delivered to S3 starts with a header line naming its
+//! fields (`version account-id ...`, or with `_` in Athena style); the
+//! header sets the layout for the rest of the stream and is not a row.
+//! Without a header, a line is read in AWS's documented field order when
+//! its field count is one of that order's version boundaries (14 = v2,
+//! 21 = v3, 25 = v4, 29 = v5, 39 = v7, 40 = v8).
+
+use seclake_core::{columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Value};
+
+use crate::fields::{int, text, unix_seconds};
+
+columns! {
+    Version = "version", "bigint", optional, [], "The VPC Flow Logs version. If you use the default format, the version is 2. If you use a custom format, the version is the highest version among the specified fields.";
+    Account = "account", "string", optional, [AwsAccountId], "The AWS account ID of the owner of the source network interface for which traffic is recorded.";
+    InterfaceId = "interfaceId", "string", optional, [], "The ID of the network interface for which the traffic is recorded.";
+    SrcAddr = "srcAddr", "string", optional, [Ip], "The source address for incoming traffic, or the IPv4 or IPv6 address of the network interface for outgoing traffic on the network interface.";
+    DstAddr = "dstAddr", "string", optional, [Ip], "The destination address for outgoing traffic, or the IPv4 or IPv6 address of the network interface for incoming traffic on the network interface.";
+    SrcPort = "srcPort", "bigint", optional, [], "The source port of the traffic.";
+    DstPort = "dstPort", "bigint", optional, [], "The destination port of the traffic.";
+    Protocol = "protocol", "bigint", optional, [], "The IANA protocol number of the traffic.";
+    Packets = "packets", "bigint", optional, [], "The number of packets transferred during the flow.";
+    Bytes = "bytes", "bigint", optional, [], "The number of bytes transferred during the flow.";
+    Start = "start", "timestamp", optional, [], "The time of the start of the flow (UTC).";
+    End = "end", "timestamp", optional, [], "The time of the end of the flow (UTC).";
+    Action = "action", "string", optional, [], "The action that is associated with the traffic: ACCEPT or REJECT.";
+    Status = "status", "string", optional, [], "The logging status of the flow log: OK, NODATA or SKIPDATA.";
+    VpcId = "vpcId", "string", optional, [], "The ID of the VPC that contains the network interface for which the traffic is recorded.";
+    SubNetId = "subNetId", "string", optional, [], "The ID of the subnet that contains the network interface for which the traffic is recorded.";
+    InstanceId = "instanceId", "string", optional, [AwsInstanceId], "The ID of the instance that's associated with network interface for which the traffic is recorded, if the instance is owned by you.";
+    TcpFlags = "tcpFlags", "bigint", optional, [], "The bitmask value for the TCP flags: FIN 1, SYN 2, RST 4, SYN-ACK 18; OR-ed over the aggregation interval.";
+    TrafficType = "trafficType", "string", optional, [], "The type of traffic: IPv4, IPv6, or EFA.";
+    PktSrcAddr = "pktSrcAddr", "string", optional, [Ip], "The packet-level (original) source IP address of the traffic.";
+    PktDstAddr = "pktDstAddr", "string", optional, [Ip], "The packet-level (original) destination IP address for the traffic.";
+    Region = "region", "string", optional, [], "The Region that contains the network interface for which traffic is recorded.";
+    AzId = "azId", "string", optional, [], "The ID of the Availability Zone that contains the network interface for which traffic is recorded.";
+    SublocationType = "sublocationType", "string", optional, [], "The type of sublocation (wavelength, outpost, localzone) returned in the sublocationId field.";
+    SublocationId = "sublocationId", "string", optional, [], "The ID of the sublocation that contains the network interface for which traffic is recorded.";
+    PktSrcAwsService = "pktSrcAwsService", "string", optional, [], "The name of the subset of IP address ranges for the pktSrcAddr field, if the source IP address is for an AWS service.";
+    PktDstAwsService = "pktDstAwsService", "string", optional, [], "The name of the subset of IP address ranges for the pktDstAddr field, if the destination IP address is for an AWS service.";
+    FlowDirection = "flowDirection", "string", optional, [], "The direction of the flow with respect to the interface where traffic is captured: ingress or egress.";
+    TrafficPath = "trafficPath", "bigint", optional, [], "The path that egress traffic takes to the destination (1 through 8).";
+    EcsClusterArn = "ecsClusterArn", "string", optional, [AwsArn], "The ARN of the ECS cluster if the traffic is from a running ECS task.";
+    EcsClusterName = "ecsClusterName", "string", optional, [], "The name of the ECS cluster if the traffic is from a running ECS task.";
+    EcsContainerInstanceArn = "ecsContainerInstanceArn", "string", optional, [AwsArn], "The ARN of the ECS container instance if the traffic is from a running ECS task on an EC2 instance.";
+    EcsContainerInstanceId = "ecsContainerInstanceId", "string", optional, [AwsInstanceId], "The ID of the ECS container instance if the traffic is from a running ECS task on an EC2 instance.";
+    EcsContainerId = "ecsContainerId", "string", optional, [], "The Docker runtime ID of the container if the traffic is from a running ECS task.";
+    EcsSecondContainerId = "ecsSecondContainerId", "string", optional, [], "The Docker runtime ID of the second container if the traffic is from a running ECS task with more than one container.";
+    EcsServiceName = "ecsServiceName", "string", optional, [], "The name of the ECS service if the traffic is from a running ECS task started by an ECS service.";
+    EcsTaskDefinitionArn = "ecsTaskDefinitionArn", "string", optional, [AwsArn], "The ARN of the ECS task definition if the traffic is from a running ECS task.";
+    EcsTaskArn = "ecsTaskArn", "string", optional, [AwsArn], "The ARN of the ECS task if the traffic is from a running ECS task.";
+    EcsTaskId = "ecsTaskId", "string", optional, [], "The ID of the ECS task if the traffic is from a running ECS task.";
+    RejectReason = "rejectReason", "string", optional, [], "The reason traffic was rejected (for example BPA, Block Public Access).";
+    ResourceId = "resourceId", "string", optional, [], "The ID of the resource (such as a NAT gateway) the flow was recorded for.";
+    EncryptionStatus = "encryptionStatus", "bigint", optional, [], "Whether the traffic was encrypted in transit (0 not encrypted, 1 encrypted by Nitro, 2 encrypted by the application, 3 both).";
+    InterfaceType = "interfaceType", "string", optional, [], "The type of the network interface (for example nat_gateway).";
+}
+
+/// AWS field names in their documented order, and the column each fills.
+const FIELDS: &[(&str, C)] = &[
+    ("version", C::Version),
+    ("account-id", C::Account),
+    ("interface-id", C::InterfaceId),
+    ("srcaddr", C::SrcAddr),
+    ("dstaddr", C::DstAddr),
+    ("srcport", C::SrcPort),
+    ("dstport", C::DstPort),
+    ("protocol", C::Protocol),
+    ("packets", C::Packets),
+    ("bytes", C::Bytes),
+    ("start", C::Start),
+    ("end", C::End),
+    ("action", C::Action),
+    ("log-status", C::Status),
+    ("vpc-id", C::VpcId),
+    ("subnet-id", C::SubNetId),
+    ("instance-id", C::InstanceId),
+    ("tcp-flags", C::TcpFlags),
+    ("type", C::TrafficType),
+    ("pkt-srcaddr", C::PktSrcAddr),
+    ("pkt-dstaddr", C::PktDstAddr),
+    ("region", C::Region),
+    ("az-id", C::AzId),
+    ("sublocation-type", C::SublocationType),
+    ("sublocation-id", C::SublocationId),
+    ("pkt-src-aws-service", C::PktSrcAwsService),
+    ("pkt-dst-aws-service", C::PktDstAwsService),
+    ("flow-direction", C::FlowDirection),
+    ("traffic-path", C::TrafficPath),
+    ("ecs-cluster-arn", C::EcsClusterArn),
+    ("ecs-cluster-name", C::EcsClusterName),
+    ("ecs-container-instance-arn", C::EcsContainerInstanceArn),
+    ("ecs-container-instance-id", C::EcsContainerInstanceId),
+    ("ecs-container-id", C::EcsContainerId),
+    ("ecs-second-container-id", C::EcsSecondContainerId),
+    ("ecs-service-name", C::EcsServiceName),
+    ("ecs-task-definition-arn", C::EcsTaskDefinitionArn),
+    ("ecs-task-arn", C::EcsTaskArn),
+    ("ecs-task-id", C::EcsTaskId),
+    ("reject-reason", C::RejectReason),
+    ("resource-id", C::ResourceId),
+    ("encryption-status", C::EncryptionStatus),
+    ("interface-type", C::InterfaceType),
+];
+
+/// Field counts at which a headerless line is read in documented order.
+const HEADERLESS_COUNTS: &[usize] = &[14, 21, 25, 29, 39, 40];
+
+pub const DEF: LogTypeDef = LogTypeDef {
+    name: "AWS.VPCFlow",
+    description: "VPC Flow Logs: a layer 3 record of the network traffic of a VPC's network interfaces.",
+    reference: "https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html",
+    columns: COLUMNS,
+    examples: &[
+        "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+        "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
+        "2 123456789010 eni-11111111aaaaaaaaa 2001:db8:1234:a100:8d6e:3477:df66:f105 2001:db8:1234:a102:3304:8879:34cf:4071 34892 22 6 54 8855 1477913708 1477913820 ACCEPT OK",
+    ],
+    new_parser: || Box::new(VpcFlowParser::default()),
+};
+
+#[derive(Default)]
+struct VpcFlowParser {
+    /// The layout named by the stream's header line; `None` for unknown
+    /// fields (added by AWS later), which are tolerated and skipped.
+    layout: Option<Vec<Option<C>>>,
+}
+
+fn field_column(name: &str) -> Option<C> {
+    let norm = name.replace('_', "-");
+    FIELDS.iter().find(|(n, _)| *n == norm).map(|(_, c)| *c)
+}
+
+fn is_header(line: &str) -> bool {
+    let mut tokens = line.split(' ').filter(|t| !t.is_empty());
+    tokens.next().is_some_and(|t| field_column(t).is_some())
+        && line.split(' ').filter(|t| !t.is_empty()).all(|t| t.bytes().all(|c| c.is_ascii_lowercase() || c == b'-' || c == b'_'))
+}
+
+impl RecordParser for VpcFlowParser {
+    fn parse<'a>(&mut self, line: &'a str, _ctx: &ParseContext, row: &mut Row<'a>) -> Result<Parsed, ParseError> {
+        if is_header(line) {
+            let layout = line.split(' ').filter(|t| !t.is_empty()).map(field_column).collect();
+            self.layout = Some(layout);
+            return Ok(Parsed::Skip);
+        }
+        let count = line.split(' ').filter(|t| !t.is_empty()).count();
+        match &self.layout {
+            Some(layout) => {
+                if count != layout.len() {
+                    return Err(ParseError::invalid(format!(
+                        "the header names {} fields, the line has {count}",
+                        layout.len()
+                    )));
+                }
+                for (tok, col) in line.split(' ').filter(|t| !t.is_empty()).zip(layout) {
+                    if let Some(col) = col {
+                        set_field(row, *col, tok)?;
+                    }
+                }
+            }
+            None => {
+                if !HEADERLESS_COUNTS.contains(&count) {
+                    return Err(ParseError::mismatch(format!(
+                        "{count} fields and no header line: not a VPC Flow record in AWS's field order"
+                    )));
+                }
+                for (tok, (_, col)) in line.split(' ').filter(|t| !t.is_empty()).zip(FIELDS) {
+                    set_field(row, *col, tok)?;
+                }
+                // Without a header the order is an assumption: check it.
+                if !matches!(row.get(C::Version), Value::Int(_)) {
+                    return Err(ParseError::mismatch("first field is not a VPC Flow version"));
+                }
+                if !matches!(row.get(C::Status), Value::Str(s) if matches!(s.as_ref(), "OK" | "NODATA" | "SKIPDATA")) {
+                    return Err(ParseError::mismatch("log-status is not OK, NODATA or SKIPDATA"));
+                }
+            }
+        }
+        if let Value::Str(a) = row.get(C::Action) {
+            if a != "ACCEPT" && a != "REJECT" {
+                return Err(ParseError::field("action", "expected ACCEPT or REJECT", a));
+            }
+        }
+        if let Value::Time(t) = row.get(C::Start) {
+            row.event_time = Some(*t);
+        }
+        Ok(Parsed::Row)
+    }
+}
+
+fn set_field<'a>(row: &mut Row<'a>, col: C, tok: &'a str) -> Result<(), ParseError> {
+    let name = COLUMNS[col as usize].name;
+    let value = match col {
+        C::Version
+        | C::SrcPort
+        | C::DstPort
+        | C::Protocol
+        | C::Packets
+        | C::Bytes
+        | C::TcpFlags
+        | C::TrafficPath
+        | C::EncryptionStatus => int(name, tok)?,
+        C::Start | C::End => unix_seconds(name, tok)?.into(),
+        _ => text(tok),
+    };
+    row.set(col, value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seclake_core::{Schema, Timestamp};
+
+    fn parse_lines(lines: &[&'static str]) -> Vec<Result<(Parsed, Vec<Value<'static>>), ParseError>> {
+        let ctx = ParseContext { reference_time: Timestamp(0) };
+        let mut p = (DEF.new_parser)();
+        lines
+            .iter()
+            .map(|l| {
+                let mut row = Row::new(COLUMNS.len());
+                p.parse(l, &ctx, &mut row).map(|r| (r, row.values().to_vec()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn schema_is_valid() {
+        Schema::new(COLUMNS).unwrap();
+    }
+
+    #[test]
+    fn header_sets_layout_with_unknown_fields_tolerated() {
+        let out = parse_lines(&[
+            "version srcaddr future_field dstaddr log_status",
+            "5 10.0.0.1 whatever 10.0.0.2 OK",
+            "5 10.0.0.1 10.0.0.2 OK",
+        ]);
+        assert_eq!(out[0].as_ref().unwrap().0, Parsed::Skip);
+        let (_, v) = out[1].as_ref().unwrap();
+        assert_eq!(v[C::DstAddr as usize], Value::str("10.0.0.2"));
+        assert!(out[2].as_ref().unwrap_err().to_string().contains("header names 5 fields"));
+    }
+
+    #[test]
+    fn nodata_rows_have_nulls() {
+        let out = parse_lines(&["2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA"]);
+        let (_, v) = out[0].as_ref().unwrap();
+        assert_eq!(v[C::SrcAddr as usize], Value::Null);
+        assert_eq!(v[C::Status as usize], Value::str("NODATA"));
+    }
+
+    #[test]
+    fn garbage_is_rejected() {
+        let out = parse_lines(&[
+            "Phony unsupported log format.",
+            "2 123456789010 eni-1 1.1.1.1 2.2.2.2 1 2 6 20 4249 1418530010 1418530070 MAYBE OK",
+            "2 123456789010 eni-1 1.1.1.1 2.2.2.2 x 2 6 20 4249 1418530010 1418530070 ACCEPT OK",
+        ]);
+        assert!(out[0].as_ref().unwrap_err().is_mismatch());
+        assert!(out[1].as_ref().unwrap_err().to_string().contains("ACCEPT or REJECT"));
+        assert!(out[2].as_ref().unwrap_err().to_string().contains("srcPort"));
+    }
+}
