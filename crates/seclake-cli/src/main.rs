@@ -1,1 +1,50 @@
-fn main() {}
+//! `seclake`: the command-line shell over the seclake libraries.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+mod inputs;
+
+#[derive(Parser)]
+#[command(name = "seclake", version, about = "Security data lake engine: parse vendor logs into typed, normalized rows")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every registered log type: name, table, description.
+    LogTypes(commands::log_types::Args),
+    /// Print a log type's columns (name, type, required, description).
+    Schema(commands::schema::Args),
+    /// Parse log files (or stdin) into normalized JSON rows on stdout.
+    Parse(commands::parse::Args),
+    /// Measure parse throughput per log type on a generated corpus.
+    Bench(commands::bench::Args),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SECLAKE_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::LogTypes(a) => commands::log_types::run(a),
+        Command::Schema(a) => commands::schema::run(a),
+        Command::Parse(a) => commands::parse::run(a),
+        Command::Bench(a) => commands::bench::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("seclake: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

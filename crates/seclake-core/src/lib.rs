@@ -17,7 +17,7 @@ pub mod time;
 pub mod value;
 
 pub use indicators::{Indicator, IndicatorKind};
-pub use parser::{LogTypeDef, ParseContext, ParseError, Parsed, RecordParser};
+pub use parser::{LogType, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser};
 pub use row::Row;
 pub use schema::{Column, ColumnDef, ColumnType, Schema};
 pub use standard::{RowIdentity, StandardFields};

@@ -89,3 +89,27 @@ impl LogTypeDef {
 pub fn table_name(log_type: &str) -> String {
     log_type.to_ascii_lowercase().replace('.', "_")
 }
+
+/// A registered log type: its declaration with the schema parsed.
+pub struct LogType {
+    pub def: LogTypeDef,
+    pub schema: crate::schema::Schema,
+    /// `lower(name with . → _)`.
+    pub table: String,
+}
+
+impl LogType {
+    pub fn new(def: LogTypeDef) -> Result<Self, crate::schema::TypeSyntaxError> {
+        Ok(LogType { schema: crate::schema::Schema::new(def.columns)?, table: def.table_name(), def })
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.def.name
+    }
+}
+
+impl std::fmt::Debug for LogType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogType").field("name", &self.def.name).finish()
+    }
+}

@@ -1,1 +1,33 @@
+//! The one explicit list of every log type seclake knows.
+//!
+//! Adding a log type is one parser file, one line here, its fixtures under
+//! `fixtures/log-types/<LogType>/`, and regenerated docs
+//! (`SECLAKE_BLESS=1 cargo test -p seclake-registry`). The tests in this
+//! crate loop over the whole list.
 
+use std::sync::OnceLock;
+
+use seclake_core::{LogType, LogTypeDef};
+
+pub mod docs;
+
+/// Every log type, in name order.
+pub const DEFINITIONS: &[LogTypeDef] = &[
+    seclake_aws::vpc_flow::DEF,
+];
+
+/// The registered log types with their schemas built.
+pub fn all() -> &'static [LogType] {
+    static ALL: OnceLock<Vec<LogType>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        DEFINITIONS
+            .iter()
+            .map(|d| LogType::new(*d).unwrap_or_else(|e| panic!("log type {}: {e}", d.name)))
+            .collect()
+    })
+}
+
+/// Finds a log type by name (case-insensitive) or table name.
+pub fn find(name: &str) -> Option<&'static LogType> {
+    all().iter().find(|t| t.name().eq_ignore_ascii_case(name) || t.table == name)
+}

@@ -1,0 +1,25 @@
+//! One module per subcommand.
+
+pub mod bench;
+pub mod log_types;
+pub mod parse;
+pub mod schema;
+
+use anyhow::{anyhow, Result};
+use seclake_core::LogType;
+
+/// Output formats of the listing commands.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+/// Looks a log type up by name, listing the known ones when it is unknown.
+pub fn find_log_type(name: &str) -> Result<&'static LogType> {
+    seclake_registry::find(name).ok_or_else(|| {
+        let known: Vec<_> = seclake_registry::all().iter().map(|t| t.name()).collect();
+        anyhow!("unknown log type {name:?}; known log types: {}", known.join(", "))
+    })
+}

@@ -1,0 +1,75 @@
+//! Choosing the log type of each record.
+//!
+//! Records are tried against the candidate types, the last successful type
+//! first (a stream is almost always one type, so the first try wins). Each
+//! type's parser is created on first use and kept for the stream, since
+//! parsers may hold per-stream state. When no type accepts a record, the
+//! reason reported is the first "this type, but broken" error, which names
+//! the type the record most resembles.
+
+use seclake_core::row::RowBuf;
+use seclake_core::{LogType, ParseContext, ParseError, Parsed, RecordParser, Row};
+
+pub struct Classifier<'t> {
+    types: Vec<&'t LogType>,
+    parsers: Vec<Option<Box<dyn RecordParser>>>,
+    /// Indexes into `types`, most recently successful first.
+    order: Vec<usize>,
+}
+
+/// The outcome of one record.
+pub enum Outcome<'t, 'a> {
+    Row(&'t LogType, Row<'a>),
+    Skip(&'t LogType),
+    Reject { log_type: Option<&'t LogType>, reason: String },
+}
+
+impl<'t> Classifier<'t> {
+    pub fn new(types: Vec<&'t LogType>) -> Self {
+        let n = types.len();
+        Classifier { types, parsers: (0..n).map(|_| None).collect(), order: (0..n).collect() }
+    }
+
+    pub fn classify<'a>(&mut self, record: &'a str, ctx: &ParseContext, buf: &mut RowBuf) -> Outcome<'t, 'a> {
+        let mut first_invalid: Option<(usize, ParseError)> = None;
+        let mut first_mismatch: Option<(usize, ParseError)> = None;
+        for pos in 0..self.order.len() {
+            let idx = self.order[pos];
+            let t = self.types[idx];
+            let parser = self.parsers[idx].get_or_insert_with(|| (t.def.new_parser)());
+            let mut row = buf.row(t.schema.columns.len());
+            match parser.parse(record, ctx, &mut row) {
+                Ok(parsed) => {
+                    if pos > 0 {
+                        self.order[..=pos].rotate_right(1);
+                    }
+                    return match parsed {
+                        Parsed::Row => Outcome::Row(t, row),
+                        Parsed::Skip => {
+                            buf.recycle(row);
+                            Outcome::Skip(t)
+                        }
+                    };
+                }
+                Err(e) => {
+                    buf.recycle(row);
+                    let slot = if e.is_mismatch() { &mut first_mismatch } else { &mut first_invalid };
+                    if slot.is_none() {
+                        *slot = Some((idx, e));
+                    }
+                }
+            }
+        }
+        let single = self.types.len() == 1;
+        match (first_invalid, first_mismatch) {
+            (Some((idx, e)), _) => Outcome::Reject { log_type: Some(self.types[idx]), reason: e.to_string() },
+            (None, Some((idx, e))) if single => {
+                Outcome::Reject { log_type: Some(self.types[idx]), reason: e.to_string() }
+            }
+            _ => Outcome::Reject {
+                log_type: None,
+                reason: format!("no log type recognises this record (tried {})", self.types.len()),
+            },
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Ready-made sinks: normalized JSON lines for rows, JSON lines for rejects.
+
+use std::io::{self, Write};
+
+use seclake_core::json_out::{write_row, write_str};
+use seclake_core::{LogType, Row, StandardFields, Timestamp};
+
+use crate::stream::{Reject, RowSink};
+
+/// Writes one JSON object per reject: `file`, `line`, `offset`,
+/// `log_type`, `reason`, `raw` (lossy UTF-8 when the bytes are not).
+pub fn write_reject_json(out: &mut Vec<u8>, r: &Reject<'_>) {
+    out.extend_from_slice(b"{\"file\":");
+    write_str(out, r.object);
+    out.extend_from_slice(format!(",\"line\":{},\"offset\":{}", r.line, r.offset).as_bytes());
+    if let Some(t) = r.log_type {
+        out.extend_from_slice(b",\"log_type\":");
+        write_str(out, t);
+    }
+    out.extend_from_slice(b",\"reason\":");
+    write_str(out, r.reason);
+    out.extend_from_slice(b",\"raw\":");
+    write_str(out, &String::from_utf8_lossy(r.raw));
+    out.extend_from_slice(b"}\n");
+}
+
+/// One line for a person: `file:line: [type:] reason`.
+pub fn reject_message(r: &Reject<'_>) -> String {
+    let pos = if r.line > 0 { format!("{}:{}", r.object, r.line) } else { format!("{}@{}", r.object, r.offset) };
+    match r.log_type {
+        Some(t) => format!("{pos}: {t}: {}", r.reason),
+        None => format!("{pos}: {}", r.reason),
+    }
+}
+
+/// Rows as normalized JSON lines into `rows`; rejects as JSON lines into
+/// `rejects` (if any) and as messages to `messages` (if any).
+pub struct JsonLinesSink<W: Write> {
+    pub rows: W,
+    pub rejects: Option<Box<dyn Write>>,
+    pub messages: Option<Box<dyn Write>>,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> JsonLinesSink<W> {
+    pub fn new(rows: W) -> Self {
+        JsonLinesSink { rows, rejects: None, messages: None, buf: Vec::with_capacity(1 << 20) }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.rows.write_all(&self.buf)?;
+        self.buf.clear();
+        self.rows.flush()?;
+        if let Some(r) = &mut self.rejects {
+            r.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> RowSink for JsonLinesSink<W> {
+    fn row(&mut self, t: &LogType, row: &Row<'_>, std: &StandardFields<'_>, event_time: Timestamp) -> io::Result<()> {
+        write_row(&mut self.buf, &t.schema, row, std, event_time);
+        if self.buf.len() >= 1 << 20 {
+            self.rows.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, r: &Reject<'_>) -> io::Result<()> {
+        if let Some(out) = &mut self.rejects {
+            let mut line = Vec::new();
+            write_reject_json(&mut line, r);
+            out.write_all(&line)?;
+        }
+        if let Some(m) = &mut self.messages {
+            writeln!(m, "reject: {}", reject_message(r))?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Drop for JsonLinesSink<W> {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}

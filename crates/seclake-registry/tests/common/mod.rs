@@ -1,0 +1,57 @@
+//! Shared by the registry's test files.
+
+#![allow(dead_code)]
+
+use std::io;
+use std::path::PathBuf;
+
+use seclake_core::json_out::write_row;
+use seclake_core::{LogType, Row, StandardFields, Timestamp};
+use seclake_engine::sinks::write_reject_json;
+use seclake_engine::{Options, Reject, RowSink};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn blessing() -> bool {
+    std::env::var_os("SECLAKE_BLESS").is_some_and(|v| v != "0")
+}
+
+/// Fixed options so that fixture output is reproducible.
+pub fn fixture_options() -> Options {
+    Options {
+        reference_time: Timestamp::parse_rfc3339("2024-06-01T00:00:00Z").unwrap(),
+        parse_time: Some(Timestamp::parse_rfc3339("2024-01-01T00:00:00Z").unwrap()),
+        source_id: Some("fixture".into()),
+        source_label: Some("golden fixtures".into()),
+        ..Options::default()
+    }
+}
+
+/// Collects rows and rejects as JSON lines, and the log type of each row.
+#[derive(Default)]
+pub struct Capture {
+    pub rows: Vec<u8>,
+    pub rejects: Vec<u8>,
+    pub row_types: Vec<&'static str>,
+}
+
+impl RowSink for Capture {
+    fn row(&mut self, t: &LogType, row: &Row<'_>, std: &StandardFields<'_>, event_time: Timestamp) -> io::Result<()> {
+        write_row(&mut self.rows, &t.schema, row, std, event_time);
+        self.row_types.push(t.name());
+        Ok(())
+    }
+    fn reject(&mut self, r: &Reject<'_>) -> io::Result<()> {
+        write_reject_json(&mut self.rejects, r);
+        Ok(())
+    }
+}
+
+/// Parses a string with the given candidate types.
+pub fn parse_str(input: &str, types: &[&LogType]) -> Capture {
+    let mut cap = Capture::default();
+    seclake_engine::parse_stream(input.as_bytes(), "example", types, &fixture_options(), &mut cap).unwrap();
+    cap
+}

@@ -1,0 +1,74 @@
+//! Golden fixtures: for every log type, `fixtures/log-types/<LogType>/input*`
+//! parsed with that type must give exactly `expected.jsonl` (rows) and
+//! `rejects.jsonl` (rejects); classifying the same inputs without naming the
+//! type must give the same rows. `SECLAKE_BLESS=1 cargo test -p
+//! seclake-registry` regenerates the expected files.
+
+mod common;
+
+use std::fs;
+
+use common::{blessing, fixture_options, repo_root, Capture};
+
+#[test]
+fn fixtures_match_for_every_log_type() {
+    let all: Vec<_> = seclake_registry::all().iter().collect();
+    let mut failures = Vec::new();
+    for t in &all {
+        let dir = repo_root().join("fixtures/log-types").join(t.name());
+        let mut inputs: Vec<_> = fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: no fixtures at {}: {e}", t.name(), dir.display()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("input"))
+            .collect();
+        inputs.sort();
+        assert!(!inputs.is_empty(), "{}: no input files in {}", t.name(), dir.display());
+        let mut forced = Capture::default();
+        let mut classified = Capture::default();
+        for input in &inputs {
+            let name = input.file_name().unwrap().to_string_lossy().into_owned();
+            let bytes = fs::read(input).unwrap();
+            seclake_engine::parse_stream(&bytes[..], &name, &[t], &fixture_options(), &mut forced).unwrap();
+            seclake_engine::parse_stream(&bytes[..], &name, &all, &fixture_options(), &mut classified).unwrap();
+        }
+        assert!(!forced.row_types.is_empty(), "{}: fixtures produce no rows", t.name());
+        if classified.rows != forced.rows {
+            let wrong: Vec<_> = classified.row_types.iter().filter(|n| **n != t.name()).collect();
+            failures.push(format!(
+                "{}: classification differs from --log-type (rows {} vs {}, other types {:?})",
+                t.name(),
+                classified.row_types.len(),
+                forced.row_types.len(),
+                wrong
+            ));
+        }
+        for (file, got) in [("expected.jsonl", &forced.rows), ("rejects.jsonl", &forced.rejects)] {
+            let path = dir.join(file);
+            if blessing() {
+                if got.is_empty() {
+                    let _ = fs::remove_file(&path);
+                } else {
+                    fs::write(&path, got).unwrap();
+                }
+                continue;
+            }
+            let want = fs::read(&path).unwrap_or_default();
+            if &want != got {
+                let (w, g) = (String::from_utf8_lossy(&want), String::from_utf8_lossy(got));
+                let diff = w
+                    .lines()
+                    .zip(g.lines())
+                    .enumerate()
+                    .find(|(_, (a, b))| a != b)
+                    .map(|(i, (a, b))| format!("line {}:\n  want {a}\n  got  {b}", i + 1))
+                    .unwrap_or_else(|| format!("{} lines wanted, {} got", w.lines().count(), g.lines().count()));
+                failures.push(format!("{}/{file} differs ({diff})", t.name()));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n(regenerate with SECLAKE_BLESS=1 cargo test -p seclake-registry if the change is intended)",
+        failures.join("\n")
+    );
+}
