@@ -27,22 +27,36 @@ pub fn split_fields<'a>(line: &'a str, out: &mut Vec<&'a str>) -> Result<(), Par
                             j += k;
                             break;
                         }
-                        None => return Err(ParseError::invalid(format!("unterminated quoted field at column {}", i + 1))),
+                        None => {
+                            return Err(ParseError::invalid(format!(
+                                "unterminated quoted field at column {}",
+                                i + 1
+                            )))
+                        }
                     }
                     if j > b.len() {
-                        return Err(ParseError::invalid(format!("unterminated quoted field at column {}", i + 1)));
+                        return Err(ParseError::invalid(format!(
+                            "unterminated quoted field at column {}",
+                            i + 1
+                        )));
                     }
                 }
                 out.push(&line[start..j]);
                 i = j + 1;
                 if i < b.len() && b[i] != b' ' {
-                    return Err(ParseError::invalid(format!("no space after quoted field at column {}", i + 1)));
+                    return Err(ParseError::invalid(format!(
+                        "no space after quoted field at column {}",
+                        i + 1
+                    )));
                 }
             }
             b'[' => {
                 let start = i + 1;
                 let Some(k) = memchr::memchr(b']', &b[start..]) else {
-                    return Err(ParseError::invalid(format!("unterminated [ at column {}", i + 1)));
+                    return Err(ParseError::invalid(format!(
+                        "unterminated [ at column {}",
+                        i + 1
+                    )));
                 };
                 out.push(&line[start..start + k]);
                 i = start + k + 1;
@@ -101,7 +115,9 @@ pub fn int<'a>(field: &str, s: &str) -> Result<Value<'a>, ParseError> {
     if s == "-" || s.is_empty() {
         return Ok(Value::Null);
     }
-    parse_i64(s).map(Value::Int).ok_or_else(|| ParseError::field(field, "not an integer", s))
+    parse_i64(s)
+        .map(Value::Int)
+        .ok_or_else(|| ParseError::field(field, "not an integer", s))
 }
 
 /// A decimal number, null for `-` and empty.
@@ -109,15 +125,21 @@ pub fn float<'a>(field: &str, s: &str) -> Result<Value<'a>, ParseError> {
     if s == "-" || s.is_empty() {
         return Ok(Value::Null);
     }
-    if !s.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E')) {
+    if !s
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E'))
+    {
         return Err(ParseError::field(field, "not a number", s));
     }
-    s.parse::<f64>().map(Value::Float).map_err(|_| ParseError::field(field, "not a number", s))
+    s.parse::<f64>()
+        .map(Value::Float)
+        .map_err(|_| ParseError::field(field, "not a number", s))
 }
 
 /// An RFC 3339 timestamp (required).
 pub fn rfc3339(field: &str, s: &str) -> Result<Timestamp, ParseError> {
-    Timestamp::parse_rfc3339(s).ok_or_else(|| ParseError::field(field, "not an RFC 3339 timestamp", s))
+    Timestamp::parse_rfc3339(s)
+        .ok_or_else(|| ParseError::field(field, "not an RFC 3339 timestamp", s))
 }
 
 /// Unix seconds, null for `-`.
@@ -125,7 +147,9 @@ pub fn unix_seconds(field: &str, s: &str) -> Result<Option<Timestamp>, ParseErro
     if s == "-" || s.is_empty() {
         return Ok(None);
     }
-    Timestamp::parse_unix_seconds(s).map(Some).ok_or_else(|| ParseError::field(field, "not a Unix time", s))
+    Timestamp::parse_unix_seconds(s)
+        .map(Some)
+        .ok_or_else(|| ParseError::field(field, "not a Unix time", s))
 }
 
 /// Splits `host:port` (IPv6 hosts may be bracketed); `-` gives nulls.
@@ -137,37 +161,9 @@ pub fn host_port<'a>(field: &str, s: &'a str) -> Result<(Value<'a>, Value<'a>), 
         return Err(ParseError::field(field, "expected host:port", s));
     };
     let host = s[..colon].trim_start_matches('[').trim_end_matches(']');
-    let port = parse_i64(&s[colon + 1..]).ok_or_else(|| ParseError::field(field, "bad port in host:port", s))?;
+    let port = parse_i64(&s[colon + 1..])
+        .ok_or_else(|| ParseError::field(field, "bad port in host:port", s))?;
     Ok((Value::str(host), Value::Int(port)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_quoted_and_bracketed_fields() {
-        let mut out = Vec::new();
-        split_fields(r#"a "b c" [d e] "x \"y\"" - """#, &mut out).unwrap();
-        assert_eq!(out, vec!["a", "b c", "d e", r#"x \"y\""#, "-", ""]);
-        assert_eq!(unescape(out[3]), r#"x "y""#);
-    }
-
-    #[test]
-    fn unterminated_quotes_are_errors() {
-        let mut out = Vec::new();
-        assert!(split_fields(r#"a "b c"#, &mut out).is_err());
-        assert!(split_fields("a [b c", &mut out).is_err());
-    }
-
-    #[test]
-    fn host_port_handles_ipv6() {
-        let (h, p) = host_port("client", "[2001:db8::1]:443").unwrap();
-        assert_eq!(h, Value::str("2001:db8::1"));
-        assert_eq!(p, Value::Int(443));
-        let (h, _) = host_port("client", "2001:db8::1:443").unwrap();
-        assert_eq!(h, Value::str("2001:db8::1"));
-    }
 }
 
 /// Deserializes a JSON record. A missing required member means the record
@@ -199,4 +195,86 @@ pub fn json<'a>(raw: Option<&'a serde_json::value::RawValue>) -> Value<'a> {
 /// A string member: borrowed unless it had escapes.
 pub fn string<'a>(s: Option<Cow<'a, str>>) -> Value<'a> {
     s.map_or(Value::Null, Value::Str)
+}
+
+/// Like [`from_json`], for types whose members are all optional in serde
+/// and checked by the parser: a record that fails to deserialize is
+/// [`ParseError::Invalid`] only when every one of `markers` (member names,
+/// e.g. `"eventVersion"`) occurs in it, so a record of another type with a
+/// member of the same name but another shape is a [`ParseError::Mismatch`].
+/// The markers are looked for only on the error path.
+pub fn from_json_marked<'a, T: serde::Deserialize<'a>>(
+    record: &'a str,
+    markers: &[&str],
+) -> Result<T, ParseError> {
+    let trimmed = record.trim_start();
+    if !trimmed.starts_with('{') {
+        return Err(ParseError::mismatch("not a JSON object"));
+    }
+    serde_json::from_str(record).map_err(|e| {
+        let looks_like = markers.iter().all(|m| {
+            let b = record.as_bytes();
+            memchr::memmem::find_iter(b, m.as_bytes())
+                .any(|i| i > 0 && b[i - 1] == b'"' && b.get(i + m.len()) == Some(&b'"'))
+        });
+        if looks_like {
+            ParseError::invalid(format!("invalid JSON: {e}"))
+        } else {
+            ParseError::mismatch(format!("not this type's JSON: {e}"))
+        }
+    })
+}
+
+/// A nested JSON member that must be an object (`open` = `b'{'`) or an
+/// array (`b'['`), kept as JSON text; null when absent or JSON `null`; any
+/// other JSON type is [`ParseError::Invalid`] for `field`.
+pub fn json_of_kind<'a>(
+    field: &str,
+    raw: Option<&'a serde_json::value::RawValue>,
+    open: u8,
+) -> Result<Value<'a>, ParseError> {
+    match raw {
+        None => Ok(Value::Null),
+        Some(r) if r.get() == "null" => Ok(Value::Null),
+        Some(r) if r.get().as_bytes().first() == Some(&open) => {
+            Ok(Value::Json(Cow::Borrowed(r.get())))
+        }
+        Some(r) => {
+            let expected = if open == b'{' {
+                "expected a JSON object"
+            } else {
+                "expected a JSON array"
+            };
+            Err(ParseError::field(field, expected, r.get()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_quoted_and_bracketed_fields() {
+        let mut out = Vec::new();
+        split_fields(r#"a "b c" [d e] "x \"y\"" - """#, &mut out).unwrap();
+        assert_eq!(out, vec!["a", "b c", "d e", r#"x \"y\""#, "-", ""]);
+        assert_eq!(unescape(out[3]), r#"x "y""#);
+    }
+
+    #[test]
+    fn unterminated_quotes_are_errors() {
+        let mut out = Vec::new();
+        assert!(split_fields(r#"a "b c"#, &mut out).is_err());
+        assert!(split_fields("a [b c", &mut out).is_err());
+    }
+
+    #[test]
+    fn host_port_handles_ipv6() {
+        let (h, p) = host_port("client", "[2001:db8::1]:443").unwrap();
+        assert_eq!(h, Value::str("2001:db8::1"));
+        assert_eq!(p, Value::Int(443));
+        let (h, _) = host_port("client", "2001:db8::1:443").unwrap();
+        assert_eq!(h, Value::str("2001:db8::1"));
+    }
 }

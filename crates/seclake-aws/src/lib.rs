@@ -4,5 +4,15 @@
 //! [`seclake_core::LogTypeDef`] (`DEF`) and its parser. The registry crate
 //! lists every `DEF`.
 
+pub mod alb;
+pub mod aurora_mysql_audit;
+pub mod cloudtrail;
+pub mod cloudtrail_digest;
+pub mod cloudtrail_insight;
+pub mod cloudwatch_events;
 pub mod fields;
+pub mod guardduty;
+pub mod s3_server_access;
+pub mod vpc_dns;
 pub mod vpc_flow;
+pub mod waf_web_acl;

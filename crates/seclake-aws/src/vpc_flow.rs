@@ -6,7 +6,9 @@
 //! its field count is one of that order's version boundaries (14 = v2,
 //! 21 = v3, 25 = v4, 29 = v5, 39 = v7, 40 = v8).
 
-use seclake_core::{columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Value};
+use seclake_core::{
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Value,
+};
 
 use crate::fields::{int, text, unix_seconds};
 
@@ -124,27 +126,71 @@ struct VpcFlowParser {
     /// The layout named by the stream's header line; `None` for unknown
     /// fields (added by AWS later), which are tolerated and skipped.
     layout: Option<Vec<Option<C>>>,
+    /// Field offsets of the current line, kept to reuse the allocation.
+    offsets: Vec<(u32, u32)>,
 }
 
 fn field_column(name: &str) -> Option<C> {
-    let norm = name.replace('_', "-");
-    FIELDS.iter().find(|(n, _)| *n == norm).map(|(_, c)| *c)
+    FIELDS
+        .iter()
+        .find(|(n, _)| {
+            n.len() == name.len()
+                && n.bytes()
+                    .zip(name.bytes())
+                    .all(|(a, b)| a == b || (a == b'-' && b == b'_'))
+        })
+        .map(|(_, c)| *c)
 }
 
+/// A header names fields: lower-case words, the first a known field.
 fn is_header(line: &str) -> bool {
-    let mut tokens = line.split(' ').filter(|t| !t.is_empty());
-    tokens.next().is_some_and(|t| field_column(t).is_some())
-        && line.split(' ').filter(|t| !t.is_empty()).all(|t| t.bytes().all(|c| c.is_ascii_lowercase() || c == b'-' || c == b'_'))
+    line.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+        && line.split(' ').next().and_then(field_column).is_some()
+        && line
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c == b'-' || c == b'_' || c == b' ')
+}
+
+/// Splits on runs of spaces into `out` (start, end) offsets.
+fn split_offsets(line: &str, out: &mut Vec<(u32, u32)>) {
+    out.clear();
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        if i == b.len() {
+            break;
+        }
+        let end = memchr::memchr(b' ', &b[i..]).map_or(b.len(), |k| i + k);
+        out.push((i as u32, end as u32));
+        i = end;
+    }
 }
 
 impl RecordParser for VpcFlowParser {
-    fn parse<'a>(&mut self, line: &'a str, _ctx: &ParseContext, row: &mut Row<'a>) -> Result<Parsed, ParseError> {
+    fn parse<'a>(
+        &mut self,
+        line: &'a str,
+        _ctx: &ParseContext,
+        row: &mut Row<'a>,
+    ) -> Result<Parsed, ParseError> {
         if is_header(line) {
-            let layout = line.split(' ').filter(|t| !t.is_empty()).map(field_column).collect();
+            let layout = line
+                .split(' ')
+                .filter(|t| !t.is_empty())
+                .map(field_column)
+                .collect();
             self.layout = Some(layout);
             return Ok(Parsed::Skip);
         }
-        let count = line.split(' ').filter(|t| !t.is_empty()).count();
+        split_offsets(line, &mut self.offsets);
+        let count = self.offsets.len();
+        let tokens = self
+            .offsets
+            .iter()
+            .map(|&(s, e)| &line[s as usize..e as usize]);
         match &self.layout {
             Some(layout) => {
                 if count != layout.len() {
@@ -153,7 +199,7 @@ impl RecordParser for VpcFlowParser {
                         layout.len()
                     )));
                 }
-                for (tok, col) in line.split(' ').filter(|t| !t.is_empty()).zip(layout) {
+                for (tok, col) in tokens.zip(layout) {
                     if let Some(col) = col {
                         set_field(row, *col, tok)?;
                     }
@@ -165,15 +211,23 @@ impl RecordParser for VpcFlowParser {
                         "{count} fields and no header line: not a VPC Flow record in AWS's field order"
                     )));
                 }
-                for (tok, (_, col)) in line.split(' ').filter(|t| !t.is_empty()).zip(FIELDS) {
-                    set_field(row, *col, tok)?;
+                // Without a header the order is an assumption: a field that
+                // does not fit it means another kind of line, not a broken one.
+                for (tok, (_, col)) in tokens.zip(FIELDS) {
+                    set_field(row, *col, tok).map_err(|e| {
+                        ParseError::mismatch(format!("not in VPC Flow's default layout: {e}"))
+                    })?;
                 }
-                // Without a header the order is an assumption: check it.
                 if !matches!(row.get(C::Version), Value::Int(_)) {
-                    return Err(ParseError::mismatch("first field is not a VPC Flow version"));
+                    return Err(ParseError::mismatch(
+                        "first field is not a VPC Flow version",
+                    ));
                 }
-                if !matches!(row.get(C::Status), Value::Str(s) if matches!(s.as_ref(), "OK" | "NODATA" | "SKIPDATA")) {
-                    return Err(ParseError::mismatch("log-status is not OK, NODATA or SKIPDATA"));
+                if !matches!(row.get(C::Status), Value::Str(s) if matches!(s.as_ref(), "OK" | "NODATA" | "SKIPDATA"))
+                {
+                    return Err(ParseError::mismatch(
+                        "log-status is not OK, NODATA or SKIPDATA",
+                    ));
                 }
             }
         }
@@ -213,14 +267,18 @@ mod tests {
     use super::*;
     use seclake_core::{Schema, Timestamp};
 
-    fn parse_lines(lines: &[&'static str]) -> Vec<Result<(Parsed, Vec<Value<'static>>), ParseError>> {
-        let ctx = ParseContext { reference_time: Timestamp(0) };
+    fn parse_lines(
+        lines: &[&'static str],
+    ) -> Vec<Result<(Parsed, Vec<Value<'static>>), ParseError>> {
+        let ctx = ParseContext {
+            reference_time: Timestamp(0),
+        };
         let mut p = (DEF.new_parser)();
         lines
             .iter()
             .map(|l| {
                 let mut row = Row::new(COLUMNS.len());
-                p.parse(l, &ctx, &mut row).map(|r| (r, row.values().to_vec()))
+                p.parse(l, &ctx, &mut row).map(|r| (r, row.values()))
             })
             .collect()
     }
@@ -240,12 +298,18 @@ mod tests {
         assert_eq!(out[0].as_ref().unwrap().0, Parsed::Skip);
         let (_, v) = out[1].as_ref().unwrap();
         assert_eq!(v[C::DstAddr as usize], Value::str("10.0.0.2"));
-        assert!(out[2].as_ref().unwrap_err().to_string().contains("header names 5 fields"));
+        assert!(out[2]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("header names 5 fields"));
     }
 
     #[test]
     fn nodata_rows_have_nulls() {
-        let out = parse_lines(&["2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA"]);
+        let out = parse_lines(&[
+            "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
+        ]);
         let (_, v) = out[0].as_ref().unwrap();
         assert_eq!(v[C::SrcAddr as usize], Value::Null);
         assert_eq!(v[C::Status as usize], Value::str("NODATA"));
@@ -259,7 +323,11 @@ mod tests {
             "2 123456789010 eni-1 1.1.1.1 2.2.2.2 x 2 6 20 4249 1418530010 1418530070 ACCEPT OK",
         ]);
         assert!(out[0].as_ref().unwrap_err().is_mismatch());
-        assert!(out[1].as_ref().unwrap_err().to_string().contains("ACCEPT or REJECT"));
-        assert!(out[2].as_ref().unwrap_err().to_string().contains("srcPort"));
+        assert!(out[1]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("ACCEPT or REJECT"));
+        assert!(out[2].as_ref().unwrap_err().is_mismatch());
     }
 }

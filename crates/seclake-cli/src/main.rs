@@ -5,10 +5,15 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod commands;
+mod corpus;
 mod inputs;
 
 #[derive(Parser)]
-#[command(name = "seclake", version, about = "Security data lake engine: parse vendor logs into typed, normalized rows")]
+#[command(
+    name = "seclake",
+    version,
+    about = "Security data lake engine: parse vendor logs into typed, normalized rows"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -29,7 +34,8 @@ enum Command {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SECLAKE_LOG").unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("SECLAKE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();

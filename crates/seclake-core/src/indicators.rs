@@ -94,7 +94,11 @@ impl<'a> Indicators<'a> {
     /// lifetime of the values it held.
     pub(crate) fn reuse(&mut self, mut other: Indicators<'_>) {
         other.items.clear();
-        self.items = other.items.into_iter().map(|_| unreachable_item()).collect();
+        self.items = other
+            .items
+            .into_iter()
+            .map(|_| unreachable_item())
+            .collect();
     }
 
     pub fn push(&mut self, kind: Indicator, value: Cow<'a, str>) {
@@ -111,7 +115,10 @@ impl<'a> Indicators<'a> {
     /// Values of one indicator field (call [`Indicators::finish`] first).
     pub fn values(&self, kind: Indicator) -> impl Iterator<Item = &str> {
         let start = self.items.partition_point(|(k, _)| *k < kind);
-        self.items[start..].iter().take_while(move |(k, _)| *k == kind).map(|(_, v)| v.as_ref())
+        self.items[start..]
+            .iter()
+            .take_while(move |(k, _)| *k == kind)
+            .map(|(_, v)| v.as_ref())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -164,7 +171,9 @@ impl<'a> Indicators<'a> {
 
     /// The host of `scheme://host[:port]/...`.
     pub fn url(&mut self, v: &str) {
-        let Some((_, rest)) = v.split_once("://") else { return };
+        let Some((_, rest)) = v.split_once("://") else {
+            return;
+        };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         let host_port = authority.rsplit('@').next().unwrap_or("");
         let host = if let Some(stripped) = host_port.strip_prefix('[') {
@@ -208,7 +217,8 @@ impl<'a> Indicators<'a> {
         // arn:partition:service:region:account-id:resource
         if let Some(account) = v.split(':').nth(4) {
             if is_account_id(account) {
-                self.items.push((Indicator::AwsAccountId, Cow::Owned(account.to_string())));
+                self.items
+                    .push((Indicator::AwsAccountId, Cow::Owned(account.to_string())));
             }
         }
         self.items.push((Indicator::AwsArn, v));
@@ -227,7 +237,8 @@ impl<'a> Indicators<'a> {
     }
 
     pub fn tag(&mut self, key: &str, value: &str) {
-        self.items.push((Indicator::AwsTag, Cow::Owned(format!("{key}:{value}"))));
+        self.items
+            .push((Indicator::AwsTag, Cow::Owned(format!("{key}:{value}"))));
     }
 
     /// Scans JSON text for AWS indicators and IP addresses.
@@ -252,7 +263,8 @@ pub fn is_ip(s: &str) -> bool {
 fn looks_like_domain(s: &str) -> bool {
     s.len() <= 253
         && s.bytes().any(|c| c.is_ascii_alphabetic())
-        && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c == b'*')
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c == b'*')
         && !s.split('.').any(|l| l.is_empty())
 }
 
@@ -267,7 +279,8 @@ pub fn is_account_id(s: &str) -> bool {
 pub fn is_instance_id(s: &str) -> bool {
     match s.strip_prefix("i-") {
         Some(hex) => {
-            (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+            (hex.len() == 8 || hex.len() == 17)
+                && hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
         }
         None => false,
     }
@@ -288,7 +301,16 @@ mod tests {
 
     #[test]
     fn hosts_split_into_ips_and_domains() {
-        let got = collect(IndicatorKind::Host, &["ec2.amazonaws.com", "10.0.0.1", "2001:db8::1", "-", "www.example.com."]);
+        let got = collect(
+            IndicatorKind::Host,
+            &[
+                "ec2.amazonaws.com",
+                "10.0.0.1",
+                "2001:db8::1",
+                "-",
+                "www.example.com.",
+            ],
+        );
         assert_eq!(
             got,
             vec![
@@ -302,19 +324,35 @@ mod tests {
 
     #[test]
     fn hashes_need_exact_hex_lengths() {
-        let got = collect(IndicatorKind::Hash, &["ABCDEF0123456789abcdef0123456789", "xyz", "abcdef0123456789abcdef0123456789abcdef01"]);
-        assert_eq!(got[0], (Indicator::Md5, "abcdef0123456789abcdef0123456789".into()));
+        let got = collect(
+            IndicatorKind::Hash,
+            &[
+                "ABCDEF0123456789abcdef0123456789",
+                "xyz",
+                "abcdef0123456789abcdef0123456789abcdef01",
+            ],
+        );
+        assert_eq!(
+            got[0],
+            (Indicator::Md5, "abcdef0123456789abcdef0123456789".into())
+        );
         assert_eq!(got[1].0, Indicator::Sha1);
         assert_eq!(got.len(), 2);
     }
 
     #[test]
     fn arns_yield_their_account() {
-        let got = collect(IndicatorKind::AwsArn, &["arn:aws:iam::123456789012:user/Alice", "arn:bad"]);
+        let got = collect(
+            IndicatorKind::AwsArn,
+            &["arn:aws:iam::123456789012:user/Alice", "arn:bad"],
+        );
         assert_eq!(
             got,
             vec![
-                (Indicator::AwsArn, "arn:aws:iam::123456789012:user/Alice".into()),
+                (
+                    Indicator::AwsArn,
+                    "arn:aws:iam::123456789012:user/Alice".into()
+                ),
                 (Indicator::AwsAccountId, "123456789012".into()),
             ]
         );
@@ -322,7 +360,14 @@ mod tests {
 
     #[test]
     fn url_hosts() {
-        let got = collect(IndicatorKind::Url, &["http://www.example.com:80/x?y", "https://[2001:db8::2]:443/", "-"]);
+        let got = collect(
+            IndicatorKind::Url,
+            &[
+                "http://www.example.com:80/x?y",
+                "https://[2001:db8::2]:443/",
+                "-",
+            ],
+        );
         assert_eq!(got.len(), 2);
         assert_eq!(got[0], (Indicator::IpAddress, "2001:db8::2".into()));
         assert_eq!(got[1], (Indicator::DomainName, "www.example.com".into()));

@@ -10,7 +10,12 @@ use crate::indicators::{is_arn, is_instance_id, is_ip, Indicators};
 /// Calls `f` with every string value (not object keys) in `json`.
 pub fn for_each_string(json: &str, mut f: impl FnMut(&str)) {
     walk(json, &mut |ev| {
-        if let Event::Str { value, is_key: false, .. } = ev {
+        if let Event::Str {
+            value,
+            is_key: false,
+            ..
+        } = ev
+        {
             f(&value)
         }
     });
@@ -51,7 +56,11 @@ pub fn scan_aws(json: &str, ind: &mut Indicators<'_>) {
                 }
             }
         }
-        Event::Str { value, is_key: false, key } => {
+        Event::Str {
+            value,
+            is_key: false,
+            key,
+        } => {
             let v: &str = &value;
             if is_arn(v) {
                 ind.arn(Cow::Owned(v.to_string()));
@@ -62,12 +71,18 @@ pub fn scan_aws(json: &str, ind: &mut Indicators<'_>) {
             }
             if let Some(k) = key {
                 let lk = k.to_ascii_lowercase();
-                if lk.ends_with("accountid") || lk == "account" || lk == "owner" || lk == "ownerid" {
+                if lk.ends_with("accountid") || lk == "account" || lk == "owner" || lk == "ownerid"
+                {
                     ind.account_id(Cow::Owned(v.to_string()));
                 }
                 if matches!(
                     lk.as_str(),
-                    "domain" | "domainname" | "hostname" | "host" | "publicdnsname" | "privatednsname"
+                    "domain"
+                        | "domainname"
+                        | "hostname"
+                        | "host"
+                        | "publicdnsname"
+                        | "privatednsname"
                 ) {
                     ind.host(Cow::Owned(v.to_string()));
                 }
@@ -122,10 +137,18 @@ pub fn compact(json: &str) -> Cow<'_, str> {
 
 enum Event<'j> {
     /// An object or array opens; `key` is its member name in the parent.
-    Open { key: Option<Cow<'j, str>> },
-    Close { is_object: bool },
+    Open {
+        key: Option<Cow<'j, str>>,
+    },
+    Close {
+        is_object: bool,
+    },
     /// A string: an object key, or a value with the key it belongs to.
-    Str { value: Cow<'j, str>, is_key: bool, key: Option<Cow<'j, str>> },
+    Str {
+        value: Cow<'j, str>,
+        is_key: bool,
+        key: Option<Cow<'j, str>>,
+    },
 }
 
 /// Walks well-formed JSON; stops quietly at malformed input (the text was
@@ -182,11 +205,19 @@ fn walk<'j>(json: &'j str, f: &mut dyn FnMut(Event<'j>)) {
                 };
                 i = j + 1;
                 if expect_key {
-                    f(Event::Str { value: value.clone(), is_key: true, key: None });
+                    f(Event::Str {
+                        value: value.clone(),
+                        is_key: true,
+                        key: None,
+                    });
                     key = Some(value);
                     expect_key = false;
                 } else {
-                    f(Event::Str { value, is_key: false, key: key.take() });
+                    f(Event::Str {
+                        value,
+                        is_key: false,
+                        key: key.take(),
+                    });
                 }
             }
             _ => i += 1,
@@ -205,7 +236,11 @@ mod tests {
         ind.finish();
         Indicator::ALL
             .iter()
-            .flat_map(|k| ind.values(*k).map(|v| (*k, v.to_string())).collect::<Vec<_>>())
+            .flat_map(|k| {
+                ind.values(*k)
+                    .map(|v| (*k, v.to_string()))
+                    .collect::<Vec<_>>()
+            })
             .collect()
     }
 

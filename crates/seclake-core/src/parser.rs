@@ -100,7 +100,11 @@ pub struct LogType {
 
 impl LogType {
     pub fn new(def: LogTypeDef) -> Result<Self, crate::schema::TypeSyntaxError> {
-        Ok(LogType { schema: crate::schema::Schema::new(def.columns)?, table: def.table_name(), def })
+        Ok(LogType {
+            schema: crate::schema::Schema::new(def.columns)?,
+            table: def.table_name(),
+            def,
+        })
     }
 
     pub fn name(&self) -> &'static str {
@@ -110,6 +114,8 @@ impl LogType {
 
 impl std::fmt::Debug for LogType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LogType").field("name", &self.def.name).finish()
+        f.debug_struct("LogType")
+            .field("name", &self.def.name)
+            .finish()
     }
 }

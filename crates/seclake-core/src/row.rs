@@ -8,35 +8,51 @@ use crate::schema::Schema;
 use crate::time::Timestamp;
 use crate::value::Value;
 
+/// Only the columns a parser sets are stored (most log lines fill a
+/// fraction of a wide schema), so starting a row costs nothing and reading
+/// it visits only real values.
 #[derive(Debug, Default)]
 pub struct Row<'a> {
-    values: Vec<Value<'a>>,
+    /// (column index, value), sorted by column once the row is finished.
+    cells: Vec<(u32, Value<'a>)>,
+    /// Which columns are in `cells`.
+    set: [u64; MAX_COLUMNS / 64],
+    sorted: bool,
     /// The log type's event time; `None` means "use the parse time".
     pub event_time: Option<Timestamp>,
     pub indicators: Indicators<'a>,
 }
 
+/// The widest schema a row can hold.
+pub const MAX_COLUMNS: usize = 256;
+
+static NULL: Value<'static> = Value::Null;
+
 /// The allocations of a [`Row`], kept between records so that parsing a
 /// record allocates nothing for the row itself.
 #[derive(Default)]
 pub struct RowBuf {
-    values: Vec<Value<'static>>,
+    cells: Vec<(u32, Value<'static>)>,
     indicators: Indicators<'static>,
 }
 
 impl RowBuf {
-    /// An empty row with `columns` null values, reusing this buffer.
-    pub fn row<'a>(&mut self, columns: usize) -> Row<'a> {
-        let mut values: Vec<Value<'a>> = relifetime(std::mem::take(&mut self.values));
-        values.resize(columns, Value::Null);
-        let mut indicators = std::mem::take(&mut self.indicators);
-        indicators.clear();
-        Row { values, event_time: None, indicators: relifetime_ind(indicators) }
+    /// An empty row, reusing this buffer's allocations.
+    pub fn row<'a>(&mut self, _columns: usize) -> Row<'a> {
+        let cells = relifetime(std::mem::take(&mut self.cells));
+        let indicators = relifetime_ind(std::mem::take(&mut self.indicators));
+        Row {
+            cells,
+            set: [0; MAX_COLUMNS / 64],
+            sorted: true,
+            event_time: None,
+            indicators,
+        }
     }
 
     /// Takes the allocations back from a finished row.
     pub fn recycle(&mut self, row: Row<'_>) {
-        self.values = relifetime(row.values);
+        self.cells = relifetime(row.cells);
         self.indicators = relifetime_ind(row.indicators);
     }
 }
@@ -44,57 +60,109 @@ impl RowBuf {
 /// Empties a vector and gives its allocation a new lifetime. Collecting an
 /// empty `into_iter` into a vector of an identically laid out type reuses
 /// the allocation (in-place collection), so no unsafe code is needed.
-fn relifetime<'b>(mut v: Vec<Value<'_>>) -> Vec<Value<'b>> {
+fn relifetime<'b>(mut v: Vec<(u32, Value<'_>)>) -> Vec<(u32, Value<'b>)> {
     v.clear();
-    v.into_iter().map(|_| Value::Null).collect()
+    v.into_iter().map(|_| (0, Value::Null)).collect()
 }
 
 fn relifetime_ind<'b>(mut ind: Indicators<'_>) -> Indicators<'b> {
     ind.clear();
     let mut fresh = Indicators::default();
-    fresh.adopt_capacity(ind);
+    fresh.reuse(ind);
     fresh
 }
 
-impl<'a> Indicators<'a> {
-    fn adopt_capacity(&mut self, other: Indicators<'_>) {
-        self.reuse(other)
-    }
-}
-
 impl<'a> Row<'a> {
+    /// An empty row (`columns` is a capacity hint).
     pub fn new(columns: usize) -> Self {
-        Row { values: vec![Value::Null; columns], event_time: None, indicators: Indicators::default() }
+        Row {
+            cells: Vec::with_capacity(columns.min(MAX_COLUMNS)),
+            set: [0; MAX_COLUMNS / 64],
+            sorted: true,
+            event_time: None,
+            indicators: Indicators::default(),
+        }
     }
 
-    /// Sets a column's value.
+    /// Sets a column's value (null clears it).
     #[inline]
     pub fn set(&mut self, column: impl Into<usize>, value: impl Into<Value<'a>>) {
-        self.values[column.into()] = value.into();
+        let col = column.into();
+        let value = value.into();
+        let (word, bit) = (col / 64, 1u64 << (col % 64));
+        if self.set[word] & bit != 0 {
+            if let Some(pos) = self.cells.iter().position(|(c, _)| *c as usize == col) {
+                if value.is_null() {
+                    self.cells.remove(pos);
+                    self.set[word] &= !bit;
+                } else {
+                    self.cells[pos].1 = value;
+                }
+            }
+            return;
+        }
+        if value.is_null() {
+            return;
+        }
+        if self.cells.last().is_some_and(|(c, _)| *c as usize > col) {
+            self.sorted = false;
+        }
+        self.set[word] |= bit;
+        self.cells.push((col as u32, value));
     }
 
+    /// A column's value (null when unset).
     pub fn get(&self, column: impl Into<usize>) -> &Value<'a> {
-        &self.values[column.into()]
+        let col = column.into();
+        if self.set[col / 64] & (1 << (col % 64)) == 0 {
+            return &NULL;
+        }
+        self.cells
+            .iter()
+            .find(|(c, _)| *c as usize == col)
+            .map_or(&NULL, |(_, v)| v)
     }
 
-    pub fn values(&self) -> &[Value<'a>] {
-        &self.values
+    /// The non-null values with their column index, in column order once
+    /// the row is finished ([`Row::collect_indicators`]).
+    pub fn cells(&self) -> &[(u32, Value<'a>)] {
+        &self.cells
+    }
+
+    /// Every column's value, nulls included (for tests and debugging).
+    pub fn values(&self) -> Vec<Value<'a>> {
+        let n = self
+            .cells
+            .iter()
+            .map(|(c, _)| *c as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut out = vec![Value::Null; n];
+        for (c, v) in &self.cells {
+            out[*c as usize] = v.clone();
+        }
+        out
     }
 
     /// Clears every value, keeping allocations (for parsers that retry).
     pub fn clear(&mut self) {
-        for v in &mut self.values {
-            *v = Value::Null;
-        }
+        self.cells.clear();
+        self.set = [0; MAX_COLUMNS / 64];
+        self.sorted = true;
         self.event_time = None;
         self.indicators.clear();
     }
 
-    /// Applies the schema's indicator marks to the row's values and sorts
-    /// the indicator lists. Called once by the engine after a parse.
+    /// Puts the values in column order, applies the schema's indicator
+    /// marks and sorts the indicator lists. Called once by the engine after
+    /// a parse, before the row is written.
     pub fn collect_indicators(&mut self, schema: &Schema) {
-        for (col, value) in schema.columns.iter().zip(self.values.iter()) {
-            for &kind in col.indicators {
+        if !self.sorted {
+            self.cells.sort_by_key(|(c, _)| *c);
+            self.sorted = true;
+        }
+        for (col, value) in &self.cells {
+            for &kind in schema.columns[*col as usize].indicators {
                 extract_value(&mut self.indicators, kind, value);
             }
         }
@@ -111,7 +179,9 @@ fn extract_value<'a>(ind: &mut Indicators<'a>, kind: crate::IndicatorKind, value
         Value::Str(s) => ind.extract(kind, s.clone()),
         Value::Json(j) => match kind {
             crate::IndicatorKind::AwsJson => ind.aws_json(j),
-            _ => crate::jsonscan::for_each_string(j, |s| ind.extract(kind, Cow::Owned(s.to_string()))),
+            _ => crate::jsonscan::for_each_string(j, |s| {
+                ind.extract(kind, Cow::Owned(s.to_string()))
+            }),
         },
         Value::List(items) => {
             for item in items {

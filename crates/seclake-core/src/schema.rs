@@ -62,6 +62,8 @@ pub struct Schema {
     pub columns: Vec<Column>,
     /// The standard fields, the same for every log type.
     pub standard: Vec<Column>,
+    /// `,"name":` for each of `columns`, rendered once for the JSON writer.
+    pub json_keys: Vec<Box<[u8]>>,
 }
 
 /// Error in a column type written in seed notation.
@@ -77,6 +79,13 @@ impl Schema {
     /// Parses every column's type. Fails on the first bad type or on a
     /// duplicate column name.
     pub fn new(defs: &[ColumnDef]) -> Result<Self, TypeSyntaxError> {
+        if defs.len() > crate::row::MAX_COLUMNS {
+            return Err(TypeSyntaxError {
+                text: format!("{} columns", defs.len()),
+                reason: "too many columns",
+                pos: 0,
+            });
+        }
         let mut columns = Vec::with_capacity(defs.len());
         for d in defs {
             if columns.iter().any(|c: &Column| c.name == d.name) {
@@ -86,13 +95,32 @@ impl Schema {
                     pos: 0,
                 });
             }
+            if !d
+                .name
+                .bytes()
+                .all(|c| c.is_ascii_graphic() && c != b'"' && c != b'\\')
+            {
+                return Err(TypeSyntaxError {
+                    text: d.name.to_string(),
+                    reason: "column names must be plain ASCII",
+                    pos: 0,
+                });
+            }
             columns.push(Column::from_def(d)?);
         }
         let standard = STANDARD_COLUMNS
             .iter()
             .map(|d| Column::from_def(d).expect("standard column types are valid"))
             .collect();
-        Ok(Schema { columns, standard })
+        let json_keys = columns
+            .iter()
+            .map(|c: &Column| format!(",\"{}\":", c.name).into_bytes().into_boxed_slice())
+            .collect();
+        Ok(Schema {
+            columns,
+            standard,
+            json_keys,
+        })
     }
 
     /// Own columns then standard fields.
@@ -120,7 +148,11 @@ impl Column {
 impl ColumnType {
     /// Parses seed notation.
     pub fn parse(text: &str) -> Result<Self, TypeSyntaxError> {
-        let mut p = TypeParser { s: text.as_bytes(), pos: 0, text };
+        let mut p = TypeParser {
+            s: text.as_bytes(),
+            pos: 0,
+            text,
+        };
         let ty = p.ty()?;
         p.ws();
         if p.pos != p.s.len() {
@@ -168,7 +200,11 @@ struct TypeParser<'t> {
 
 impl TypeParser<'_> {
     fn err(&self, reason: &'static str) -> TypeSyntaxError {
-        TypeSyntaxError { text: self.text.to_string(), reason, pos: self.pos }
+        TypeSyntaxError {
+            text: self.text.to_string(),
+            reason,
+            pos: self.pos,
+        }
     }
 
     fn ws(&mut self) {
@@ -303,7 +339,13 @@ mod tests {
 
     #[test]
     fn reports_bad_types() {
-        for t in ["strin", "[string", "{ \"a\" string }", "{ \"a\":string, \"a\":bigint }", "string x"] {
+        for t in [
+            "strin",
+            "[string",
+            "{ \"a\" string }",
+            "{ \"a\":string, \"a\":bigint }",
+            "string x",
+        ] {
             assert!(ColumnType::parse(t).is_err(), "{t}");
         }
     }

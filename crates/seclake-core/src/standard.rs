@@ -5,8 +5,19 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::schema::ColumnDef;
 use crate::time::Timestamp;
 
-const fn std_col(name: &'static str, ty: &'static str, required: bool, description: &'static str) -> ColumnDef {
-    ColumnDef { name, ty, required, indicators: &[], description }
+const fn std_col(
+    name: &'static str,
+    ty: &'static str,
+    required: bool,
+    description: &'static str,
+) -> ColumnDef {
+    ColumnDef {
+        name,
+        ty,
+        required,
+        indicators: &[],
+        description,
+    }
 }
 
 /// The standard fields, in output order.
@@ -44,14 +55,32 @@ pub struct RowIdentity<'a> {
 impl RowIdentity<'_> {
     /// 32 lower-case hex digits of a 128-bit hash of the identity.
     pub fn row_id(&self, out: &mut [u8; 32]) {
+        RowIdHasher::new(self.source_id, self.object).row_id(self.offset, self.index, out)
+    }
+}
+
+/// Row ids of one stream: the source and object are hashed once, each row
+/// then hashes 24 bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct RowIdHasher {
+    stream: u64,
+}
+
+impl RowIdHasher {
+    pub fn new(source_id: &str, object: &str) -> Self {
         let mut h = Xxh3::new();
-        h.update(self.source_id.as_bytes());
+        h.update(source_id.as_bytes());
         h.update(&[0]);
-        h.update(self.object.as_bytes());
-        h.update(&[0]);
-        h.update(&self.offset.to_le_bytes());
-        h.update(&self.index.to_le_bytes());
-        let v = h.digest128();
+        h.update(object.as_bytes());
+        RowIdHasher { stream: h.digest() }
+    }
+
+    pub fn row_id(&self, offset: u64, index: u32, out: &mut [u8; 32]) {
+        let mut input = [0u8; 20];
+        input[..8].copy_from_slice(&self.stream.to_le_bytes());
+        input[8..16].copy_from_slice(&offset.to_le_bytes());
+        input[16..].copy_from_slice(&index.to_le_bytes());
+        let v = xxhash_rust::xxh3::xxh3_128(&input);
         const HEX: &[u8; 16] = b"0123456789abcdef";
         for (i, byte) in v.to_be_bytes().iter().enumerate() {
             out[2 * i] = HEX[(byte >> 4) as usize];
@@ -79,7 +108,13 @@ mod tests {
     fn row_ids_are_deterministic_and_distinct() {
         let id = |offset, index| {
             let mut out = [0u8; 32];
-            RowIdentity { source_id: "s", object: "a.log", offset, index }.row_id(&mut out);
+            RowIdentity {
+                source_id: "s",
+                object: "a.log",
+                offset,
+                index,
+            }
+            .row_id(&mut out);
             out
         };
         assert_eq!(id(10, 0), id(10, 0));

@@ -72,6 +72,9 @@ impl Timestamp {
     /// a space instead of `T`. No offset means UTC.
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
         let b = s.as_bytes();
+        if b.len() >= 15 && b[8] == b'T' && b[..8].iter().all(u8::is_ascii_digit) {
+            return Self::parse_iso_basic(b);
+        }
         if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
             return None;
         }
@@ -108,6 +111,22 @@ impl Timestamp {
         Some(Timestamp(ts.0 - offset * NANOS_PER_SEC))
     }
 
+    /// ISO 8601 basic format, `20131102T010628Z` (seen in CloudTrail
+    /// session attributes).
+    fn parse_iso_basic(b: &[u8]) -> Option<Self> {
+        let ts = Timestamp::from_civil(
+            digits(&b[0..4])? as i64,
+            digits(&b[4..6])?,
+            digits(&b[6..8])?,
+            digits(&b[9..11])?,
+            digits(&b[11..13])?,
+            digits(&b[13..15])?,
+            0,
+        )?;
+        let offset = parse_offset(&b[15..])?;
+        Some(Timestamp(ts.0 - offset * NANOS_PER_SEC))
+    }
+
     /// Parses a decimal Unix time in seconds, with an optional fraction
     /// (`1418530010`, `1418530010.123`).
     pub fn parse_unix_seconds(s: &str) -> Option<Self> {
@@ -131,31 +150,53 @@ impl Timestamp {
                 nanos *= 10;
             }
         }
-        secs.checked_mul(NANOS_PER_SEC)?.checked_add(nanos).map(Timestamp)
+        secs.checked_mul(NANOS_PER_SEC)?
+            .checked_add(nanos)
+            .map(Timestamp)
     }
 
     /// Writes the RFC 3339 form with `Z`, fractional digits in groups of
     /// three and only as many as needed.
     pub fn write_rfc3339(self, out: &mut Vec<u8>) {
-        let (y, mo, d, h, mi, s, ns) = self.to_civil();
+        let secs = self.0.div_euclid(NANOS_PER_SEC);
+        let ns = self.0.rem_euclid(NANOS_PER_SEC) as u32;
+        // Rows of a stream share their day far more often than not:
+        // remember the last date formatted on this thread.
+        thread_local! {
+            static DAYS: std::cell::Cell<[(i64, [u8; 10]); 4]> = const { std::cell::Cell::new([(i64::MIN, [0; 10]); 4]) };
+        }
+        let days = secs.div_euclid(86_400);
+        let sod = secs.rem_euclid(86_400) as u32;
+        // A few days at once: a row's event time and its parse time differ.
+        let date = DAYS.with(|cache| {
+            let mut entries = cache.get();
+            let slot = (days & 3) as usize;
+            if entries[slot].0 == days {
+                return entries[slot].1;
+            }
+            let full = format_seconds(Timestamp(days * 86_400 * NANOS_PER_SEC));
+            let mut p = [0u8; 10];
+            p.copy_from_slice(&full[..10]);
+            entries[slot] = (days, p);
+            cache.set(entries);
+            p
+        });
+        let mut prefix = [0u8; 19];
+        prefix[..10].copy_from_slice(&date);
+        prefix[10] = b'T';
+        put2(&mut prefix[11..13], sod / 3600);
+        prefix[13] = b':';
+        put2(&mut prefix[14..16], (sod / 60) % 60);
+        prefix[16] = b':';
+        put2(&mut prefix[17..19], sod % 60);
         let mut buf = [0u8; 30];
-        put4(&mut buf[0..4], y as u32);
-        buf[4] = b'-';
-        put2(&mut buf[5..7], mo);
-        buf[7] = b'-';
-        put2(&mut buf[8..10], d);
-        buf[10] = b'T';
-        put2(&mut buf[11..13], h);
-        buf[13] = b':';
-        put2(&mut buf[14..16], mi);
-        buf[16] = b':';
-        put2(&mut buf[17..19], s);
+        buf[..19].copy_from_slice(&prefix);
         let mut n = 19;
         if ns != 0 {
             buf[19] = b'.';
-            let (digits, value) = if ns % 1_000_000 == 0 {
+            let (digits, value) = if ns.is_multiple_of(1_000_000) {
                 (3, ns / 1_000_000)
-            } else if ns % 1_000 == 0 {
+            } else if ns.is_multiple_of(1_000) {
                 (6, ns / 1_000)
             } else {
                 (9, ns)
@@ -182,6 +223,24 @@ impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rfc3339())
     }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of a timestamp.
+fn format_seconds(t: Timestamp) -> [u8; 19] {
+    let (y, mo, d, h, mi, s, _) = t.to_civil();
+    let mut buf = [0u8; 19];
+    put4(&mut buf[0..4], y as u32);
+    buf[4] = b'-';
+    put2(&mut buf[5..7], mo);
+    buf[7] = b'-';
+    put2(&mut buf[8..10], d);
+    buf[10] = b'T';
+    put2(&mut buf[11..13], h);
+    buf[13] = b':';
+    put2(&mut buf[14..16], mi);
+    buf[16] = b':';
+    put2(&mut buf[17..19], s);
+    buf
 }
 
 /// Parses a trailing UTC offset: empty, `Z`, `+hh:mm`, `+hhmm`, `+hh`.
@@ -352,13 +411,28 @@ mod tests {
     }
 
     #[test]
+    fn iso_basic_format() {
+        assert_eq!(
+            Timestamp::parse_rfc3339("20131102T010628Z")
+                .unwrap()
+                .to_rfc3339(),
+            "2013-11-02T01:06:28Z"
+        );
+        assert!(Timestamp::parse_rfc3339("20131302T010628Z").is_none());
+    }
+
+    #[test]
     fn unix_seconds() {
         assert_eq!(
-            Timestamp::parse_unix_seconds("1418530010").unwrap().to_rfc3339(),
+            Timestamp::parse_unix_seconds("1418530010")
+                .unwrap()
+                .to_rfc3339(),
             "2014-12-14T04:06:50Z"
         );
         assert_eq!(
-            Timestamp::parse_unix_seconds("1418530010.5").unwrap().to_rfc3339(),
+            Timestamp::parse_unix_seconds("1418530010.5")
+                .unwrap()
+                .to_rfc3339(),
             "2014-12-14T04:06:50.500Z"
         );
         assert!(Timestamp::parse_unix_seconds("14x").is_none());

@@ -48,7 +48,9 @@ impl Compression {
             // the next byte must not look like text, so that a line that
             // happens to begin with "x^" is not taken for zlib.
             [0x78, flg @ (0x01 | 0x5e | 0x9c | 0xda), next, ..]
-                if (0x7800u16 | *flg as u16) % 31 == 0 && !next.is_ascii_graphic() && *next != b' ' =>
+                if (0x7800u16 | *flg as u16).is_multiple_of(31)
+                    && !next.is_ascii_graphic()
+                    && *next != b' ' =>
             {
                 Compression::Zlib
             }
@@ -69,9 +71,18 @@ impl Compression {
 /// Opens a possibly compressed stream. Returns the compression found and a
 /// reader of the decoded bytes; a reader over a bomb fails with
 /// `InvalidData` and a message saying so.
-pub fn open<'r, R: Read + 'r>(reader: R, limits: Limits) -> io::Result<(Compression, Box<dyn BufRead + 'r>)> {
+pub fn open<'r, R: Read + 'r>(
+    reader: R,
+    limits: Limits,
+) -> io::Result<(Compression, Box<dyn BufRead + 'r>)> {
     let counted_in = Rc::new(Cell::new(0u64));
-    let mut buffered = BufReader::with_capacity(256 << 10, CountingReader { inner: reader, count: counted_in.clone() });
+    let mut buffered = BufReader::with_capacity(
+        256 << 10,
+        CountingReader {
+            inner: reader,
+            count: counted_in.clone(),
+        },
+    );
     let head = buffered.fill_buf()?;
     let compression = Compression::sniff(head);
     let decoded: Box<dyn Read + 'r> = match compression {
@@ -80,8 +91,17 @@ pub fn open<'r, R: Read + 'r>(reader: R, limits: Limits) -> io::Result<(Compress
         Compression::Zlib => Box::new(flate2::bufread::ZlibDecoder::new(buffered)),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered)?),
     };
-    let capped = CappedReader { inner: decoded, compressed: counted_in, produced: 0, limits, compression };
-    Ok((compression, Box::new(BufReader::with_capacity(256 << 10, capped))))
+    let capped = CappedReader {
+        inner: decoded,
+        compressed: counted_in,
+        produced: 0,
+        limits,
+        compression,
+    };
+    Ok((
+        compression,
+        Box::new(BufReader::with_capacity(256 << 10, capped)),
+    ))
 }
 
 struct CountingReader<R> {
@@ -108,7 +128,13 @@ struct CappedReader<R> {
 impl<R: Read> Read for CappedReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf).map_err(|e| {
-            io::Error::new(e.kind(), format!("{} stream corrupt or truncated: {e}", self.compression.name()))
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "{} stream corrupt or truncated: {e}",
+                    self.compression.name()
+                ),
+            )
         })?;
         self.produced += n as u64;
         let input = self.compressed.get().max(1);
@@ -121,7 +147,9 @@ impl<R: Read> Read for CappedReader<R> {
                 ),
             ));
         }
-        if self.produced > self.limits.ratio_grace_bytes && self.produced / input > self.limits.max_ratio {
+        if self.produced > self.limits.ratio_grace_bytes
+            && self.produced / input > self.limits.max_ratio
+        {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
@@ -179,7 +207,10 @@ mod tests {
     fn a_bomb_is_an_error_not_an_oom() {
         let zeros = vec![0u8; 8 << 20];
         let bomb = gzip(&zeros);
-        let limits = Limits { ratio_grace_bytes: 1 << 20, ..Limits::default() };
+        let limits = Limits {
+            ratio_grace_bytes: 1 << 20,
+            ..Limits::default()
+        };
         let err = read_all(&bomb, limits).1.unwrap_err();
         assert!(err.to_string().contains("decompression bomb"), "{err}");
     }
@@ -188,7 +219,9 @@ mod tests {
     fn truncated_gzip_is_reported() {
         let data: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
         let g = gzip(&data);
-        let err = read_all(&g[..g.len() / 2], Limits::default()).1.unwrap_err();
+        let err = read_all(&g[..g.len() / 2], Limits::default())
+            .1
+            .unwrap_err();
         assert!(err.to_string().contains("gzip"), "{err}");
     }
 

@@ -39,11 +39,25 @@ pub struct Record<'b> {
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
     #[error("record longer than {limit} bytes, skipped")]
-    TooLong { offset: u64, line: u64, limit: usize, prefix: Vec<u8> },
+    TooLong {
+        offset: u64,
+        line: u64,
+        limit: usize,
+        prefix: Vec<u8>,
+    },
     #[error("input ends inside a JSON value (truncated file?)")]
-    Truncated { offset: u64, line: u64, prefix: Vec<u8> },
+    Truncated {
+        offset: u64,
+        line: u64,
+        prefix: Vec<u8>,
+    },
     #[error("malformed JSON: {reason}")]
-    Malformed { offset: u64, line: u64, reason: &'static str, raw: Vec<u8> },
+    Malformed {
+        offset: u64,
+        line: u64,
+        reason: &'static str,
+        raw: Vec<u8>,
+    },
     /// Reading or decompressing failed; the stream ends here.
     #[error("{0}")]
     Io(#[from] io::Error),
@@ -177,7 +191,11 @@ impl<R: Read> Framer<R> {
             Framing::Json => self.next_json(),
         };
         match res {
-            Ok(Some((s, e, offset, line))) => Some(Ok(Record { bytes: &self.buf[s..e], offset, line })),
+            Ok(Some((s, e, offset, line))) => Some(Ok(Record {
+                bytes: &self.buf[s..e],
+                offset,
+                line,
+            })),
             Ok(None) => {
                 self.done = true;
                 None
@@ -203,7 +221,9 @@ impl<R: Read> Framer<R> {
             self.start = 0;
         }
         if self.end == self.buf.len() {
-            let new_len = (self.buf.len() * 2).min(self.limits.max_record_bytes + 2 * READ_CHUNK).max(self.buf.len() + READ_CHUNK);
+            let new_len = (self.buf.len() * 2)
+                .min(self.limits.max_record_bytes + 2 * READ_CHUNK)
+                .max(self.buf.len() + READ_CHUNK);
             self.buf.resize(new_len, 0);
         }
         loop {
@@ -312,17 +332,18 @@ impl<R: Read> Framer<R> {
     fn next_json(&mut self) -> Result<Option<(usize, usize, u64, u64)>, FrameError> {
         loop {
             if self.scan.active {
-                return self.finish_value().map(Some).or_else(|e| match e {
-                    Resume::Skipped(err) => Err(err),
-                    Resume::Err(err) => Err(err),
-                });
+                return self.finish_value().map(Some);
             }
             let Some(c) = self.peek_non_ws()? else {
                 if self.ctx != Ctx::Top {
                     let offset = self.position();
                     let line = self.line_at(self.start);
                     self.ctx = Ctx::Top;
-                    return Err(FrameError::Truncated { offset, line, prefix: Vec::new() });
+                    return Err(FrameError::Truncated {
+                        offset,
+                        line,
+                        prefix: Vec::new(),
+                    });
                 }
                 return Ok(None);
             };
@@ -359,12 +380,19 @@ impl<R: Read> Framer<R> {
                         let _ = self.finish_value();
                     }
                 }
-                (Ctx::Top, b'}' | b']') | (Ctx::Array | Ctx::RecordsArray, b'}') | (Ctx::WrapperTail, _) => {
+                (Ctx::Top, b'}' | b']')
+                | (Ctx::Array | Ctx::RecordsArray, b'}')
+                | (Ctx::WrapperTail, _) => {
                     let offset = self.position();
                     let line = self.line_at(self.start);
                     let raw = self.skip_to_newline()?;
                     self.ctx = Ctx::Top;
-                    return Err(FrameError::Malformed { offset, line, reason: "unexpected character between values", raw });
+                    return Err(FrameError::Malformed {
+                        offset,
+                        line,
+                        reason: "unexpected character between values",
+                        raw,
+                    });
                 }
                 _ => self.begin_value(),
             }
@@ -399,7 +427,11 @@ impl<R: Read> Framer<R> {
     }
 
     fn begin_value(&mut self) {
-        self.scan = ValueScan { active: true, pos: self.start, ..ValueScan::default() };
+        self.scan = ValueScan {
+            active: true,
+            pos: self.start,
+            ..ValueScan::default()
+        };
     }
 
     fn skip_to_newline(&mut self) -> Result<Vec<u8>, FrameError> {
@@ -423,7 +455,7 @@ impl<R: Read> Framer<R> {
     }
 
     /// Scans the value begun at `start` to its end.
-    fn finish_value(&mut self) -> Result<(usize, usize, u64, u64), Resume> {
+    fn finish_value(&mut self) -> Result<(usize, usize, u64, u64), FrameError> {
         loop {
             if let Some(end) = self.scan_step() {
                 self.scan.active = false;
@@ -436,7 +468,7 @@ impl<R: Read> Framer<R> {
                         limit: self.limits.max_record_bytes,
                         prefix: std::mem::take(&mut self.skipped_prefix),
                     };
-                    return Err(Resume::Skipped(err));
+                    return Err(err);
                 }
                 let line = self.line_at(s);
                 return Ok((s, end, self.base + s as u64, line));
@@ -454,17 +486,29 @@ impl<R: Read> Framer<R> {
             }
             if self.eof {
                 self.scan.active = false;
-                let offset = if self.scan.skipping { self.scan.skip_offset } else { self.position() };
-                let line = if self.scan.skipping { self.scan.skip_line } else { self.line_at(self.start) };
+                let offset = if self.scan.skipping {
+                    self.scan.skip_offset
+                } else {
+                    self.position()
+                };
+                let line = if self.scan.skipping {
+                    self.scan.skip_line
+                } else {
+                    self.line_at(self.start)
+                };
                 let mut prefix = std::mem::take(&mut self.skipped_prefix);
                 if prefix.is_empty() {
                     prefix = self.buf[self.start..self.end.min(self.start + PREFIX_KEPT)].to_vec();
                 }
                 self.start = self.end;
                 self.ctx = Ctx::Top;
-                return Err(Resume::Err(FrameError::Truncated { offset, line, prefix }));
+                return Err(FrameError::Truncated {
+                    offset,
+                    line,
+                    prefix,
+                });
             }
-            self.fill().map_err(|e| Resume::Err(e.into()))?;
+            self.fill()?;
         }
     }
 
@@ -476,7 +520,7 @@ impl<R: Read> Framer<R> {
         let mut i = st.pos;
         if !st.started {
             // First byte decides the kind of value.
-            let Some(&first) = b.get(i) else { return None };
+            let &first = b.get(i)?;
             st.started = true;
             match first {
                 b'{' | b'[' => {
@@ -542,26 +586,27 @@ impl<R: Read> Framer<R> {
     }
 }
 
-enum Resume {
-    Skipped(FrameError),
-    Err(FrameError),
-}
-
 /// Lines unless the stream starts with a JSON array, the Records wrapper,
 /// or an object that spans several lines.
 fn detect(head: &[u8]) -> Framing {
-    let s = head.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(head.len());
+    let s = head
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(head.len());
     let b = &head[s..];
     match b.first() {
         Some(b'[') => Framing::Json,
         Some(b'{') => {
-            let after = b[1..].iter().position(|c| !c.is_ascii_whitespace()).map(|p| &b[1 + p..]);
+            let after = b[1..]
+                .iter()
+                .position(|c| !c.is_ascii_whitespace())
+                .map(|p| &b[1 + p..]);
             if after.is_some_and(|a| a.starts_with(b"\"Records\"")) {
                 return Framing::Json;
             }
             // Does the first object end on its first line?
             let (mut depth, mut in_str, mut esc) = (0u32, false, false);
-            for &c in b {
+            for (i, &c) in b.iter().enumerate() {
                 if esc {
                     esc = false;
                 } else if in_str {
@@ -577,7 +622,15 @@ fn detect(head: &[u8]) -> Framing {
                         b'}' | b']' => {
                             depth = depth.saturating_sub(1);
                             if depth == 0 {
-                                return Framing::Lines;
+                                // Objects run together on one line (as
+                                // Firehose delivers them) need the JSON
+                                // stream framing; otherwise it is JSON Lines.
+                                let next = b[i + 1..].iter().find(|c| **c != b' ' && **c != b'\t');
+                                return if next == Some(&b'{') {
+                                    Framing::Json
+                                } else {
+                                    Framing::Lines
+                                };
                             }
                         }
                         b'\n' => return Framing::Json,

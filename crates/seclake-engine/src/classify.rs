@@ -21,16 +21,28 @@ pub struct Classifier<'t> {
 pub enum Outcome<'t, 'a> {
     Row(&'t LogType, Row<'a>),
     Skip(&'t LogType),
-    Reject { log_type: Option<&'t LogType>, reason: String },
+    Reject {
+        log_type: Option<&'t LogType>,
+        reason: String,
+    },
 }
 
 impl<'t> Classifier<'t> {
     pub fn new(types: Vec<&'t LogType>) -> Self {
         let n = types.len();
-        Classifier { types, parsers: (0..n).map(|_| None).collect(), order: (0..n).collect() }
+        Classifier {
+            types,
+            parsers: (0..n).map(|_| None).collect(),
+            order: (0..n).collect(),
+        }
     }
 
-    pub fn classify<'a>(&mut self, record: &'a str, ctx: &ParseContext, buf: &mut RowBuf) -> Outcome<'t, 'a> {
+    pub fn classify<'a>(
+        &mut self,
+        record: &'a str,
+        ctx: &ParseContext,
+        buf: &mut RowBuf,
+    ) -> Outcome<'t, 'a> {
         let mut first_invalid: Option<(usize, ParseError)> = None;
         let mut first_mismatch: Option<(usize, ParseError)> = None;
         for pos in 0..self.order.len() {
@@ -53,7 +65,11 @@ impl<'t> Classifier<'t> {
                 }
                 Err(e) => {
                     buf.recycle(row);
-                    let slot = if e.is_mismatch() { &mut first_mismatch } else { &mut first_invalid };
+                    let slot = if e.is_mismatch() {
+                        &mut first_mismatch
+                    } else {
+                        &mut first_invalid
+                    };
                     if slot.is_none() {
                         *slot = Some((idx, e));
                     }
@@ -62,13 +78,20 @@ impl<'t> Classifier<'t> {
         }
         let single = self.types.len() == 1;
         match (first_invalid, first_mismatch) {
-            (Some((idx, e)), _) => Outcome::Reject { log_type: Some(self.types[idx]), reason: e.to_string() },
-            (None, Some((idx, e))) if single => {
-                Outcome::Reject { log_type: Some(self.types[idx]), reason: e.to_string() }
-            }
+            (Some((idx, e)), _) => Outcome::Reject {
+                log_type: Some(self.types[idx]),
+                reason: e.to_string(),
+            },
+            (None, Some((idx, e))) if single => Outcome::Reject {
+                log_type: Some(self.types[idx]),
+                reason: e.to_string(),
+            },
             _ => Outcome::Reject {
                 log_type: None,
-                reason: format!("no log type recognises this record (tried {})", self.types.len()),
+                reason: format!(
+                    "no log type recognises this record (tried {})",
+                    self.types.len()
+                ),
             },
         }
     }

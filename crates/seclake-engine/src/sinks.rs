@@ -26,7 +26,11 @@ pub fn write_reject_json(out: &mut Vec<u8>, r: &Reject<'_>) {
 
 /// One line for a person: `file:line: [type:] reason`.
 pub fn reject_message(r: &Reject<'_>) -> String {
-    let pos = if r.line > 0 { format!("{}:{}", r.object, r.line) } else { format!("{}@{}", r.object, r.offset) };
+    let pos = if r.line > 0 {
+        format!("{}:{}", r.object, r.line)
+    } else {
+        format!("{}@{}", r.object, r.offset)
+    };
     match r.log_type {
         Some(t) => format!("{pos}: {t}: {}", r.reason),
         None => format!("{pos}: {}", r.reason),
@@ -44,7 +48,12 @@ pub struct JsonLinesSink<W: Write> {
 
 impl<W: Write> JsonLinesSink<W> {
     pub fn new(rows: W) -> Self {
-        JsonLinesSink { rows, rejects: None, messages: None, buf: Vec::with_capacity(1 << 20) }
+        JsonLinesSink {
+            rows,
+            rejects: None,
+            messages: None,
+            buf: Vec::with_capacity(1 << 20),
+        }
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
@@ -59,7 +68,13 @@ impl<W: Write> JsonLinesSink<W> {
 }
 
 impl<W: Write> RowSink for JsonLinesSink<W> {
-    fn row(&mut self, t: &LogType, row: &Row<'_>, std: &StandardFields<'_>, event_time: Timestamp) -> io::Result<()> {
+    fn row(
+        &mut self,
+        t: &LogType,
+        row: &Row<'_>,
+        std: &StandardFields<'_>,
+        event_time: Timestamp,
+    ) -> io::Result<()> {
         write_row(&mut self.buf, &t.schema, row, std, event_time);
         if self.buf.len() >= 1 << 20 {
             self.rows.write_all(&self.buf)?;

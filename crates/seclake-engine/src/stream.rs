@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::io::{self, Read};
 
 use seclake_core::row::RowBuf;
-use seclake_core::{LogType, ParseContext, Row, RowIdentity, StandardFields, Timestamp};
+use seclake_core::standard::RowIdHasher;
+use seclake_core::{LogType, ParseContext, Row, StandardFields, Timestamp};
 use seclake_decode::{framing::Framer, Compression, FrameError, Limits};
 
 use crate::classify::{Classifier, Outcome};
@@ -109,20 +110,37 @@ pub fn parse_stream<R: Read>(
 ) -> io::Result<StreamStats> {
     let mut stats = StreamStats::default();
     let parse_time = opts.parse_time.unwrap_or_else(Timestamp::now);
-    let ctx = ParseContext { reference_time: opts.reference_time };
-    let forced = (types.len() == 1).then(|| types[0].name());
-    let reject = |stats: &mut StreamStats, sink: &mut dyn RowSink, r: Reject<'_>| -> io::Result<()> {
-        stats.rejects += 1;
-        let key = types.iter().find(|t| Some(t.name()) == r.log_type).map_or(UNKNOWN, |t| t.name());
-        stats.per_type.entry(key).or_default().rejects += 1;
-        sink.reject(&r)
+    let ctx = ParseContext {
+        reference_time: opts.reference_time,
     };
+    let forced = (types.len() == 1).then(|| types[0].name());
+    let reject =
+        |stats: &mut StreamStats, sink: &mut dyn RowSink, r: Reject<'_>| -> io::Result<()> {
+            stats.rejects += 1;
+            let key = types
+                .iter()
+                .find(|t| Some(t.name()) == r.log_type)
+                .map_or(UNKNOWN, |t| t.name());
+            stats.per_type.entry(key).or_default().rejects += 1;
+            sink.reject(&r)
+        };
 
     let (compression, decoded) = match seclake_decode::open(input, opts.limits) {
         Ok(x) => x,
         Err(e) => {
             let reason = format!("cannot read: {e}");
-            reject(&mut stats, sink, Reject { object, line: 0, offset: 0, log_type: forced, reason: &reason, raw: b"" })?;
+            reject(
+                &mut stats,
+                sink,
+                Reject {
+                    object,
+                    line: 0,
+                    offset: 0,
+                    log_type: forced,
+                    reason: &reason,
+                    raw: b"",
+                },
+            )?;
             return Ok(stats);
         }
     };
@@ -131,11 +149,23 @@ pub fn parse_stream<R: Read>(
         Ok(f) => f,
         Err(e) => {
             let reason = format!("cannot read: {e}");
-            reject(&mut stats, sink, Reject { object, line: 0, offset: 0, log_type: forced, reason: &reason, raw: b"" })?;
+            reject(
+                &mut stats,
+                sink,
+                Reject {
+                    object,
+                    line: 0,
+                    offset: 0,
+                    log_type: forced,
+                    reason: &reason,
+                    raw: b"",
+                },
+            )?;
             return Ok(stats);
         }
     };
     let mut classifier = Classifier::new(types.to_vec());
+    let ids = RowIdHasher::new(opts.source_id.as_deref().unwrap_or(""), object);
     let mut buf = RowBuf::default();
     while let Some(next) = framer.next() {
         let rec = match next {
@@ -146,7 +176,18 @@ pub fn parse_stream<R: Read>(
                     FrameError::Io(io) => format!("read error, rest of input lost: {io}"),
                     other => other.to_string(),
                 };
-                reject(&mut stats, sink, Reject { object, line, offset, log_type: forced, reason: &reason, raw: e.raw() })?;
+                reject(
+                    &mut stats,
+                    sink,
+                    Reject {
+                        object,
+                        line,
+                        offset,
+                        log_type: forced,
+                        reason: &reason,
+                        raw: e.raw(),
+                    },
+                )?;
                 continue;
             }
         };
@@ -157,7 +198,14 @@ pub fn parse_stream<R: Read>(
                 reject(
                     &mut stats,
                     sink,
-                    Reject { object, line: rec.line, offset: rec.offset, log_type: forced, reason: &reason, raw: rec.bytes },
+                    Reject {
+                        object,
+                        line: rec.line,
+                        offset: rec.offset,
+                        log_type: forced,
+                        reason: &reason,
+                        raw: rec.bytes,
+                    },
                 )?;
                 continue;
             }
@@ -172,8 +220,7 @@ pub fn parse_stream<R: Read>(
                     source_id: opts.source_id.as_deref(),
                     source_label: opts.source_label.as_deref(),
                 };
-                RowIdentity { source_id: opts.source_id.as_deref().unwrap_or(""), object, offset: rec.offset, index: 0 }
-                    .row_id(&mut std.row_id);
+                ids.row_id(rec.offset, 0, &mut std.row_id);
                 let event_time = row.event_time.unwrap_or(parse_time);
                 sink.row(t, &row, &std, event_time)?;
                 buf.recycle(row);
@@ -189,7 +236,14 @@ pub fn parse_stream<R: Read>(
                 reject(
                     &mut stats,
                     sink,
-                    Reject { object, line: rec.line, offset: rec.offset, log_type, reason: &reason, raw: rec.bytes },
+                    Reject {
+                        object,
+                        line: rec.line,
+                        offset: rec.offset,
+                        log_type,
+                        reason: &reason,
+                        raw: rec.bytes,
+                    },
                 )?;
             }
         }

@@ -37,7 +37,13 @@ pub fn markdown_page(t: &LogType) -> String {
 pub fn markdown_index(types: &[LogType]) -> String {
     let mut s = String::from("# Log types\n\nGenerated from the registry; do not edit.\n\n| Log type | Table | Description |\n|---|---|---|\n");
     for t in types {
-        let _ = writeln!(s, "| [{0}]({0}.md) | `{1}` | {2} |", t.name(), t.table, t.def.description);
+        let _ = writeln!(
+            s,
+            "| [{0}]({0}.md) | `{1}` | {2} |",
+            t.name(),
+            t.table,
+            t.def.description
+        );
     }
     s
 }
@@ -47,9 +53,18 @@ pub fn text_table(t: &LogType) -> String {
     let cols: Vec<&Column> = t.schema.all_columns().collect();
     let types: Vec<String> = cols.iter().map(|c| c.ty.to_string()).collect();
     let w_name = cols.iter().map(|c| c.name.len()).max().unwrap_or(4).max(4);
-    let w_type = types.iter().map(|t| t.len().min(40)).max().unwrap_or(4).max(4);
+    let w_type = types
+        .iter()
+        .map(|t| t.len().min(40))
+        .max()
+        .unwrap_or(4)
+        .max(4);
     let mut s = format!("{}  ({}): {}\n\n", t.name(), t.table, t.def.description);
-    let _ = writeln!(s, "{:w_name$}  {:w_type$}  {:8}  DESCRIPTION", "NAME", "TYPE", "REQUIRED");
+    let _ = writeln!(
+        s,
+        "{:w_name$}  {:w_type$}  {:8}  DESCRIPTION",
+        "NAME", "TYPE", "REQUIRED"
+    );
     for (c, ty) in cols.iter().zip(&types) {
         let _ = writeln!(
             s,
@@ -84,7 +99,11 @@ pub fn json(t: &LogType) -> String {
         write_str(&mut out, c.name);
         out.extend_from_slice(b",\"type\":");
         write_str(&mut out, &c.ty.to_string());
-        out.extend_from_slice(if c.required { b",\"required\":true" } else { b",\"required\":false" });
+        out.extend_from_slice(if c.required {
+            b",\"required\":true"
+        } else {
+            b",\"required\":false"
+        });
         out.extend_from_slice(b",\"description\":");
         write_str(&mut out, c.description);
         out.push(b'}');

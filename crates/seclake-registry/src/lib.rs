@@ -13,7 +13,17 @@ pub mod docs;
 
 /// Every log type, in name order.
 pub const DEFINITIONS: &[LogTypeDef] = &[
+    seclake_aws::alb::DEF,
+    seclake_aws::aurora_mysql_audit::DEF,
+    seclake_aws::cloudtrail::DEF,
+    seclake_aws::cloudtrail_digest::DEF,
+    seclake_aws::cloudtrail_insight::DEF,
+    seclake_aws::cloudwatch_events::DEF,
+    seclake_aws::guardduty::DEF,
+    seclake_aws::s3_server_access::DEF,
+    seclake_aws::vpc_dns::DEF,
     seclake_aws::vpc_flow::DEF,
+    seclake_aws::waf_web_acl::DEF,
 ];
 
 /// The registered log types with their schemas built.
@@ -29,5 +39,7 @@ pub fn all() -> &'static [LogType] {
 
 /// Finds a log type by name (case-insensitive) or table name.
 pub fn find(name: &str) -> Option<&'static LogType> {
-    all().iter().find(|t| t.name().eq_ignore_ascii_case(name) || t.table == name)
+    all()
+        .iter()
+        .find(|t| t.name().eq_ignore_ascii_case(name) || t.table == name)
 }

@@ -11,7 +11,10 @@ use seclake_registry::docs::{markdown_index, markdown_page};
 #[test]
 fn log_type_docs_are_up_to_date() {
     let dir = repo_root().join("docs/log-types");
-    let mut pages = vec![("README.md".to_string(), markdown_index(seclake_registry::all()))];
+    let mut pages = vec![(
+        "README.md".to_string(),
+        markdown_index(seclake_registry::all()),
+    )];
     for t in seclake_registry::all() {
         pages.push((format!("{}.md", t.name()), markdown_page(t)));
     }
@@ -31,6 +34,13 @@ fn log_type_docs_are_up_to_date() {
         }
     }
     let on_disk = fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
-    assert!(stale.is_empty(), "stale docs: {stale:?}; run SECLAKE_BLESS=1 cargo test -p seclake-registry");
-    assert_eq!(on_disk, pages.len(), "docs/log-types has pages for unregistered types");
+    assert!(
+        stale.is_empty(),
+        "stale docs: {stale:?}; run SECLAKE_BLESS=1 cargo test -p seclake-registry"
+    );
+    assert_eq!(
+        on_disk,
+        pages.len(),
+        "docs/log-types has pages for unregistered types"
+    );
 }

@@ -13,16 +13,34 @@ fn names_and_tables_are_unique_and_well_formed() {
     let mut tables = HashSet::new();
     for t in seclake_registry::all() {
         assert!(names.insert(t.name()), "duplicate log type {}", t.name());
-        assert!(tables.insert(t.table.clone()), "duplicate table {}", t.table);
+        assert!(
+            tables.insert(t.table.clone()),
+            "duplicate table {}",
+            t.table
+        );
         assert_eq!(t.table, t.name().to_ascii_lowercase().replace('.', "_"));
-        assert!(!t.def.description.is_empty(), "{} has no description", t.name());
-        assert!(t.def.reference.starts_with("http"), "{} has no reference", t.name());
+        assert!(
+            !t.def.description.is_empty(),
+            "{} has no description",
+            t.name()
+        );
+        assert!(
+            t.def.reference.starts_with("http"),
+            "{} has no reference",
+            t.name()
+        );
         assert!(seclake_registry::find(t.name()).is_some());
         assert!(seclake_registry::find(&t.table).is_some());
     }
-    let mut sorted: Vec<_> = seclake_registry::DEFINITIONS.iter().map(|d| d.name).collect();
+    let mut sorted: Vec<_> = seclake_registry::DEFINITIONS
+        .iter()
+        .map(|d| d.name)
+        .collect();
     sorted.sort();
-    let listed: Vec<_> = seclake_registry::DEFINITIONS.iter().map(|d| d.name).collect();
+    let listed: Vec<_> = seclake_registry::DEFINITIONS
+        .iter()
+        .map(|d| d.name)
+        .collect();
     assert_eq!(sorted, listed, "keep DEFINITIONS in name order");
 }
 
@@ -32,7 +50,12 @@ fn every_schema_carries_the_standard_fields() {
         let names: Vec<&str> = t.schema.all_columns().map(|c| c.name).collect();
         for std in STANDARD_COLUMNS {
             assert!(names.contains(&std.name), "{} lacks {}", t.name(), std.name);
-            assert!(t.schema.index_of(std.name).is_none(), "{} declares {} itself", t.name(), std.name);
+            assert!(
+                t.schema.index_of(std.name).is_none(),
+                "{} declares {} itself",
+                t.name(),
+                std.name
+            );
         }
         assert!(!t.schema.columns.is_empty());
     }
@@ -45,10 +68,25 @@ fn every_example_parses_as_its_type_and_classifies_as_it() {
         assert!(!t.def.examples.is_empty(), "{} has no examples", t.name());
         for ex in t.def.examples {
             let forced = parse_str(ex, &[t]);
-            assert!(forced.rejects.is_empty(), "{} example rejected: {}\n{ex}", t.name(), String::from_utf8_lossy(&forced.rejects));
-            assert_eq!(forced.row_types.len(), 1, "{} example gave no row: {ex}", t.name());
+            assert!(
+                forced.rejects.is_empty(),
+                "{} example rejected: {}\n{ex}",
+                t.name(),
+                String::from_utf8_lossy(&forced.rejects)
+            );
+            assert_eq!(
+                forced.row_types.len(),
+                1,
+                "{} example gave no row: {ex}",
+                t.name()
+            );
             let classified = parse_str(ex, &all);
-            assert_eq!(classified.row_types, vec![t.name()], "example of {} classified wrongly: {ex}", t.name());
+            assert_eq!(
+                classified.row_types,
+                vec![t.name()],
+                "example of {} classified wrongly: {ex}",
+                t.name()
+            );
             assert_eq!(classified.rows, forced.rows);
         }
     }
@@ -57,9 +95,21 @@ fn every_example_parses_as_its_type_and_classifies_as_it() {
 #[test]
 fn garbage_is_rejected_by_every_type() {
     let all: Vec<_> = seclake_registry::all().iter().collect();
-    for garbage in ["Phony unsupported log format.", "{\"hello\":\"world\"}", "[1,2,3]", "-"] {
+    for garbage in [
+        "Phony unsupported log format.",
+        "{\"hello\":\"world\"}",
+        "[1,2,3]",
+        "-",
+    ] {
         let cap = parse_str(garbage, &all);
-        assert!(cap.row_types.is_empty(), "{garbage:?} became a {:?} row", cap.row_types);
-        assert!(!cap.rejects.is_empty(), "{garbage:?} was dropped without a reject");
+        assert!(
+            cap.row_types.is_empty(),
+            "{garbage:?} became a {:?} row",
+            cap.row_types
+        );
+        assert!(
+            !cap.rejects.is_empty(),
+            "{garbage:?} was dropped without a reject"
+        );
     }
 }

@@ -20,6 +20,9 @@ pub enum Format {
 pub fn find_log_type(name: &str) -> Result<&'static LogType> {
     seclake_registry::find(name).ok_or_else(|| {
         let known: Vec<_> = seclake_registry::all().iter().map(|t| t.name()).collect();
-        anyhow!("unknown log type {name:?}; known log types: {}", known.join(", "))
+        anyhow!(
+            "unknown log type {name:?}; known log types: {}",
+            known.join(", ")
+        )
     })
 }

@@ -52,7 +52,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(name) => vec![find_log_type(name)?],
         None => seclake_registry::all().iter().collect(),
     };
-    let mut opts = Options { source_id: args.source_id.clone(), source_label: args.source_label.clone(), ..Options::default() };
+    let mut opts = Options {
+        source_id: args.source_id.clone(),
+        source_label: args.source_label.clone(),
+        ..Options::default()
+    };
     opts.limits.max_record_bytes = args.max_record_bytes;
     if let Some(rt) = &args.reference_time {
         opts.reference_time = Timestamp::parse_rfc3339(rt)
@@ -109,8 +113,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
 fn print_summary(total: &StreamStats, secs: f64, inputs: usize) {
     let mut err = io::stderr().lock();
     for (name, s) in &total.per_type {
-        let skipped = if s.skipped > 0 { format!(", {} header lines", s.skipped) } else { String::new() };
-        let _ = writeln!(err, "{name}: {} rows, {} rejects{skipped}", s.rows, s.rejects);
+        let skipped = if s.skipped > 0 {
+            format!(", {} header lines", s.skipped)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            err,
+            "{name}: {} rows, {} rejects{skipped}",
+            s.rows, s.rejects
+        );
     }
     let mb = total.decoded_bytes as f64 / 1e6;
     let _ = writeln!(

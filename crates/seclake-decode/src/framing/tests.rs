@@ -1,24 +1,37 @@
 use super::*;
 
-fn frame_with(input: &[u8], limits: Limits) -> (Framing, Vec<Result<(String, u64, u64), String>>) {
+/// Each record as (text, offset, line), or the error's message.
+type Framed = Vec<Result<(String, u64, u64), String>>;
+
+fn frame_with(input: &[u8], limits: Limits) -> (Framing, Framed) {
     let mut f = Framer::new(input, limits).unwrap();
     let framing = f.framing();
     let mut out = Vec::new();
     while let Some(r) = f.next() {
         out.push(match r {
-            Ok(rec) => Ok((String::from_utf8_lossy(rec.bytes).into_owned(), rec.offset, rec.line)),
+            Ok(rec) => Ok((
+                String::from_utf8_lossy(rec.bytes).into_owned(),
+                rec.offset,
+                rec.line,
+            )),
             Err(e) => Err(format!("{e} @{:?}", e.position())),
         });
     }
     (framing, out)
 }
 
-fn frame(input: &str) -> (Framing, Vec<Result<(String, u64, u64), String>>) {
+fn frame(input: &str) -> (Framing, Framed) {
     frame_with(input.as_bytes(), Limits::default())
 }
 
-fn texts(v: &[Result<(String, u64, u64), String>]) -> Vec<String> {
-    v.iter().map(|r| r.as_ref().map(|t| t.0.clone()).unwrap_or_else(|e| format!("ERR {e}"))).collect()
+fn texts(v: &Framed) -> Vec<String> {
+    v.iter()
+        .map(|r| {
+            r.as_ref()
+                .map(|t| t.0.clone())
+                .unwrap_or_else(|e| format!("ERR {e}"))
+        })
+        .collect()
 }
 
 #[test]
@@ -39,10 +52,14 @@ fn json_lines_stay_line_framed() {
 
 #[test]
 fn records_wrapper_is_streamed_element_by_element() {
-    let input = "{\"Records\":[{\"a\":\"x]}\\\"\"},\n {\"b\":[1,{\"c\":2}]}], \"other\": {\"x\":1}}";
+    let input =
+        "{\"Records\":[{\"a\":\"x]}\\\"\"},\n {\"b\":[1,{\"c\":2}]}], \"other\": {\"x\":1}}";
     let (fr, recs) = frame(input);
     assert_eq!(fr, Framing::Json);
-    assert_eq!(texts(&recs), vec!["{\"a\":\"x]}\\\"\"}", "{\"b\":[1,{\"c\":2}]}"]);
+    assert_eq!(
+        texts(&recs),
+        vec!["{\"a\":\"x]}\\\"\"}", "{\"b\":[1,{\"c\":2}]}"]
+    );
     assert_eq!(recs[1].as_ref().unwrap().2, 2);
 }
 
@@ -50,7 +67,10 @@ fn records_wrapper_is_streamed_element_by_element() {
 fn arrays_and_pretty_documents() {
     let (fr, recs) = frame("[\n {\"a\": 1},\n {\"b\": 2}\n]\n{\n \"c\": 3\n}\n");
     assert_eq!(fr, Framing::Json);
-    assert_eq!(texts(&recs), vec!["{\"a\": 1}", "{\"b\": 2}", "{\n \"c\": 3\n}"]);
+    assert_eq!(
+        texts(&recs),
+        vec!["{\"a\": 1}", "{\"b\": 2}", "{\n \"c\": 3\n}"]
+    );
     assert_eq!(recs[2].as_ref().unwrap().2, 5);
 }
 
@@ -64,7 +84,10 @@ fn truncated_json_is_reported() {
 
 #[test]
 fn over_long_lines_are_reported_and_skipped() {
-    let limits = Limits { max_record_bytes: 2000, ..Limits::default() };
+    let limits = Limits {
+        max_record_bytes: 2000,
+        ..Limits::default()
+    };
     let long = "x".repeat(600_000);
     let input = format!("first\n{long}\nlast\n");
     let (_, recs) = frame_with(input.as_bytes(), limits);
@@ -78,13 +101,19 @@ fn over_long_lines_are_reported_and_skipped() {
 
 #[test]
 fn over_long_json_values_are_skipped_without_buffering() {
-    let limits = Limits { max_record_bytes: 4096, ..Limits::default() };
+    let limits = Limits {
+        max_record_bytes: 4096,
+        ..Limits::default()
+    };
     let big = format!("{{\"a\":\"{}\"}}", "y".repeat(2_000_000));
     let input = format!("[{{\"k\":1}},{big},{{\"k\":2}}]");
     let mut f = Framer::new(input.as_bytes(), limits).unwrap();
     let mut got = Vec::new();
     while let Some(r) = f.next() {
-        got.push(r.map(|r| String::from_utf8_lossy(r.bytes).into_owned()).map_err(|e| e.to_string()));
+        got.push(
+            r.map(|r| String::from_utf8_lossy(r.bytes).into_owned())
+                .map_err(|e| e.to_string()),
+        );
         assert!(f.buf.len() < 1 << 20, "buffer grew to {}", f.buf.len());
     }
     assert_eq!(got.len(), 3);
@@ -125,4 +154,11 @@ fn stray_closing_brackets_are_malformed_and_skipped() {
     assert_eq!(t[0], "{\"a\":1}");
     assert!(t[1].contains("malformed"), "{t:?}");
     assert_eq!(t[2], "{\"b\":\n2}");
+}
+
+#[test]
+fn objects_run_together_on_a_line_are_split() {
+    let (fr, recs) = frame("{\"a\":1}{\"b\":2}\n{\"c\":3}\n");
+    assert_eq!(fr, Framing::Json);
+    assert_eq!(texts(&recs), vec!["{\"a\":1}", "{\"b\":2}", "{\"c\":3}"]);
 }

@@ -38,7 +38,13 @@ pub struct Capture {
 }
 
 impl RowSink for Capture {
-    fn row(&mut self, t: &LogType, row: &Row<'_>, std: &StandardFields<'_>, event_time: Timestamp) -> io::Result<()> {
+    fn row(
+        &mut self,
+        t: &LogType,
+        row: &Row<'_>,
+        std: &StandardFields<'_>,
+        event_time: Timestamp,
+    ) -> io::Result<()> {
         write_row(&mut self.rows, &t.schema, row, std, event_time);
         self.row_types.push(t.name());
         Ok(())
@@ -52,6 +58,13 @@ impl RowSink for Capture {
 /// Parses a string with the given candidate types.
 pub fn parse_str(input: &str, types: &[&LogType]) -> Capture {
     let mut cap = Capture::default();
-    seclake_engine::parse_stream(input.as_bytes(), "example", types, &fixture_options(), &mut cap).unwrap();
+    seclake_engine::parse_stream(
+        input.as_bytes(),
+        "example",
+        types,
+        &fixture_options(),
+        &mut cap,
+    )
+    .unwrap();
     cap
 }

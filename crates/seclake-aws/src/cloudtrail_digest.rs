@@ -1,0 +1,283 @@
+//! AWS.CloudTrailDigest: a CloudTrail digest file, the hourly, signed list
+//! of the log files a trail delivered (with their SHA-256 hashes) that
+//! CloudTrail log file integrity validation checks against. A digest file
+//! is one JSON document and one row.
+//!
+//! Indicators: the hashes of the listed log files and of the previous
+//! digest are SHA-256 indicators. The public key fingerprint identifies a
+//! key, not content, and the S3 bucket names are not domains, so neither
+//! is an indicator.
+//!
+//! Classification: `awsAccountId`, `digestStartTime` and `digestEndTime`
+//! must be present; no other AWS record has them.
+
+use std::borrow::Cow;
+
+use seclake_core::{
+    columns, IndicatorKind, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Value,
+};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::fields::{from_json_marked, json, rfc3339, string};
+
+columns! {
+    AwsAccountId = "awsAccountId", "string", required, [AwsAccountId], "The AWS account ID for which the digest file has been delivered.";
+    DigestStartTime = "digestStartTime", "timestamp", required, [], "The starting UTC time range that the digest file covers, taking as a reference the time in which log files have been delivered by CloudTrail.";
+    DigestEndTime = "digestEndTime", "timestamp", required, [], "The ending UTC time range that the digest file covers, taking as a reference the time in which log files have been delivered by CloudTrail.";
+    DigestS3Bucket = "digestS3Bucket", "string", optional, [], "The name of the Amazon S3 bucket to which the current digest file has been delivered.";
+    DigestS3Object = "digestS3Object", "string", optional, [], "The Amazon S3 object key (that is, the Amazon S3 bucket location) of the current digest file.";
+    NewestEventTime = "newestEventTime", "timestamp", optional, [], "The UTC time of the most recent event among all of the events in the log files in the digest.";
+    OldestEventTime = "oldestEventTime", "timestamp", optional, [], "The UTC time of the oldest event among all of the events in the log files in the digest.";
+    PreviousDigestS3Bucket = "previousDigestS3Bucket", "string", optional, [], "The Amazon S3 bucket to which the previous digest file was delivered.";
+    PreviousDigestS3Object = "previousDigestS3Object", "string", optional, [], "The Amazon S3 object key (that is, the Amazon S3 bucket location) of the previous digest file.";
+    PreviousDigestHashValue = "previousDigestHashValue", "string", optional, [Sha256], "The hexadecimal encoded hash value of the uncompressed contents of the previous digest file.";
+    PreviousDigestHashAlgorithm = "previousDigestHashAlgorithm", "string", optional, [], "The name of the hash algorithm that was used to hash the previous digest file.";
+    PreviousDigestSignature = "previousDigestSignature", "string", optional, [], "The hexadecimal encoded signature of the previous digest file.";
+    DigestPublicKeyFingerprint = "digestPublicKeyFingerprint", "string", optional, [], "The hexadecimal encoded fingerprint of the public key that matches the private key used to sign this digest file.";
+    DigestSignatureAlgorithm = "digestSignatureAlgorithm", "string", optional, [], "The algorithm used to sign the digest file.";
+    LogFiles = "logFiles", "[{ \"s3Bucket\":string, \"s3Object\":string, \"hashValue\":string, \"hashAlgorithm\":string, \"newestEventTime\":timestamp, \"oldestEventTime\":timestamp }]", optional, [], "Log files delivered in this digest";
+}
+
+pub const DEF: LogTypeDef = LogTypeDef {
+    name: "AWS.CloudTrailDigest",
+    description: "AWS CloudTrail digest files: the hourly signed list of delivered log files and their hashes, for log file integrity validation.",
+    reference: "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html",
+    columns: COLUMNS,
+    examples: &[
+        r#"{"awsAccountId":"123456789123","digestStartTime":"2020-09-11T18:36:49Z","digestEndTime":"2020-09-11T19:36:49Z","digestS3Bucket":"alice-bucket","digestS3Object":"AWSLogs/123456789123/CloudTrail-Digest/us-west-2/2020/09/11/123456789123_CloudTrail-Digest_us-west-2_leh-ct-test_us-west-2_20200911T193649Z.json.gz","digestPublicKeyFingerprint":"47aaa19f7eec22e9bd0b5e58cfade8cb","digestSignatureAlgorithm":"SHA256withRSA","newestEventTime":"2020-09-11T19:26:24Z","oldestEventTime":"2020-09-11T18:32:04Z","previousDigestS3Bucket":"alice-bucket","previousDigestS3Object":"AWSLogs/123456789123/CloudTrail-Digest/us-west-2/2020/09/11/123456789123_CloudTrail-Digest_us-west-2_leh-ct-test_us-west-2_20200911T183649Z.json.gz","previousDigestHashValue":"531914fcfa0dbacf0c9dd1475a1fdcb5dea6e85921409f3c3ec0ba39063c860","previousDigestHashAlgorithm":"SHA-256","previousDigestSignature":"10e0872f32fa1d299d0cc98e94d4c88a6a2eada9d9fc3ae6d53dfe8d54c7caf807072f1e1eec47efdeecfcc22483887f8fddfc954ae587fba43e7676b5547f432fa8722ba1c5baa6b233bcb528ce7c01e3748aab8f28c16c024de79da820128b4c9e5ce65e98a9c4e631687ecc89c224a11bb3df06ce441ff740e4ac9fbd41159e77f5863550118284121f193e357866fbd0463faffb56e194af196e35a7675c3bbd0a398f43159343c3f59129d6339a281a8fdb3192f3fffea9bd21dbb0a705ebfae1921f2133aab0ad29522aea6df0828c1780d3f3ed6b8270ab3ba24459916b0fbbe82fba6ff9677bafe7306e0f5edcc0f1508cdb4e36f3e3b30e653e9987","logFiles":[{"s3Bucket":"alice-bucket","s3Object":"AWSLogs/123456789123/CloudTrail/us-west-2/2020/09/11/123456789123_CloudTrail_us-west-2_20200911T1930Z_l2pGqVS53QcGdAkp.json.gz","hashValue":"420784a5bbc12e9ac442451e8ec1356744fdeabf4fee0d2222508db6d448139c","hashAlgorithm":"SHA-256","newestEventTime":"2020-09-11T19:26:24Z","oldestEventTime":"2020-09-11T19:26:24Z"}]}"#,
+        r#"{
+  "awsAccountId": "111122223333",
+  "digestStartTime": "2015-08-20T17:01:31Z",
+  "digestEndTime": "2015-08-20T18:01:31Z",
+  "digestS3Bucket": "example-bucket-name",
+  "digestS3Object": "AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/20/111122223333_CloudTrail-Digest_us-east-2_example-trail-name_us-east-2_20150820T180131Z.json.gz",
+  "digestPublicKeyFingerprint": "31e8b5433410dfb61a9dc45cc65b22ff",
+  "digestSignatureAlgorithm": "SHA256withRSA",
+  "newestEventTime": null,
+  "oldestEventTime": null,
+  "previousDigestS3Bucket": "example-bucket-name",
+  "previousDigestS3Object": "AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/20/111122223333_CloudTrail-Digest_us-east-2_example-trail-name_us-east-2_20150820T170131Z.json.gz",
+  "previousDigestHashValue": "ed96c4bac9eaa8fe9716ca0e515da51938be651b1db31d781956416a9d05cdfa",
+  "previousDigestHashAlgorithm": "SHA-256",
+  "previousDigestSignature": "82705525fb0fe7f919f9434e5b7138cb41793c776c7414f3520c0242902daa8cc8286b29263d2627f2f259471c745b1654af76e2073264b2510fd45236b3aea4d80c0e8e6455223d7bd54ff80af0edf22a5f14fa856626daec919f0591479aa4f213787ba1e1076328dcf8ff624e03a977fa5612dcf58594c590fd8c1c5b48bddf43fc84ecc00b41bedd0ff7f293c3e2de8dcdc78f98b03e17577f5822ba842399d69eb79921c0429773509520e08c8b518702d987dfbb3a4e5d8c5f17673ce1f989dfff82d4becf24e452f20d3bcac94ad50131f93e57f10155536acb54c60efbe9d57228c2b930bc6082b2318e3ccd36834a8e835b8d112dbf32145f445c11",
+  "logFiles": []
+}"#,
+    ],
+    new_parser: || Box::new(DigestParser),
+};
+
+struct DigestParser;
+
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct Record<'a> {
+    #[serde(borrow)]
+    awsAccountId: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    digestStartTime: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    digestEndTime: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    digestS3Bucket: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    digestS3Object: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    newestEventTime: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    oldestEventTime: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    previousDigestS3Bucket: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    previousDigestS3Object: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    previousDigestHashValue: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    previousDigestHashAlgorithm: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    previousDigestSignature: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    digestPublicKeyFingerprint: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    digestSignatureAlgorithm: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    logFiles: Option<&'a RawValue>,
+}
+
+/// The members of a `logFiles` element that are checked or indexed.
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct LogFile<'a> {
+    #[serde(borrow)]
+    hashValue: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    newestEventTime: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    oldestEventTime: Option<Cow<'a, str>>,
+}
+
+const MARKERS: &[&str] = &["awsAccountId", "digestStartTime", "digestEndTime"];
+
+impl RecordParser for DigestParser {
+    fn parse<'a>(
+        &mut self,
+        record: &'a str,
+        _ctx: &ParseContext,
+        row: &mut Row<'a>,
+    ) -> Result<Parsed, ParseError> {
+        let r: Record<'a> = from_json_marked(record, MARKERS)?;
+        let (Some(account), Some(start), Some(end)) =
+            (r.awsAccountId, r.digestStartTime, r.digestEndTime)
+        else {
+            return Err(ParseError::mismatch(
+                "not a CloudTrail digest: needs awsAccountId, digestStartTime and digestEndTime",
+            ));
+        };
+        let start = rfc3339("digestStartTime", &start)?;
+        let end = rfc3339("digestEndTime", &end)?;
+        row.event_time = Some(end);
+        row.set(C::AwsAccountId, Value::Str(account));
+        row.set(C::DigestStartTime, start);
+        row.set(C::DigestEndTime, end);
+        row.set(C::DigestS3Bucket, string(r.digestS3Bucket));
+        row.set(C::DigestS3Object, string(r.digestS3Object));
+        row.set(
+            C::NewestEventTime,
+            optional_time("newestEventTime", r.newestEventTime.as_deref())?,
+        );
+        row.set(
+            C::OldestEventTime,
+            optional_time("oldestEventTime", r.oldestEventTime.as_deref())?,
+        );
+        row.set(C::PreviousDigestS3Bucket, string(r.previousDigestS3Bucket));
+        row.set(C::PreviousDigestS3Object, string(r.previousDigestS3Object));
+        row.set(
+            C::PreviousDigestHashValue,
+            string(r.previousDigestHashValue),
+        );
+        row.set(
+            C::PreviousDigestHashAlgorithm,
+            string(r.previousDigestHashAlgorithm),
+        );
+        row.set(
+            C::PreviousDigestSignature,
+            string(r.previousDigestSignature),
+        );
+        row.set(
+            C::DigestPublicKeyFingerprint,
+            string(r.digestPublicKeyFingerprint),
+        );
+        row.set(
+            C::DigestSignatureAlgorithm,
+            string(r.digestSignatureAlgorithm),
+        );
+        if let Some(raw) = r.logFiles.filter(|v| v.get() != "null") {
+            let files: Vec<LogFile<'a>> = serde_json::from_str(raw.get()).map_err(|_| {
+                ParseError::field("logFiles", "expected an array of log files", raw.get())
+            })?;
+            for f in files {
+                optional_time("logFiles.newestEventTime", f.newestEventTime.as_deref())?;
+                optional_time("logFiles.oldestEventTime", f.oldestEventTime.as_deref())?;
+                if let Some(h) = f.hashValue {
+                    row.indicators.extract(IndicatorKind::Sha256, h);
+                }
+            }
+            row.set(C::LogFiles, json(Some(raw)));
+        }
+        Ok(Parsed::Row)
+    }
+}
+
+fn optional_time<'a>(field: &str, s: Option<&str>) -> Result<Value<'a>, ParseError> {
+    match s {
+        None => Ok(Value::Null),
+        Some(s) => rfc3339(field, s).map(Value::Time),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seclake_core::{Indicator, Schema, Timestamp};
+
+    fn parse(record: &str) -> Result<Row<'_>, ParseError> {
+        let ctx = ParseContext {
+            reference_time: Timestamp(0),
+        };
+        let mut row = Row::new(COLUMNS.len());
+        DigestParser.parse(record, &ctx, &mut row)?;
+        Ok(row)
+    }
+
+    #[test]
+    fn schema_is_valid() {
+        Schema::new(COLUMNS).unwrap();
+    }
+
+    #[test]
+    fn examples_parse() {
+        for e in DEF.examples {
+            parse(e).unwrap();
+        }
+    }
+
+    #[test]
+    fn hashes_are_sha256_indicators() {
+        let mut row = parse(DEF.examples[1]).unwrap();
+        assert_eq!(
+            row.event_time,
+            Timestamp::parse_rfc3339("2015-08-20T18:01:31Z")
+        );
+        assert_eq!(row.get(C::NewestEventTime), &Value::Null);
+        assert_eq!(row.get(C::LogFiles), &Value::Json(Cow::Borrowed("[]")));
+        row.collect_indicators(&Schema::new(COLUMNS).unwrap());
+        let hashes: Vec<&str> = row.indicator_values(Indicator::Sha256).collect();
+        assert_eq!(
+            hashes,
+            vec!["ed96c4bac9eaa8fe9716ca0e515da51938be651b1db31d781956416a9d05cdfa"]
+        );
+        assert!(
+            row.indicator_values(Indicator::Md5).next().is_none(),
+            "the key fingerprint is not a hash"
+        );
+        assert!(row.indicator_values(Indicator::DomainName).next().is_none());
+        let accounts: Vec<&str> = row.indicator_values(Indicator::AwsAccountId).collect();
+        assert_eq!(accounts, vec!["111122223333"]);
+
+        let mut row = parse(DEF.examples[0]).unwrap();
+        row.collect_indicators(&Schema::new(COLUMNS).unwrap());
+        let hashes: Vec<&str> = row.indicator_values(Indicator::Sha256).collect();
+        // The previous digest hash in this sample has 63 digits: not a SHA-256.
+        assert_eq!(
+            hashes,
+            vec!["420784a5bbc12e9ac442451e8ec1356744fdeabf4fee0d2222508db6d448139c"]
+        );
+    }
+
+    #[test]
+    fn broken_digests_are_invalid() {
+        for rec in [
+            r#"{"awsAccountId":"111122223333","digestStartTime":"2015-08-20T17:01:31Z","digestEndTime":"later"}"#,
+            r#"{"awsAccountId":"111122223333","digestStartTime":"2015-08-20T17:01:31Z","digestEndTime":"2015-08-20T18:01:31Z","logFiles":{"s3Bucket":"b"}}"#,
+            r#"{"awsAccountId":"111122223333","digestStartTime":"2015-08-20T17:01:31Z","digestEndTime":"2015-08-20T18:01:31Z","logFiles":[{"newestEventTime":"x"}]}"#,
+            r#"{"awsAccountId":"111122223333","digestStartTime":"2015-08-20T17:01:31Z","digestEndTime":"#,
+        ] {
+            let e = parse(rec).unwrap_err();
+            assert!(!e.is_mismatch(), "{rec}: {e}");
+        }
+    }
+
+    #[test]
+    fn other_types_are_mismatches() {
+        for rec in [
+            r#"{"eventVersion":"1.0","eventTime":"2014-03-06T21:22:54Z","eventSource":"ec2.amazonaws.com","eventName":"StartInstances"}"#,
+            r#"{"awsAccountId":"111122223333","digestStartTime":"2015-08-20T17:01:31Z"}"#,
+            r#"{"Records":[]}"#,
+            "{}",
+            "garbage",
+        ] {
+            let e = parse(rec).unwrap_err();
+            assert!(e.is_mismatch(), "{rec}: {e}");
+        }
+    }
+}

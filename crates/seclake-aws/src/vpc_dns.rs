@@ -1,0 +1,341 @@
+//! AWS.VPCDns: Route 53 Resolver query logs, one JSON object per query
+//! (JSON lines in S3 and Firehose deliveries, one event per message in
+//! CloudWatch Logs). Member names are AWS's own snake_case ones.
+//!
+//! A record is recognised by `version`, `query_timestamp` and
+//! `query_name`; without them it is a mismatch. Answers are kept as
+//! nested JSON, and their data feeds the indicator fields by record type:
+//! the addresses of A/AAAA answers, the names of CNAME, DNAME, NS and PTR
+//! answers and the target of MX and SRV answers.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+
+use seclake_core::indicators::Indicators;
+use seclake_core::{
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Value,
+};
+
+use crate::fields::{from_json_marked, json_of_kind, rfc3339, string};
+
+columns! {
+    Version = "version", "string", required, [], "The version number of the query log format. If we add fields to the log or change the format of existing fields, we'll increment this value.";
+    AccountId = "account_id", "string", required, [AwsAccountId], "The ID of the AWS account that created the VPC.";
+    Region = "region", "string", required, [], "The AWS Region that you created the VPC in.";
+    VpcId = "vpc_id", "string", optional, [], "The ID of the VPC that the query originated in.";
+    QueryTimestamp = "query_timestamp", "timestamp", required, [], "The date and time that the query was submitted, in ISO 8601 format and Coordinated Universal Time (UTC)";
+    QueryName = "query_name", "string", required, [Domain], "The domain name (example.com) or subdomain name (www.example.com) that was specified in the query.";
+    QueryType = "query_type", "string", required, [], "Either the DNS record type that was specified in the request, or ANY. For information about the types that Route 53 supports.";
+    QueryClass = "query_class", "string", optional, [], "The class of the query.";
+    Rcode = "rcode", "string", required, [], "The DNS response code that Resolver returned in response to the DNS query. The response code indicates whether the query was valid or not. The most common response code is NOERROR, meaning that the query was valid. If the response is not valid, Resolver returns a response code that explains why not. For a list of possible response codes, see DNS RCODEs on the IANA website.";
+    Answers = "answers", "[{ \"Rdata\":string, \"Type\":string, \"Class\":string }]", optional, [], "Answers to the query";
+    SrcAddr = "srcaddr", "string", required, [Ip], "The IP address of the instance that the query originated from.";
+    SrcPort = "srcport", "string", optional, [], "The port on the instance that the query originated from.";
+    Transport = "transport", "string", optional, [], "The protocol used to submit the DNS query.";
+    SrcIds = "srcids", "{ \"instance\":string, \"resolver-endpoint\":string, \"resolver_endpoint\":string, \"resolver_network_interface\":string }", optional, [], "The list of IDs of the sources the DNS query originated from or passed through.";
+    FirewallRuleGroupId = "firewall_rule_group_id", "string", optional, [], "The ID of the DNS Firewall rule group that matched the domain name in the query; present only when a rule with an alert or block action matched.";
+    FirewallRuleAction = "firewall_rule_action", "string", optional, [], "The action of the DNS Firewall rule that matched the domain name in the query (for example ALERT or BLOCK); present only when such a rule matched.";
+    FirewallDomainListId = "firewall_domain_list_id", "string", optional, [], "The ID of the DNS Firewall domain list used by the rule that matched the domain name in the query; present only when such a rule matched.";
+}
+
+pub const DEF: LogTypeDef = LogTypeDef {
+    name: "AWS.VPCDns",
+    description: "Route 53 Resolver query logs: the DNS queries made from VPCs, with their answers and DNS Firewall matches.",
+    reference: "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resolver-query-logs-format.html",
+    columns: COLUMNS,
+    examples: &[
+        r#"{"srcaddr":"4.5.64.102","vpc_id":"vpc-7example","answers":[{"Rdata":"203.0.113.9","Type":"PTR","Class":"IN"}],"firewall_rule_group_id":"rslvr-frg-01234567890abcdef","firewall_rule_action":"BLOCK","query_name":"15.3.4.32.in-addr.arpa.","firewall_domain_list_id":"rslvr-fdl-01234567890abcdef","query_class":"IN","srcids":{"instance":"i-0d15cd0d3example"},"rcode":"NOERROR","query_type":"PTR","transport":"UDP","version":"1.100000","account_id":"111122223333","srcport":"56067","query_timestamp":"2021-02-04T17:51:55Z","region":"us-east-1"}"#,
+        r#"{"version":"1.100000","account_id":"626345947581","region":"us-east-1","vpc_id":"vpc-01e31a7c","query_timestamp":"2021-12-11T22:46:23Z","query_name":"does-not-exist.abc.com.","query_type":"A","query_class":"IN","rcode":"NXDOMAIN","answers":[],"srcaddr":"172.31.86.159","srcport":"48701","transport":"UDP","srcids":{}}"#,
+        r#"{"version":"1.100000","account_id":"123456789012","region":"us-east-1","vpc_id":"vpc-00000000000000000","query_timestamp":"2022-10-13T21:02:36Z","query_name":"ip-127-0-0-62.alert.firewall.canary.","query_type":"A","query_class":"IN","rcode":"NOERROR","answers":[{"Rdata":"127.0.0.62","Type":"A","Class":"IN"}],"srcaddr":"10.200.21.100","srcport":"15083","transport":"UDP","srcids":{"resolver_endpoint":"rslvr-in-0000000000000000","resolver_network_interface":"rni-0000000000000000"},"firewall_rule_action":"ALERT","firewall_rule_group_id":"rslvr-frg-000000000000000","firewall_domain_list_id":"rslvr-fdl-0000000000000"}"#,
+    ],
+    new_parser: || Box::new(VpcDnsParser),
+};
+
+#[derive(Deserialize)]
+struct Query<'a> {
+    #[serde(borrow)]
+    version: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    account_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    region: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    vpc_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    query_timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    query_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    query_type: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    query_class: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    rcode: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    answers: Option<&'a RawValue>,
+    #[serde(borrow)]
+    srcaddr: Option<Cow<'a, str>>,
+    /// A string in AWS's logs; a number is accepted too.
+    #[serde(borrow)]
+    srcport: Option<&'a RawValue>,
+    #[serde(borrow)]
+    transport: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    srcids: Option<&'a RawValue>,
+    #[serde(borrow)]
+    firewall_rule_group_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    firewall_rule_action: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    firewall_domain_list_id: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct SrcIds<'a> {
+    #[serde(borrow)]
+    instance: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct Answer<'a> {
+    #[serde(borrow)]
+    Rdata: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    Type: Option<Cow<'a, str>>,
+}
+
+/// Walks the answers array, pushing each answer's indicators without
+/// collecting the answers.
+struct AnswerIndicators<'r, 'a>(&'r mut Indicators<'a>);
+
+impl<'de, 'r> DeserializeSeed<'de> for AnswerIndicators<'r, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, 'r> Visitor<'de> for AnswerIndicators<'r, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of answers")
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        while let Some(a) = seq.next_element::<Answer<'de>>()? {
+            let (Some(data), Some(ty)) = (a.Rdata, a.Type) else {
+                continue;
+            };
+            answer_indicators(self.0, &ty, data);
+        }
+        Ok(())
+    }
+}
+
+fn answer_indicators<'a>(ind: &mut Indicators<'a>, ty: &str, data: Cow<'a, str>) {
+    match ty {
+        "A" | "AAAA" => ind.ip(data),
+        "CNAME" | "DNAME" | "NS" | "PTR" => ind.host(data),
+        // `preference exchange` and `priority weight port target`.
+        "MX" | "SRV" => {
+            let target = match data {
+                Cow::Borrowed(b) => Cow::Borrowed(b.rsplit(' ').next().unwrap_or(b)),
+                Cow::Owned(o) => Cow::Owned(o.rsplit(' ').next().unwrap_or(&o).to_string()),
+            };
+            ind.domain(target);
+        }
+        _ => {}
+    }
+}
+
+/// Members whose presence makes a record that fails to deserialize a
+/// broken query log rather than another type.
+const MARKERS: &[&str] = &["query_timestamp", "query_name"];
+
+struct VpcDnsParser;
+
+impl RecordParser for VpcDnsParser {
+    fn parse<'a>(
+        &mut self,
+        record: &'a str,
+        _ctx: &ParseContext,
+        row: &mut Row<'a>,
+    ) -> Result<Parsed, ParseError> {
+        let q: Query<'a> = from_json_marked(record, MARKERS)?;
+        let (Some(version), Some(ts), Some(name)) = (q.version, q.query_timestamp, q.query_name)
+        else {
+            return Err(ParseError::mismatch(
+                "not a Resolver query log: version, query_timestamp and query_name are required",
+            ));
+        };
+        let ts = rfc3339("query_timestamp", &ts)?;
+        for (member, missing) in [
+            ("account_id", q.account_id.is_none()),
+            ("region", q.region.is_none()),
+            ("query_type", q.query_type.is_none()),
+            ("rcode", q.rcode.is_none()),
+            ("srcaddr", q.srcaddr.is_none()),
+        ] {
+            if missing {
+                return Err(ParseError::invalid(format!(
+                    "Resolver query log without its required `{member}` member"
+                )));
+            }
+        }
+        let srcport = match q.srcport.map(RawValue::get) {
+            None | Some("null") => Value::Null,
+            Some(p) if p.len() >= 2 && p.starts_with('"') && !p.contains('\\') => {
+                Value::str(&p[1..p.len() - 1])
+            }
+            Some(p) if p.bytes().all(|c| c.is_ascii_digit()) => Value::str(p),
+            Some(p) => return Err(ParseError::field("srcport", "not a port", p)),
+        };
+        let answers = json_of_kind("answers", q.answers, b'[')?;
+        if let (false, Some(raw)) = (answers.is_null(), q.answers) {
+            let text: &'a str = raw.get();
+            let mut de = serde_json::Deserializer::from_str(text);
+            AnswerIndicators(&mut row.indicators)
+                .deserialize(&mut de)
+                .map_err(|e| ParseError::field("answers", &e.to_string(), text))?;
+        }
+        let srcids = json_of_kind("srcids", q.srcids, b'{')?;
+        if let Some(raw) = q.srcids.filter(|_| !srcids.is_null()) {
+            let ids: SrcIds<'a> = serde_json::from_str(raw.get())
+                .map_err(|e| ParseError::field("srcids", &e.to_string(), raw.get()))?;
+            if let Some(instance) = ids.instance {
+                row.indicators.instance_id(instance);
+            }
+        }
+        row.set(C::Version, Value::Str(version));
+        row.set(C::AccountId, string(q.account_id));
+        row.set(C::Region, string(q.region));
+        row.set(C::VpcId, string(q.vpc_id));
+        row.set(C::QueryTimestamp, ts);
+        row.set(C::QueryName, Value::Str(name));
+        row.set(C::QueryType, string(q.query_type));
+        row.set(C::QueryClass, string(q.query_class));
+        row.set(C::Rcode, string(q.rcode));
+        row.set(C::Answers, answers);
+        row.set(C::SrcAddr, string(q.srcaddr));
+        row.set(C::SrcPort, srcport);
+        row.set(C::Transport, string(q.transport));
+        row.set(C::SrcIds, srcids);
+        row.set(C::FirewallRuleGroupId, string(q.firewall_rule_group_id));
+        row.set(C::FirewallRuleAction, string(q.firewall_rule_action));
+        row.set(C::FirewallDomainListId, string(q.firewall_domain_list_id));
+        row.event_time = Some(ts);
+        Ok(Parsed::Row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seclake_core::{Indicator, Schema, Timestamp};
+
+    fn parse(record: &str) -> Result<Row<'_>, ParseError> {
+        let ctx = ParseContext {
+            reference_time: Timestamp(0),
+        };
+        let mut row = Row::new(COLUMNS.len());
+        (DEF.new_parser)().parse(record, &ctx, &mut row)?;
+        row.collect_indicators(&Schema::new(COLUMNS).unwrap());
+        Ok(row)
+    }
+
+    fn values<'r>(row: &'r Row<'_>, kind: Indicator) -> Vec<&'r str> {
+        row.indicator_values(kind).collect()
+    }
+
+    #[test]
+    fn schema_is_valid() {
+        Schema::new(COLUMNS).unwrap();
+    }
+
+    #[test]
+    fn doc_example_with_firewall_fields() {
+        let row = parse(DEF.examples[0]).unwrap();
+        assert_eq!(row.get(C::FirewallRuleAction), &Value::str("BLOCK"));
+        assert_eq!(row.get(C::SrcPort), &Value::str("56067"));
+        assert_eq!(row.event_time.unwrap().to_rfc3339(), "2021-02-04T17:51:55Z");
+        assert_eq!(
+            values(&row, Indicator::DomainName),
+            ["15.3.4.32.in-addr.arpa"]
+        );
+        // srcaddr, and the PTR answer's data (an address in AWS's example).
+        assert_eq!(
+            values(&row, Indicator::IpAddress),
+            ["203.0.113.9", "4.5.64.102"]
+        );
+        assert_eq!(values(&row, Indicator::AwsAccountId), ["111122223333"]);
+    }
+
+    #[test]
+    fn answers_feed_indicators_by_type() {
+        let row = parse(r#"{"version":"1.100000","account_id":"123456789012","region":"us-east-1","vpc_id":"vpc-1","query_timestamp":"2021-12-11T22:46:23.5Z","query_name":"www.example.com.","query_type":"A","query_class":"IN","rcode":"NOERROR","answers":[{"Rdata":"web.example.net.","Type":"CNAME","Class":"IN"},{"Rdata":"192.0.2.10","Type":"A","Class":"IN"},{"Rdata":"2001:db8::10","Type":"AAAA","Class":"IN"},{"Rdata":"10 mail.example.org.","Type":"MX","Class":"IN"},{"Rdata":"v=spf1 -all","Type":"TXT","Class":"IN"}],"srcaddr":"10.0.0.5","srcport":53,"transport":"UDP","srcids":{"instance":"i-079c44232510ca8ff"}}"#).unwrap();
+        assert_eq!(
+            values(&row, Indicator::IpAddress),
+            ["10.0.0.5", "192.0.2.10", "2001:db8::10"]
+        );
+        assert_eq!(
+            values(&row, Indicator::DomainName),
+            ["mail.example.org", "web.example.net", "www.example.com"]
+        );
+        assert_eq!(
+            values(&row, Indicator::AwsInstanceId),
+            ["i-079c44232510ca8ff"]
+        );
+        assert_eq!(row.get(C::SrcPort), &Value::str("53"));
+        assert_eq!(
+            row.event_time.unwrap().to_rfc3339(),
+            "2021-12-11T22:46:23.500Z"
+        );
+    }
+
+    #[test]
+    fn resolver_endpoint_sources_and_empty_answers() {
+        for ex in DEF.examples {
+            parse(ex).unwrap();
+        }
+        let row = parse(DEF.examples[2]).unwrap();
+        assert!(matches!(row.get(C::SrcIds), Value::Json(j) if j.contains("rslvr-in-")));
+        assert!(values(&row, Indicator::AwsInstanceId).is_empty());
+        let row = parse(DEF.examples[1]).unwrap();
+        assert_eq!(row.get(C::Answers), &Value::Json(Cow::Borrowed("[]")));
+    }
+
+    #[test]
+    fn other_types_are_mismatches() {
+        for rec in [
+            r#"{"version":"0","id":"x","detail-type":"T","source":"s","account":"123456789012","time":"2020-01-01T00:00:00Z","region":"r","resources":[],"detail":{}}"#,
+            r#"{"timestamp":1592357192516,"formatVersion":1,"webaclId":"x","action":"ALLOW","httpRequest":{}}"#,
+            r#"{"version":2,"query":"x"}"#,
+            "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
+        ] {
+            let err = parse(rec).err().unwrap();
+            assert!(err.is_mismatch(), "{rec}: {err}");
+        }
+    }
+
+    #[test]
+    fn broken_queries_are_invalid() {
+        let base = r#"{"version":"1.100000","account_id":"123456789012","region":"us-east-1","query_timestamp":"2021-12-11T22:46:23Z","query_name":"a.example.","query_type":"A","rcode":"NOERROR","answers":[],"srcaddr":"10.0.0.1","srcport":"1","srcids":{}}"#;
+        parse(base).unwrap();
+        for rec in [
+            base.replace("2021-12-11T22:46:23Z", "11/Dec/2021"),
+            base.replace(r#""answers":[]"#, r#""answers":{}"#),
+            base.replace(r#""answers":[]"#, r#""answers":[{"Rdata":1,"Type":"A"}]"#),
+            base.replace(r#""srcids":{}"#, r#""srcids":"i-1""#),
+            base.replace(r#""srcport":"1""#, r#""srcport":true"#),
+            base.replace(r#""rcode":"NOERROR","#, ""),
+            base.replace(r#""version":"1.100000""#, r#""version":1.1"#),
+        ] {
+            let err = parse(&rec).err().unwrap();
+            assert!(!err.is_mismatch(), "{rec}: {err}");
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Generated benchmark corpora: realistic, varied records of a log type,
+//! streamed to a file so that generating 1 GB costs no memory.
+
+use std::io::{self, Write};
+
+/// A small deterministic generator (xorshift64*), so corpora are the same
+/// on every run.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.max(1))
+    }
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn hex(&mut self, out: &mut String, digits: usize) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut v = self.next();
+        for i in 0..digits {
+            if i % 16 == 15 {
+                v = self.next();
+            }
+            out.push(HEX[(v & 15) as usize] as char);
+            v >>= 4;
+        }
+    }
+}
+
+/// The log types the bench can generate.
+pub const GENERATED: &[&str] = &["AWS.VPCFlow", "AWS.ALB", "AWS.CloudTrail"];
+
+/// Writes about `bytes` bytes of `log_type` records; returns the record count.
+pub fn generate(log_type: &str, bytes: u64, out: &mut dyn Write) -> io::Result<u64> {
+    let mut rng = Rng::new(0x5ec1a4e);
+    let mut written = 0u64;
+    let mut records = 0u64;
+    let mut line = String::with_capacity(4096);
+    let base = 1_700_000_000u64;
+    if log_type == "AWS.VPCFlow" {
+        let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+        out.write_all(header.as_bytes())?;
+        written += header.len() as u64;
+    }
+    if log_type == "AWS.CloudTrail" {
+        out.write_all(b"{\"Records\":[")?;
+        written += 12;
+    }
+    while written < bytes {
+        line.clear();
+        let t = base + records / 50;
+        match log_type {
+            "AWS.VPCFlow" => vpc_flow(&mut rng, t, &mut line),
+            "AWS.ALB" => alb(&mut rng, t, &mut line),
+            "AWS.CloudTrail" => {
+                if records > 0 {
+                    line.push(',');
+                }
+                cloudtrail(&mut rng, t, &mut line)
+            }
+            other => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("no generator for {other}"),
+                ))
+            }
+        }
+        out.write_all(line.as_bytes())?;
+        written += line.len() as u64;
+        records += 1;
+    }
+    if log_type == "AWS.CloudTrail" {
+        out.write_all(b"]}\n")?;
+    }
+    Ok(records)
+}
+
+fn ipv4(rng: &mut Rng, out: &mut String, prefix: &str) {
+    use std::fmt::Write;
+    let _ = write!(out, "{prefix}{}.{}", rng.below(256), rng.below(254) + 1);
+}
+
+fn vpc_flow(rng: &mut Rng, t: u64, out: &mut String) {
+    use std::fmt::Write;
+    out.push_str("2 123456789012 eni-");
+    rng.hex(out, 17);
+    out.push(' ');
+    ipv4(rng, out, "10.0.");
+    out.push(' ');
+    ipv4(rng, out, "172.31.");
+    let action = if rng.below(10) == 0 {
+        "REJECT"
+    } else {
+        "ACCEPT"
+    };
+    let _ = writeln!(
+        out,
+        " {} {} 6 {} {} {} {} {action} OK",
+        rng.below(64_000) + 1024,
+        [443, 80, 22, 5432, 3306][rng.below(5) as usize],
+        rng.below(500) + 1,
+        rng.below(1_000_000) + 40,
+        t,
+        t + 60
+    );
+}
+
+fn alb(rng: &mut Rng, t: u64, out: &mut String) {
+    use std::fmt::Write;
+    let ts = seclake_core::Timestamp::from_secs(t as i64).unwrap_or(seclake_core::Timestamp(0));
+    let kind = ["http", "https", "h2"][rng.below(3) as usize];
+    let _ = write!(
+        out,
+        "{kind} {}.{:06}Z app/my-loadbalancer/50dc6c495c0c9188 ",
+        &ts.to_rfc3339()[..19],
+        rng.below(1_000_000)
+    );
+    ipv4(rng, out, "192.168.");
+    let _ = write!(out, ":{} ", rng.below(60_000) + 1024);
+    ipv4(rng, out, "10.0.");
+    let _ = write!(
+        out,
+        ":80 0.{:03} 0.{:03} 0.000 200 200 {} {} \"GET https://www.example.com:443/api/v1/items/{}?page={} HTTP/1.1\" \"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 \"Root=1-58337262-",
+        rng.below(1000),
+        rng.below(1000),
+        rng.below(2000) + 100,
+        rng.below(50_000) + 200,
+        rng.below(100_000),
+        rng.below(50)
+    );
+    rng.hex(out, 24);
+    let _ = writeln!(
+        out,
+        "\" \"www.example.com\" \"arn:aws:acm:us-east-2:123456789012:certificate/12345678-1234-1234-1234-123456789012\" 0 {}.000000Z \"waf,forward\" \"-\" \"-\" \"10.0.0.1:80\" \"200\" \"-\" \"-\" TID_",
+        &ts.to_rfc3339()[..19]
+    );
+    out.pop();
+    rng.hex(out, 32);
+    out.push('\n');
+}
+
+fn cloudtrail(rng: &mut Rng, t: u64, out: &mut String) {
+    use std::fmt::Write;
+    let ts = seclake_core::Timestamp::from_secs(t as i64)
+        .unwrap_or(seclake_core::Timestamp(0))
+        .to_rfc3339();
+    let (source, name) = [
+        ("ec2.amazonaws.com", "RunInstances"),
+        ("s3.amazonaws.com", "GetObject"),
+        ("iam.amazonaws.com", "CreateUser"),
+        ("sts.amazonaws.com", "AssumeRole"),
+    ][rng.below(4) as usize];
+    let mut id = String::new();
+    rng.hex(&mut id, 32);
+    let mut inst = String::new();
+    rng.hex(&mut inst, 17);
+    let _ = write!(
+        out,
+        "{{\"eventVersion\":\"1.08\",\"userIdentity\":{{\"type\":\"AssumedRole\",\"principalId\":\"AROAEXAMPLE:alice\",\"arn\":\"arn:aws:sts::123456789012:assumed-role/Admin/alice\",\"accountId\":\"123456789012\",\"accessKeyId\":\"ASIAEXAMPLE{:09}\",\"sessionContext\":{{\"sessionIssuer\":{{\"type\":\"Role\",\"principalId\":\"AROAEXAMPLE\",\"arn\":\"arn:aws:iam::123456789012:role/Admin\",\"accountId\":\"123456789012\",\"userName\":\"Admin\"}},\"attributes\":{{\"creationDate\":\"{ts}\",\"mfaAuthenticated\":\"false\"}}}}}},\"eventTime\":\"{ts}\",\"eventSource\":\"{source}\",\"eventName\":\"{name}\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"",
+        rng.below(1_000_000_000)
+    );
+    ipv4(rng, out, "203.0.");
+    let _ = write!(
+        out,
+        "\",\"userAgent\":\"aws-cli/2.13.0 Python/3.11.4 Linux/5.15 exe/x86_64.amzn.2 prompt/off command/ec2.run-instances\",\"requestParameters\":{{\"instancesSet\":{{\"items\":[{{\"imageId\":\"ami-0abcdef1234567890\",\"minCount\":1,\"maxCount\":1}}]}},\"instanceType\":\"t3.micro\",\"tagSpecificationSet\":{{\"items\":[{{\"resourceType\":\"instance\",\"tags\":[{{\"key\":\"Name\",\"value\":\"web-{}\"}}]}}]}}}},\"responseElements\":{{\"instancesSet\":{{\"items\":[{{\"instanceId\":\"i-{inst}\",\"privateIpAddress\":\"",
+        rng.below(100)
+    );
+    ipv4(rng, out, "10.1.");
+    let _ = write!(
+        out,
+        "\"}}]}}}},\"requestID\":\"{}-{}\",\"eventID\":\"{}-{}\",\"readOnly\":false,\"eventType\":\"AwsApiCall\",\"managementEvent\":true,\"recipientAccountId\":\"123456789012\",\"eventCategory\":\"Management\",\"tlsDetails\":{{\"tlsVersion\":\"TLSv1.2\",\"cipherSuite\":\"ECDHE-RSA-AES128-GCM-SHA256\",\"clientProvidedHostHeader\":\"ec2.us-east-1.amazonaws.com\"}}}}",
+        &id[..8],
+        &id[8..20],
+        &id[12..20],
+        &id[20..]
+    );
+}
