@@ -381,13 +381,17 @@ mod tests {
     }
 
     #[test]
-    fn resources_arn_is_renamed_and_indicators_found() {
+    fn resources_arn_lands_in_arn_and_indicators_found() {
         let mut row = parse(DEF.examples[1]).unwrap();
         let Value::Json(j) = row.get(C::Resources) else {
             panic!("resources not JSON")
         };
+        let schema = Schema::new(COLUMNS).unwrap();
+        let mut shaped = Vec::new();
+        let doc: serde_json::Value = serde_json::from_str(j).unwrap();
+        seclake_core::json_out::write_shaped(&mut shaped, &schema.columns[C::Resources as usize].ty, &doc);
         assert_eq!(
-            j.as_ref(),
+            String::from_utf8(shaped).unwrap(),
             r#"[{"arn":"arn:aws:kms:us-east-2:123456789012:key/7944f0ec-EXAMPLE","accountId":"123456789012","type":"AWS::KMS::Key"}]"#
         );
         assert_eq!(
