@@ -52,7 +52,7 @@ columns! {
     SharedEventId = "sharedEventID", "string", optional, [], "GUID shared by the CloudTrail events that one AWS action delivers to several accounts (each copy has its own eventID and recipientAccountId).";
     VpcEndpointId = "vpcEndpointId", "string", optional, [], "The VPC endpoint through which the request was made from a VPC to the AWS service.";
     VpcEndpointAccountId = "vpcEndpointAccountId", "string", optional, [AwsAccountId], "The account ID of the owner of the VPC endpoint through which the request was made.";
-    TlsDetails = "tlsDetails", "{ \"tlsVersion\":string, \"cipherSuite\":string, \"clientProvidedHostHeader\":string }", optional, [], "The TLS version and cipher suite of the request, and the host name the client asked for (the fully qualified name of the service endpoint).";
+    TlsDetails = "tlsDetails", "{ \"tlsVersion\":string, \"cipherSuite\":string, \"clientProvidedHostHeader\":string }", optional, [AwsJson], "The TLS version and cipher suite of the request, and the host name the client asked for (the fully qualified name of the service endpoint).";
     SessionCredentialFromConsole = "sessionCredentialFromConsole", "boolean", optional, [], "Whether the request was made with credentials from an AWS Management Console session (the field is only present when true).";
     Addendum = "addendum", "{ \"reason\":string, \"updatedFields\":string, \"originalRequestID\":string, \"originalEventID\":string }", optional, [], "Present when the event was delivered late or updated after delivery: why, which fields changed, and the request and event IDs of the original event.";
     EdgeDeviceDetails = "edgeDeviceDetails", "string", optional, [], "Information about the edge device that is the target of the request (JSON).";
@@ -149,23 +149,6 @@ struct Record<'a> {
     annotation: Option<Cow<'a, str>>,
 }
 
-/// The one member of `userIdentity` that is a host name (the service that
-/// acted for the caller, e.g. `ec2.amazonaws.com`); the rest of the
-/// identity is scanned by the AwsJson mark.
-#[derive(Deserialize)]
-#[allow(non_snake_case)]
-struct IdentityHosts<'a> {
-    #[serde(borrow)]
-    invokedBy: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-#[allow(non_snake_case)]
-struct TlsHosts<'a> {
-    #[serde(borrow)]
-    clientProvidedHostHeader: Option<Cow<'a, str>>,
-}
-
 /// Member names every CloudTrail record has: a record that names them but
 /// does not deserialize is a broken CloudTrail record.
 const MARKERS: &[&str] = &["eventVersion", "eventSource", "eventName"];
@@ -222,28 +205,22 @@ impl RecordParser for CloudTrailParser {
         row.set(C::Resources, resources(r.resources)?);
         row.set(C::ResponseElements, json_text(r.responseElements));
         row.set(C::ServiceEventDetails, json_text(r.serviceEventDetails));
-        if let Some(ui) = r.userIdentity.filter(|v| v.get() != "null") {
-            let hosts: IdentityHosts<'a> = serde_json::from_str(ui.get())
-                .map_err(|_| ParseError::field("userIdentity", "expected an object", ui.get()))?;
-            if let Some(by) = hosts.invokedBy {
-                row.indicators.host(by);
-            }
-            row.set(C::UserIdentity, Value::Json(Cow::Borrowed(ui.get())));
-        }
+        // userIdentity.invokedBy and tlsDetails.clientProvidedHostHeader
+        // are found by the AwsJson scan (host-like keys).
+        row.set(
+            C::UserIdentity,
+            json_of_kind("userIdentity", r.userIdentity, b'{')?,
+        );
         row.set(C::SourceIpAddress, text(r.sourceIPAddress));
         row.set(C::UserAgent, text(r.userAgent));
         row.set(C::EventCategory, text(r.eventCategory));
         row.set(C::SharedEventId, text(r.sharedEventID));
         row.set(C::VpcEndpointId, text(r.vpcEndpointId));
         row.set(C::VpcEndpointAccountId, text(r.vpcEndpointAccountId));
-        if let Some(tls) = r.tlsDetails.filter(|v| v.get() != "null") {
-            let hosts: TlsHosts<'a> = serde_json::from_str(tls.get())
-                .map_err(|_| ParseError::field("tlsDetails", "expected an object", tls.get()))?;
-            if let Some(h) = hosts.clientProvidedHostHeader {
-                row.indicators.domain(h);
-            }
-            row.set(C::TlsDetails, Value::Json(Cow::Borrowed(tls.get())));
-        }
+        row.set(
+            C::TlsDetails,
+            json_of_kind("tlsDetails", r.tlsDetails, b'{')?,
+        );
         row.set(
             C::SessionCredentialFromConsole,
             boolean(
@@ -389,7 +366,11 @@ mod tests {
         let schema = Schema::new(COLUMNS).unwrap();
         let mut shaped = Vec::new();
         let doc: serde_json::Value = serde_json::from_str(j).unwrap();
-        seclake_core::json_out::write_shaped(&mut shaped, &schema.columns[C::Resources as usize].ty, &doc);
+        seclake_core::json_out::write_shaped(
+            &mut shaped,
+            &schema.columns[C::Resources as usize].ty,
+            &doc,
+        );
         assert_eq!(
             String::from_utf8(shaped).unwrap(),
             r#"[{"arn":"arn:aws:kms:us-east-2:123456789012:key/7944f0ec-EXAMPLE","accountId":"123456789012","type":"AWS::KMS::Key"}]"#

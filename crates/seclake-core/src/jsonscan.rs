@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use crate::indicators::{is_arn, is_instance_id, is_ip, Indicators};
+use crate::indicators::{is_account_id, is_arn, is_instance_id, is_ip, Indicators};
 
 /// Calls `f` with every string value (not object keys) in `json`.
 pub fn for_each_string(json: &str, mut f: impl FnMut(&str)) {
@@ -39,7 +39,11 @@ pub fn scan_aws(json: &str, ind: &mut Indicators<'_>) {
     walk(json, &mut |ev| match ev {
         Event::Open { key } => {
             let parent_tag = stack.last().is_some_and(|f| f.tag_context);
-            let key_is_tag = key.is_some_and(|k| k.to_ascii_lowercase().contains("tag"));
+            let key_is_tag = key.is_some_and(|k| {
+                k.as_bytes()
+                    .windows(3)
+                    .any(|w| w.eq_ignore_ascii_case(b"tag"))
+            });
             stack.push(Frame {
                 tag_context: parent_tag || key_is_tag,
                 tag_map: key_is_tag,
@@ -70,29 +74,33 @@ pub fn scan_aws(json: &str, ind: &mut Indicators<'_>) {
                 ind.ip(Cow::Owned(v.to_string()));
             }
             if let Some(k) = key {
-                let lk = k.to_ascii_lowercase();
-                if lk.ends_with("accountid") || lk == "account" || lk == "owner" || lk == "ownerid"
+                let is = |name: &str| k.eq_ignore_ascii_case(name);
+                let ends_account_id =
+                    k.len() >= 9 && k[k.len() - 9..].eq_ignore_ascii_case("accountid");
+                if (ends_account_id || is("account") || is("owner") || is("ownerid"))
+                    && is_account_id(v)
                 {
                     ind.account_id(Cow::Owned(v.to_string()));
                 }
-                if matches!(
-                    lk.as_str(),
-                    "domain"
-                        | "domainname"
-                        | "hostname"
-                        | "host"
-                        | "publicdnsname"
-                        | "privatednsname"
-                ) {
+                if is("domain")
+                    || is("domainname")
+                    || is("hostname")
+                    || is("host")
+                    || is("publicdnsname")
+                    || is("privatednsname")
+                    || is("invokedby")
+                    || is("clientprovidedhostheader")
+                {
                     ind.host(Cow::Owned(v.to_string()));
                 }
                 if let Some(f) = stack.last_mut() {
                     if f.tag_context {
-                        match lk.as_str() {
-                            "key" => f.tag_key = Some(v.to_string()),
-                            "value" => f.tag_value = Some(v.to_string()),
-                            _ if f.tag_map => ind.tag(&k, v),
-                            _ => {}
+                        if k.eq_ignore_ascii_case("key") {
+                            f.tag_key = Some(v.to_string());
+                        } else if k.eq_ignore_ascii_case("value") {
+                            f.tag_value = Some(v.to_string());
+                        } else if f.tag_map {
+                            ind.tag(&k, v);
                         }
                     }
                 }
