@@ -365,11 +365,10 @@ mod tests {
         };
         let schema = Schema::new(COLUMNS).unwrap();
         let mut shaped = Vec::new();
-        let doc: serde_json::Value = serde_json::from_str(j).unwrap();
-        seclake_core::json_out::write_shaped(
+        seclake_core::shape::write_shaped_json(
             &mut shaped,
             &schema.columns[C::Resources as usize].ty,
-            &doc,
+            j,
         );
         assert_eq!(
             String::from_utf8(shaped).unwrap(),

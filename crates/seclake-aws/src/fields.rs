@@ -97,11 +97,13 @@ pub fn unescape(s: &str) -> Cow<'_, str> {
 }
 
 /// A string, null for `-` and empty.
+#[inline]
 pub fn text(s: &str) -> Value<'_> {
     Value::dash_null(s)
 }
 
 /// A quoted string with escapes undone, null for `-` and empty.
+#[inline]
 pub fn quoted(s: &str) -> Value<'_> {
     if s == "-" || s.is_empty() {
         Value::Null
@@ -111,6 +113,7 @@ pub fn quoted(s: &str) -> Value<'_> {
 }
 
 /// An integer, null for `-` and empty.
+#[inline]
 pub fn int<'a>(field: &str, s: &str) -> Result<Value<'a>, ParseError> {
     if s == "-" || s.is_empty() {
         return Ok(Value::Null);
@@ -121,6 +124,7 @@ pub fn int<'a>(field: &str, s: &str) -> Result<Value<'a>, ParseError> {
 }
 
 /// A decimal number, null for `-` and empty.
+#[inline]
 pub fn float<'a>(field: &str, s: &str) -> Result<Value<'a>, ParseError> {
     if s == "-" || s.is_empty() {
         return Ok(Value::Null);
@@ -143,6 +147,7 @@ pub fn rfc3339(field: &str, s: &str) -> Result<Timestamp, ParseError> {
 }
 
 /// Unix seconds, null for `-`.
+#[inline]
 pub fn unix_seconds(field: &str, s: &str) -> Result<Option<Timestamp>, ParseError> {
     if s == "-" || s.is_empty() {
         return Ok(None);

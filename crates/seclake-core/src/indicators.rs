@@ -125,6 +125,12 @@ impl<'a> Indicators<'a> {
         self.items.is_empty()
     }
 
+    /// Every indicator, grouped by field in field order (after
+    /// [`Indicators::finish`]).
+    pub fn iter(&self) -> impl Iterator<Item = (Indicator, &str)> {
+        self.items.iter().map(|(k, v)| (*k, v.as_ref()))
+    }
+
     /// Applies one column mark to one string value.
     pub fn extract(&mut self, kind: IndicatorKind, v: Cow<'a, str>) {
         match kind {
@@ -253,10 +259,18 @@ fn unreachable_item<'x>() -> (Indicator, Cow<'x, str>) {
 
 pub fn is_ip(s: &str) -> bool {
     let b = s.as_bytes();
-    match b.first() {
-        Some(c) if c.is_ascii_hexdigit() || *c == b':' => s.parse::<IpAddr>().is_ok(),
-        _ => false,
+    // Cheap filters first: this runs on every string of nested JSON.
+    if b.len() < 2 || b.len() > 45 {
+        return false;
     }
+    let plausible = match b[0] {
+        b'0'..=b'9' => b
+            .iter()
+            .all(|c| c.is_ascii_hexdigit() || *c == b'.' || *c == b':'),
+        b'a'..=b'f' | b'A'..=b'F' | b':' => memchr::memchr(b':', b).is_some(),
+        _ => false,
+    };
+    plausible && s.parse::<IpAddr>().is_ok()
 }
 
 /// Letters, digits, `-`, `_`, `.`; at least one letter; no empty label.

@@ -193,12 +193,21 @@ fn walk<'j>(json: &'j str, f: &mut dyn FnMut(Event<'j>)) {
                 let start = i + 1;
                 let mut j = start;
                 let mut escaped = false;
-                while j < b.len() && b[j] != b'"' {
-                    if b[j] == b'\\' {
-                        escaped = true;
-                        j += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &b[j.min(b.len())..]) {
+                        Some(k) if b[j + k] == b'\\' => {
+                            escaped = true;
+                            j += k + 2;
+                        }
+                        Some(k) => {
+                            j += k;
+                            break;
+                        }
+                        None => {
+                            j = b.len();
+                            break;
+                        }
                     }
-                    j += 1;
                 }
                 if j >= b.len() {
                     return;

@@ -12,6 +12,7 @@ pub mod jsonscan;
 pub mod parser;
 pub mod row;
 pub mod schema;
+pub mod shape;
 pub mod standard;
 pub mod time;
 pub mod value;

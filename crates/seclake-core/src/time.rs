@@ -129,6 +129,7 @@ impl Timestamp {
 
     /// Parses a decimal Unix time in seconds, with an optional fraction
     /// (`1418530010`, `1418530010.123`).
+    #[inline]
     pub fn parse_unix_seconds(s: &str) -> Option<Self> {
         let (int, frac) = match s.split_once('.') {
             Some((i, f)) => (i, f),
@@ -282,6 +283,7 @@ pub fn digits(b: &[u8]) -> Option<u32> {
 }
 
 /// Strict decimal integer: optional `-`, digits only, no overflow.
+#[inline]
 pub fn parse_i64(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     let (neg, digits) = match b.first()? {

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use seclake_core::json_out::{write_row, write_str};
+use seclake_core::json_out::{write_str, JsonRowWriter};
 use seclake_core::{LogType, Row, StandardFields, Timestamp};
 
 use crate::stream::{Reject, RowSink};
@@ -44,6 +44,7 @@ pub struct JsonLinesSink<W: Write> {
     pub rejects: Option<Box<dyn Write>>,
     pub messages: Option<Box<dyn Write>>,
     buf: Vec<u8>,
+    writer: JsonRowWriter,
 }
 
 impl<W: Write> JsonLinesSink<W> {
@@ -53,6 +54,7 @@ impl<W: Write> JsonLinesSink<W> {
             rejects: None,
             messages: None,
             buf: Vec::with_capacity(1 << 20),
+            writer: JsonRowWriter::default(),
         }
     }
 
@@ -75,7 +77,8 @@ impl<W: Write> RowSink for JsonLinesSink<W> {
         std: &StandardFields<'_>,
         event_time: Timestamp,
     ) -> io::Result<()> {
-        write_row(&mut self.buf, &t.schema, row, std, event_time);
+        self.writer
+            .write(&mut self.buf, &t.schema, row, std, event_time);
         if self.buf.len() >= 1 << 20 {
             self.rows.write_all(&self.buf)?;
             self.buf.clear();
