@@ -6,11 +6,10 @@
 //! its field count is one of that order's version boundaries (14 = v2,
 //! 21 = v3, 25 = v4, 29 = v5, 39 = v7, 40 = v8).
 
+use seclake_core::time::parse_i64;
 use seclake_core::{
-    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Value,
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Timestamp, Value,
 };
-
-use crate::fields::{int, text, unix_seconds};
 
 columns! {
     Version = "version", "bigint", optional, [], "The VPC Flow Logs version. If you use the default format, the version is 2. If you use a custom format, the version is the highest version among the specified fields.";
@@ -243,9 +242,13 @@ impl RecordParser for VpcFlowParser {
     }
 }
 
+/// Sets one field; `-` (no value) leaves the column null.
+#[inline]
 fn set_field<'a>(row: &mut Row<'a>, col: C, tok: &'a str) -> Result<(), ParseError> {
-    let name = COLUMNS[col as usize].name;
-    let value = match col {
+    if tok == "-" {
+        return Ok(());
+    }
+    match col {
         C::Version
         | C::SrcPort
         | C::DstPort
@@ -254,11 +257,28 @@ fn set_field<'a>(row: &mut Row<'a>, col: C, tok: &'a str) -> Result<(), ParseErr
         | C::Bytes
         | C::TcpFlags
         | C::TrafficPath
-        | C::EncryptionStatus => int(name, tok)?,
-        C::Start | C::End => unix_seconds(name, tok)?.into(),
-        _ => text(tok),
-    };
-    row.set(col, value);
+        | C::EncryptionStatus => match parse_i64(tok) {
+            Some(v) => row.set(col, Value::Int(v)),
+            None => {
+                return Err(ParseError::field(
+                    COLUMNS[col as usize].name,
+                    "not an integer",
+                    tok,
+                ))
+            }
+        },
+        C::Start | C::End => match Timestamp::parse_unix_seconds(tok) {
+            Some(t) => row.set(col, Value::Time(t)),
+            None => {
+                return Err(ParseError::field(
+                    COLUMNS[col as usize].name,
+                    "not a Unix time",
+                    tok,
+                ))
+            }
+        },
+        _ => row.set(col, Value::str(tok)),
+    }
     Ok(())
 }
 

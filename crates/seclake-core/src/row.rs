@@ -85,7 +85,7 @@ impl<'a> Row<'a> {
     }
 
     /// Sets a column's value (null clears it).
-    #[inline]
+    #[inline(always)]
     pub fn set(&mut self, column: impl Into<usize>, value: impl Into<Value<'a>>) {
         let col = column.into();
         let value = value.into();
@@ -112,6 +112,7 @@ impl<'a> Row<'a> {
     }
 
     /// A column's value (null when unset).
+    #[inline]
     pub fn get(&self, column: impl Into<usize>) -> &Value<'a> {
         let col = column.into();
         if self.set[col / 64] & (1 << (col % 64)) == 0 {
