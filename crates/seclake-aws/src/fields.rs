@@ -50,7 +50,12 @@ pub fn split_fields<'a>(line: &'a str, out: &mut Vec<&'a str>) -> Result<(), Par
                     )));
                 }
             }
-            b'[' => {
+            // `[...]` is one field (S3's `[06/Feb/2019:00:00:38 +0000]`)
+            // unless the `]` is followed by more of the token, as in an
+            // IPv6 `[2001:db8::1]:443`, which is an ordinary field.
+            b'[' if memchr::memchr(b']', &b[i..])
+                .is_none_or(|k| matches!(b.get(i + k + 1), None | Some(b' '))) =>
+            {
                 let start = i + 1;
                 let Some(k) = memchr::memchr(b']', &b[start..]) else {
                     return Err(ParseError::invalid(format!(
@@ -262,8 +267,11 @@ mod tests {
     #[test]
     fn splits_quoted_and_bracketed_fields() {
         let mut out = Vec::new();
-        split_fields(r#"a "b c" [d e] "x \"y\"" - """#, &mut out).unwrap();
-        assert_eq!(out, vec!["a", "b c", "d e", r#"x \"y\""#, "-", ""]);
+        split_fields(r#"a "b c" [d e] "x \"y\"" - "" [::1]:80"#, &mut out).unwrap();
+        assert_eq!(
+            out,
+            vec!["a", "b c", "d e", r#"x \"y\""#, "-", "", "[::1]:80"]
+        );
         assert_eq!(unescape(out[3]), r#"x "y""#);
     }
 

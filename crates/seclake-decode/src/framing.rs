@@ -254,6 +254,14 @@ impl<R: Read> Framer<R> {
                 if std::mem::take(&mut self.skipping_line) {
                     continue;
                 }
+                if nl - s > self.limits.max_record_bytes {
+                    return Err(FrameError::TooLong {
+                        offset: self.base + s as u64,
+                        line,
+                        limit: self.limits.max_record_bytes,
+                        prefix: self.buf[s..s + PREFIX_KEPT.min(nl - s)].to_vec(),
+                    });
+                }
                 let mut e = nl;
                 if e > s && self.buf[e - 1] == b'\r' {
                     e -= 1;
@@ -471,6 +479,14 @@ impl<R: Read> Framer<R> {
                     return Err(err);
                 }
                 let line = self.line_at(s);
+                if end - s > self.limits.max_record_bytes {
+                    return Err(FrameError::TooLong {
+                        offset: self.base + s as u64,
+                        line,
+                        limit: self.limits.max_record_bytes,
+                        prefix: self.buf[s..s + PREFIX_KEPT.min(end - s)].to_vec(),
+                    });
+                }
                 return Ok((s, end, self.base + s as u64, line));
             }
             if self.scan.pos - self.start > self.limits.max_record_bytes && !self.scan.skipping {

@@ -162,3 +162,22 @@ fn objects_run_together_on_a_line_are_split() {
     assert_eq!(fr, Framing::Json);
     assert_eq!(texts(&recs), vec!["{\"a\":1}", "{\"b\":2}", "{\"c\":3}"]);
 }
+
+#[test]
+fn the_limit_holds_for_records_that_fit_the_buffer() {
+    let limits = Limits {
+        max_record_bytes: 100,
+        ..Limits::default()
+    };
+    let long = format!("{{\"a\":\"{}\"}}", "z".repeat(200));
+    let input = format!("[{long},{{\"b\":1}}]");
+    let (_, recs) = frame_with(input.as_bytes(), limits);
+    let t = texts(&recs);
+    assert!(t[0].starts_with("ERR record longer than 100"), "{t:?}");
+    assert_eq!(t[1], "{\"b\":1}");
+    let lines = format!("{}\nok\n", "y".repeat(200));
+    let (_, recs) = frame_with(lines.as_bytes(), limits);
+    let t = texts(&recs);
+    assert!(t[0].starts_with("ERR record longer than 100"), "{t:?}");
+    assert_eq!(t[1], "ok");
+}
