@@ -1,12 +1,24 @@
-//! Expanding command-line inputs: files, directories (recursively, in
-//! name order) and `-` for standard input.
+//! Expanding command-line inputs: files, directories (recursively, in name
+//! order), glob patterns, `s3://bucket/prefix` (every object below it) and
+//! `-` for standard input.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures::TryStreamExt;
+use object_store::path::Path as ObjectPath;
+use object_store::ObjectStore;
 
 #[derive(Debug, Clone)]
 pub enum Input {
     Stdin,
     File(PathBuf),
+    Object {
+        store: Arc<dyn ObjectStore>,
+        path: ObjectPath,
+        size: u64,
+        uri: String,
+    },
 }
 
 impl Input {
@@ -15,12 +27,42 @@ impl Input {
         match self {
             Input::Stdin => "-".to_string(),
             Input::File(p) => p.display().to_string(),
+            Input::Object { uri, .. } => uri.clone(),
+        }
+    }
+
+    /// Opens the input for reading (`rt` runs object store reads).
+    pub fn open(
+        &self,
+        rt: Option<&tokio::runtime::Handle>,
+    ) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        Ok(match self {
+            Input::Stdin => Box::new(std::io::stdin()),
+            Input::File(p) => Box::new(std::fs::File::open(p)?),
+            Input::Object { store, path, .. } => {
+                let rt = rt.ok_or_else(|| std::io::Error::other("object inputs need a runtime"))?;
+                Box::new(seclake_lake::store::object_reader(
+                    store.clone(),
+                    path.clone(),
+                    rt,
+                ))
+            }
+        })
+    }
+
+    /// Size in bytes, when known.
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            Input::Stdin => None,
+            Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Input::Object { size, .. } => Some(*size),
         }
     }
 }
 
-/// Expands the arguments; a missing path is an error naming it.
-pub fn expand(args: &[String]) -> Result<Vec<Input>, String> {
+/// Expands the arguments; a path that matches nothing is an error naming
+/// it. `rt` is needed for `s3://` inputs.
+pub fn expand(args: &[String], rt: Option<&tokio::runtime::Handle>) -> Result<Vec<Input>, String> {
     if args.is_empty() {
         return Ok(vec![Input::Stdin]);
     }
@@ -28,18 +70,62 @@ pub fn expand(args: &[String]) -> Result<Vec<Input>, String> {
     for a in args {
         if a == "-" {
             out.push(Input::Stdin);
-            continue;
-        }
-        let p = Path::new(a);
-        if p.is_dir() {
-            walk(p, &mut out).map_err(|e| format!("{a}: {e}"))?;
-        } else if p.exists() {
-            out.push(Input::File(p.to_path_buf()));
+        } else if let Some(rest) = a.strip_prefix("s3://") {
+            let rt = rt.ok_or_else(|| format!("{a}: S3 inputs are read by `seclake ingest`"))?;
+            list_s3(a, rest, rt, &mut out)?;
         } else {
-            return Err(format!("{a}: no such file or directory"));
+            let p = Path::new(a);
+            if p.is_dir() {
+                walk(p, &mut out).map_err(|e| format!("{a}: {e}"))?;
+            } else if p.exists() {
+                out.push(Input::File(p.to_path_buf()));
+            } else if a.contains(['*', '?', '[']) {
+                let before = out.len();
+                let paths = glob::glob(a).map_err(|e| format!("{a}: bad pattern: {e}"))?;
+                for p in paths {
+                    let p = p.map_err(|e| format!("{a}: {e}"))?;
+                    if p.is_dir() {
+                        walk(&p, &mut out).map_err(|e| format!("{}: {e}", p.display()))?;
+                    } else {
+                        out.push(Input::File(p));
+                    }
+                }
+                if out.len() == before {
+                    return Err(format!("{a}: the pattern matches no file"));
+                }
+            } else {
+                return Err(format!("{a}: no such file or directory"));
+            }
         }
     }
     Ok(out)
+}
+
+fn list_s3(
+    arg: &str,
+    rest: &str,
+    rt: &tokio::runtime::Handle,
+    out: &mut Vec<Input>,
+) -> Result<(), String> {
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let store = seclake_lake::store::s3_store(bucket).map_err(|e| format!("{arg}: {e}"))?;
+    let prefix_path = ObjectPath::from(prefix.trim_end_matches('/'));
+    let metas: Vec<_> = rt
+        .block_on(store.list(Some(&prefix_path)).try_collect::<Vec<_>>())
+        .map_err(|e| format!("{arg}: cannot list: {e}"))?;
+    if metas.is_empty() {
+        return Err(format!("{arg}: no objects under this prefix"));
+    }
+    for m in metas {
+        let uri = format!("s3://{bucket}/{}", m.location);
+        out.push(Input::Object {
+            store: store.clone(),
+            path: m.location,
+            size: m.size,
+            uri,
+        });
+    }
+    Ok(())
 }
 
 fn walk(dir: &Path, out: &mut Vec<Input>) -> std::io::Result<()> {

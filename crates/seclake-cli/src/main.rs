@@ -27,6 +27,12 @@ enum Command {
     Schema(commands::schema::Args),
     /// Parse log files (or stdin) into normalized JSON rows on stdout.
     Parse(commands::parse::Args),
+    /// Parse files, directories, globs or S3 prefixes into the Parquet lake.
+    Ingest(commands::ingest::Args),
+    /// List the lake's tables with row counts, sizes and time ranges.
+    Tables(commands::tables::Args),
+    /// Merge small files and remove duplicate rows (by p_row_id).
+    Compact(commands::compact::Args),
     /// Measure parse throughput per log type on a generated corpus.
     Bench(commands::bench::Args),
 }
@@ -44,6 +50,9 @@ fn main() -> ExitCode {
         Command::LogTypes(a) => commands::log_types::run(a),
         Command::Schema(a) => commands::schema::run(a),
         Command::Parse(a) => commands::parse::run(a),
+        Command::Ingest(a) => commands::ingest::run(a),
+        Command::Tables(a) => commands::tables::run(a),
+        Command::Compact(a) => commands::compact::run(a),
         Command::Bench(a) => commands::bench::run(a),
     };
     match result {

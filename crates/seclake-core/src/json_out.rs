@@ -124,7 +124,7 @@ impl JsonRowWriter {
 }
 
 /// Writes a value shaped by `ty`; returns false when nothing was written.
-fn write_value(out: &mut Vec<u8>, ty: &ColumnType, value: &Value<'_>) -> bool {
+pub fn write_value(out: &mut Vec<u8>, ty: &ColumnType, value: &Value<'_>) -> bool {
     match value {
         Value::Null => return false,
         Value::Str(s) => write_str(out, s),

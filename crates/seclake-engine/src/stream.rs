@@ -47,6 +47,9 @@ pub struct Reject<'a> {
     pub reason: &'a str,
     /// The record's bytes (or its first bytes, when it was too long).
     pub raw: &'a [u8],
+    /// The configured source, as on rows.
+    pub source_id: Option<&'a str>,
+    pub source_label: Option<&'a str>,
 }
 
 /// Where rows and rejects go.
@@ -114,6 +117,7 @@ pub fn parse_stream<R: Read>(
         reference_time: opts.reference_time,
     };
     let forced = (types.len() == 1).then(|| types[0].name());
+    // Every reject goes through here: counted, attributed, given the source.
     let reject =
         |stats: &mut StreamStats, sink: &mut dyn RowSink, r: Reject<'_>| -> io::Result<()> {
             stats.rejects += 1;
@@ -122,6 +126,7 @@ pub fn parse_stream<R: Read>(
                 .find(|t| Some(t.name()) == r.log_type)
                 .map_or(UNKNOWN, |t| t.name());
             stats.per_type.entry(key).or_default().rejects += 1;
+            let r = Reject { source_id: opts.source_id.as_deref(), source_label: opts.source_label.as_deref(), ..r };
             sink.reject(&r)
         };
 
@@ -139,6 +144,8 @@ pub fn parse_stream<R: Read>(
                     log_type: forced,
                     reason: &reason,
                     raw: b"",
+                    source_id: None,
+                    source_label: None,
                 },
             )?;
             return Ok(stats);
@@ -159,6 +166,8 @@ pub fn parse_stream<R: Read>(
                     log_type: forced,
                     reason: &reason,
                     raw: b"",
+                    source_id: None,
+                    source_label: None,
                 },
             )?;
             return Ok(stats);
@@ -186,6 +195,8 @@ pub fn parse_stream<R: Read>(
                         log_type: forced,
                         reason: &reason,
                         raw: e.raw(),
+                        source_id: None,
+                        source_label: None,
                     },
                 )?;
                 continue;
@@ -205,6 +216,8 @@ pub fn parse_stream<R: Read>(
                         log_type: forced,
                         reason: &reason,
                         raw: rec.bytes,
+                        source_id: None,
+                        source_label: None,
                     },
                 )?;
                 continue;
@@ -243,6 +256,8 @@ pub fn parse_stream<R: Read>(
                         log_type,
                         reason: &reason,
                         raw: rec.bytes,
+                        source_id: None,
+                        source_label: None,
                     },
                 )?;
             }

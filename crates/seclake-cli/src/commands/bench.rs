@@ -1,15 +1,20 @@
-//! `seclake bench`: parse + normalize + serialize throughput per log type,
-//! one core, on a generated corpus; reports MB/s, events/s and peak RSS.
+//! `seclake bench`: throughput per log type, one core, on a generated
+//! corpus; reports MB/s, events/s and peak RSS.
 //!
-//! The corpus is written to a file first and then parsed from the file
-//! through the same pipeline `seclake parse` uses (decode, framing,
-//! classification or forced type, indicators, JSON serialization); the
-//! serialized output is discarded. Peak RSS is reset before each type's
-//! run (Linux `clear_refs`), so it shows what parsing that type needs.
+//! The corpus is written to a file first and then read from the file
+//! through the same pipeline the commands use:
+//! - `--mode parse`: decode, framing, classification or forced type,
+//!   indicators, JSON serialization (the output is discarded), as
+//!   `seclake parse`;
+//! - `--mode ingest`: the same into a local Parquet lake (a temporary
+//!   directory), as `seclake ingest`, files flushed and closed.
+//!
+//! Peak RSS is reset before each run (Linux `clear_refs`), so it shows
+//! what that run needed.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -18,8 +23,19 @@ use seclake_core::LogType;
 use seclake_engine::sinks::JsonLinesSink;
 use seclake_engine::{parse_stream, Options};
 
+use seclake_lake::{Lake, LakeWriter, WriterOptions};
+
+use super::common::runtime;
 use super::find_log_type;
 use crate::corpus::{generate, GENERATED};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// Parse + normalize + serialize to JSON.
+    Parse,
+    /// Parse + normalize + write the Parquet lake.
+    Ingest,
+}
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -32,6 +48,9 @@ pub struct Args {
     /// Runs per log type; the median run is reported (and the best MB/s).
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// What to measure.
+    #[arg(long, value_enum, default_value = "parse")]
+    mode: Mode,
     /// Classify every record instead of naming the log type.
     #[arg(long)]
     classify: bool,
@@ -56,6 +75,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     println!(
+        "mode: {:?}, {} run(s) per log type, median reported",
+        args.mode,
+        args.runs.max(1)
+    );
+    println!(
         "{:18} {:>9} {:>11} {:>8} {:>9} {:>9} {:>12} {:>13}",
         "log type", "input MB", "events", "secs", "MB/s", "best MB/s", "events/s", "peak RSS MB"
     );
@@ -76,7 +100,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         let mut runs = Vec::new();
         for _ in 0..args.runs.max(1) {
-            match measure(t, &path, args.classify) {
+            match measure(t, &path, args.classify, args.mode, &dir) {
                 Ok(r) => runs.push(r),
                 Err(e) => {
                     if temporary {
@@ -113,25 +137,44 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 /// Parses `path` once; returns (decoded bytes, rows, seconds, peak RSS).
-fn measure(t: &'static LogType, path: &PathBuf, classify: bool) -> Result<(u64, u64, f64, u64)> {
+fn measure(
+    t: &'static LogType,
+    path: &Path,
+    classify: bool,
+    mode: Mode,
+    dir: &Path,
+) -> Result<(u64, u64, f64, u64)> {
     let types: Vec<&LogType> = if classify {
         seclake_registry::all().iter().collect()
     } else {
         vec![t]
     };
     let opts = Options::default();
-    reset_peak_rss();
-    let mut sink = JsonLinesSink::new(io::sink());
-    let started = Instant::now();
-    let stats = parse_stream(
-        File::open(path)?,
-        &path.display().to_string(),
-        &types,
-        &opts,
-        &mut sink,
-    )?;
-    sink.flush()?;
-    let secs = started.elapsed().as_secs_f64();
+    let name = path.display().to_string();
+    let (stats, secs) = match mode {
+        Mode::Parse => {
+            reset_peak_rss();
+            let mut sink = JsonLinesSink::new(io::sink());
+            let started = Instant::now();
+            let stats = parse_stream(File::open(path)?, &name, &types, &opts, &mut sink)?;
+            sink.flush()?;
+            (stats, started.elapsed().as_secs_f64())
+        }
+        Mode::Ingest => {
+            let rt = runtime()?;
+            let lake_dir = dir.join(format!("lake-{}", t.table));
+            let _ = std::fs::remove_dir_all(&lake_dir);
+            let lake = Lake::open(lake_dir.to_str().context("lake path")?)?;
+            reset_peak_rss();
+            let started = Instant::now();
+            let mut writer = LakeWriter::new(lake, rt.handle().clone(), WriterOptions::default());
+            let stats = parse_stream(File::open(path)?, &name, &types, &opts, &mut writer)?;
+            writer.finish()?;
+            let secs = started.elapsed().as_secs_f64();
+            let _ = std::fs::remove_dir_all(&lake_dir);
+            (stats, secs)
+        }
+    };
     if stats.rejects > 0 {
         bail!(
             "{}: the generated corpus had {} rejects",

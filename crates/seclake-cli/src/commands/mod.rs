@@ -1,9 +1,13 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod common;
+pub mod compact;
+pub mod ingest;
 pub mod log_types;
 pub mod parse;
 pub mod schema;
+pub mod tables;
 
 use anyhow::{anyhow, Result};
 use seclake_core::LogType;

@@ -13,33 +13,19 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use seclake_core::{LogType, Timestamp};
 use seclake_engine::sinks::JsonLinesSink;
-use seclake_engine::{parse_stream, Options, StreamStats};
+use seclake_engine::{parse_stream, StreamStats};
 
-use super::find_log_type;
-use crate::inputs::{expand, Input};
+use super::common::ParseArgs;
+use crate::inputs::expand;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Parse every record as this log type; without it each record is classified.
-    #[arg(long)]
-    log_type: Option<String>,
-    /// Reference time (RFC 3339) for formats without a year; default now.
-    #[arg(long)]
-    reference_time: Option<String>,
-    /// Value of p_source_id.
-    #[arg(long)]
-    source_id: Option<String>,
-    /// Value of p_source_label.
-    #[arg(long)]
-    source_label: Option<String>,
+    #[command(flatten)]
+    parse: ParseArgs,
     /// Write every reject (raw record, reason, position) as JSON lines to FILE.
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
-    /// Longest record accepted, in bytes; longer ones are rejected.
-    #[arg(long, default_value_t = 16 << 20)]
-    max_record_bytes: usize,
     /// Do not print each reject on stderr (the summary is still printed).
     #[arg(long, short)]
     quiet: bool,
@@ -48,21 +34,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let types: Vec<&LogType> = match &args.log_type {
-        Some(name) => vec![find_log_type(name)?],
-        None => seclake_registry::all().iter().collect(),
-    };
-    let mut opts = Options {
-        source_id: args.source_id.clone(),
-        source_label: args.source_label.clone(),
-        ..Options::default()
-    };
-    opts.limits.max_record_bytes = args.max_record_bytes;
-    if let Some(rt) = &args.reference_time {
-        opts.reference_time = Timestamp::parse_rfc3339(rt)
-            .with_context(|| format!("--reference-time {rt:?} is not an RFC 3339 timestamp"))?;
-    }
-    let inputs = expand(&args.inputs).map_err(anyhow::Error::msg)?;
+    let types = args.parse.types()?;
+    let opts = args.parse.options()?;
+    let inputs = expand(&args.inputs, None).map_err(anyhow::Error::msg)?;
 
     let stdout = io::stdout().lock();
     let mut sink = JsonLinesSink::new(BufWriter::with_capacity(1 << 20, stdout));
@@ -79,16 +53,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut errors = 0;
     for input in &inputs {
         let name = input.name();
-        let stats = match input {
-            Input::Stdin => parse_stream(io::stdin().lock(), &name, &types, &opts, &mut sink),
-            Input::File(path) => match File::open(path) {
-                Ok(f) => parse_stream(f, &name, &types, &opts, &mut sink),
-                Err(e) => {
-                    eprintln!("seclake: {name}: {e}");
-                    errors += 1;
-                    continue;
-                }
-            },
+        let stats = match input.open(None) {
+            Ok(r) => parse_stream(r, &name, &types, &opts, &mut sink),
+            Err(e) => {
+                eprintln!("seclake: {name}: {e}");
+                errors += 1;
+                continue;
+            }
         };
         match stats {
             Ok(s) => total.merge(&s),

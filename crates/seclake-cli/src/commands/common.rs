@@ -1,0 +1,67 @@
+//! Options shared by the commands that parse (`parse`, `ingest`).
+
+use anyhow::{Context, Result};
+use seclake_core::{LogType, Timestamp};
+use seclake_engine::Options;
+
+use super::find_log_type;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ParseArgs {
+    /// Parse every record as this log type; without it each record is classified.
+    #[arg(long)]
+    pub log_type: Option<String>,
+    /// Reference time (RFC 3339) for formats without a year; default now.
+    #[arg(long)]
+    pub reference_time: Option<String>,
+    /// Value of p_source_id.
+    #[arg(long)]
+    pub source_id: Option<String>,
+    /// Value of p_source_label.
+    #[arg(long)]
+    pub source_label: Option<String>,
+    /// Longest record accepted, in bytes; longer ones are rejected.
+    #[arg(long, default_value_t = 16 << 20)]
+    pub max_record_bytes: usize,
+}
+
+impl ParseArgs {
+    /// The candidate log types: the one named, or all of them.
+    pub fn types(&self) -> Result<Vec<&'static LogType>> {
+        Ok(match &self.log_type {
+            Some(name) => vec![find_log_type(name)?],
+            None => seclake_registry::all().iter().collect(),
+        })
+    }
+
+    pub fn options(&self) -> Result<Options> {
+        let mut opts = Options {
+            source_id: self.source_id.clone(),
+            source_label: self.source_label.clone(),
+            ..Options::default()
+        };
+        opts.limits.max_record_bytes = self.max_record_bytes;
+        if let Some(rt) = &self.reference_time {
+            opts.reference_time = Timestamp::parse_rfc3339(rt)
+                .with_context(|| format!("--reference-time {rt:?} is not an RFC 3339 timestamp"))?;
+        }
+        Ok(opts)
+    }
+}
+
+/// The lake to use: `--lake`, else `$SECLAKE_LAKE`, else a local directory.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LakeArg {
+    /// The lake: a local directory or s3://bucket/prefix.
+    #[arg(long, env = "SECLAKE_LAKE", default_value = seclake_lake::store::DEFAULT_LAKE)]
+    pub lake: String,
+}
+
+/// A tokio runtime for the object store and the query engine.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}

@@ -1,0 +1,349 @@
+//! The lake end to end as a user runs it: ingest, tables, query, compact;
+//! an independent engine (DuckDB) reading the same files; and the same
+//! layout in S3, against a real S3-compatible server (moto) started here.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn seclake() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_seclake"))
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+fn query(lake: &str, sql: &str, envs: &[(&str, String)]) -> Vec<Vec<String>> {
+    let out = ok(seclake()
+        .args(["query", "--lake", lake, "--format", "csv", sql])
+        .envs(envs.iter().cloned())
+        .output()
+        .unwrap());
+    text(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+fn ingest(lake: &str, inputs: &[&str], envs: &[(&str, String)]) -> Output {
+    seclake()
+        .arg("ingest")
+        .args(["--lake", lake])
+        .args(inputs)
+        .envs(envs.iter().cloned())
+        .output()
+        .unwrap()
+}
+
+fn fixture(t: &str) -> String {
+    repo()
+        .join("fixtures/log-types")
+        .join(t)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn ingest_query_tables_and_compact_a_local_lake() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let lake = lake.to_str().unwrap();
+    let examples = repo().join("examples/logs");
+    let out = ok(ingest(lake, &[examples.to_str().unwrap()], &[]));
+    let summary = text(&out.stderr);
+    assert!(summary.contains("aws_cloudtrail: 7 rows"), "{summary}");
+
+    let counts = query(
+        lake,
+        "SELECT p_log_type, count(*) FROM aws_vpcflow GROUP BY 1",
+        &[],
+    );
+    assert_eq!(
+        counts,
+        vec![vec!["AWS.VPCFlow".to_string(), "7".to_string()]]
+    );
+    let names = query(
+        lake,
+        "SELECT eventName, count(*) AS n FROM aws_cloudtrail WHERE p_event_time >= TIMESTAMP '2014-03-06T00:00:00Z' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3",
+        &[],
+    );
+    assert!(!names.is_empty());
+
+    let tables = text(&ok(seclake().args(["tables", "--lake", lake]).output().unwrap()).stdout);
+    assert!(
+        tables.contains("aws_cloudtrail") && tables.contains("aws_vpcflow"),
+        "{tables}"
+    );
+
+    // Ingesting the same input again gives the same row ids; compaction
+    // removes them.
+    ok(ingest(lake, &[examples.to_str().unwrap()], &[]));
+    let doubled = query(
+        lake,
+        "SELECT count(*), count(DISTINCT p_row_id) FROM aws_vpcflow",
+        &[],
+    );
+    assert_eq!(doubled, vec![vec!["14".to_string(), "7".to_string()]]);
+    let compacted = text(
+        &ok(seclake()
+            .args(["compact", "--lake", lake])
+            .output()
+            .unwrap())
+        .stdout,
+    );
+    assert!(compacted.contains("aws_vpcflow:"), "{compacted}");
+    let after = query(
+        lake,
+        "SELECT count(*), count(DISTINCT p_row_id) FROM aws_vpcflow",
+        &[],
+    );
+    assert_eq!(after, vec![vec!["7".to_string(), "7".to_string()]]);
+
+    // Rejects are queryable.
+    let bad = dir.path().join("bad.log");
+    std::fs::write(
+        &bad,
+        "2 123456789010 eni-1 1.1.1.1 2.2.2.2 1 2 6 20 4249 1418530010 1418530070 MAYBE OK\n",
+    )
+    .unwrap();
+    let out = ingest(
+        lake,
+        &["--log-type", "AWS.VPCFlow", bad.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let rejects = query(lake, "SELECT log_type, line FROM _rejects", &[]);
+    assert_eq!(
+        rejects,
+        vec![vec!["AWS.VPCFlow".to_string(), "1".to_string()]]
+    );
+
+    let unknown = seclake()
+        .args(["query", "--lake", lake, "SELECT * FROM aws_cloudtrai"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("aws_cloudtrail"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}
+
+/// The Python with DuckDB, or None (a failure under CI, which installs it).
+fn duckdb_python() -> Option<&'static str> {
+    let ok = Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install the duckdb Python package (.ci/run does)"
+        );
+        eprintln!(
+            "SKIPPED: python3 -c 'import duckdb' failed; install it with `pip install duckdb`"
+        );
+        return None;
+    }
+    Some("python3")
+}
+
+#[test]
+fn duckdb_reads_the_lake_with_the_same_counts_and_timestamp_type() {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let lake_s = lake.to_str().unwrap();
+    let inputs = [
+        fixture("AWS.CloudTrail"),
+        fixture("AWS.VPCFlow"),
+        fixture("AWS.ALB"),
+    ];
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    // The fixtures hold rejects on purpose: exit status 2.
+    let out = ingest(lake_s, &inputs, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
+    for table in ["aws_cloudtrail", "aws_vpcflow", "aws_alb", "_rejects"] {
+        let ours = query(
+            lake_s,
+            &format!("SELECT count(*), CAST(min(p_event_time) AS BIGINT), CAST(max(p_event_time) AS BIGINT), arrow_typeof(p_event_time) FROM \"{table}\" GROUP BY 4"),
+            &[],
+        );
+        let script = format!(
+            "import duckdb\nr = duckdb.sql(\"SELECT count(*), epoch_us(min(p_event_time)), epoch_us(max(p_event_time)), typeof(any_value(p_event_time)), count(DISTINCT year || month || day || hour) FROM read_parquet('{}/{table}/**/*.parquet', hive_partitioning=true)\").fetchone()\nprint(','.join(str(x) for x in r))",
+            lake.display()
+        );
+        let out = ok(Command::new(python).args(["-c", &script]).output().unwrap());
+        let theirs: Vec<String> = text(&out.stdout)
+            .trim()
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        assert_eq!(ours[0][0], theirs[0], "{table}: row counts differ");
+        assert_eq!(ours[0][1], theirs[1], "{table}: min(p_event_time) differs");
+        assert_eq!(ours[0][2], theirs[2], "{table}: max(p_event_time) differs");
+        assert!(
+            ours[0][3].contains("Timestamp(") && ours[0][3].contains("UTC"),
+            "{table}: {:?}",
+            ours[0][3]
+        );
+        assert_eq!(
+            theirs[3], "TIMESTAMP WITH TIME ZONE",
+            "{table}: DuckDB type"
+        );
+        assert!(
+            theirs[4].parse::<u32>().unwrap() >= 1,
+            "hive partitions read"
+        );
+    }
+}
+
+/// A moto S3 server on a free local port, stopped on drop.
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_moto() -> Option<Moto> {
+    let have = Command::new("python3")
+        .args(["-c", "import moto.server"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install moto[server] (.ci/run does)"
+        );
+        eprintln!("SKIPPED: moto is not installed; `pip install 'moto[server]'`");
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("python3")
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let moto = Moto {
+        child,
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(moto)
+}
+
+/// A bare HTTP request to the S3 server (moto does not check signatures).
+fn http(endpoint: &str, method: &str, path: &str, body: &[u8]) -> u16 {
+    let addr = endpoint.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
+    s.write_all(body).unwrap();
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    resp.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_same_layout_in_s3_from_s3_inputs() {
+    let Some(moto) = start_moto() else { return };
+    let envs = vec![
+        ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+    ];
+    assert_eq!(http(&moto.endpoint, "PUT", "/seclake-test", b""), 200);
+    for f in [
+        "vpcflow-default.log",
+        "cloudtrail-records.json.gz",
+        "alb.log",
+    ] {
+        let body = std::fs::read(repo().join("examples/logs").join(f)).unwrap();
+        assert_eq!(
+            http(
+                &moto.endpoint,
+                "PUT",
+                &format!("/seclake-test/AWSLogs/{f}"),
+                &body
+            ),
+            200
+        );
+    }
+    let lake = "s3://seclake-test/lake";
+    let out = ok(ingest(lake, &["s3://seclake-test/AWSLogs/"], &envs));
+    assert!(
+        text(&out.stderr).contains("aws_vpcflow: 7 rows"),
+        "{}",
+        text(&out.stderr)
+    );
+    let counts = query(lake, "SELECT count(*) FROM aws_cloudtrail", &envs);
+    assert_eq!(counts, vec![vec!["7".to_string()]]);
+    let tables = text(
+        &ok(seclake()
+            .args(["tables", "--lake", lake])
+            .envs(envs.iter().cloned())
+            .output()
+            .unwrap())
+        .stdout,
+    );
+    assert!(tables.contains("aws_alb"), "{tables}");
+    // Object keys follow the Hive layout.
+    let listing = std::process::Command::new("python3")
+        .args(["-c", &format!("import urllib.request;print(urllib.request.urlopen('{}/seclake-test?list-type=2&prefix=lake/aws_vpcflow/').read().decode())", moto.endpoint)])
+        .output()
+        .unwrap();
+    assert!(
+        text(&listing.stdout).contains("lake/aws_vpcflow/year=2014/month=12/day=14/hour=04/"),
+        "{}",
+        text(&listing.stdout)
+    );
+    let _ = Path::new("");
+}
