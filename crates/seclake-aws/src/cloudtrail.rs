@@ -289,37 +289,12 @@ fn resources<'a>(raw: Option<&'a RawValue>) -> Result<Value<'a>, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use seclake_core::testing::{indicators, parse};
     use seclake_core::{Indicator, Schema, Timestamp};
-
-    fn parse(record: &str) -> Result<Row<'_>, ParseError> {
-        let ctx = ParseContext {
-            reference_time: Timestamp(0),
-        };
-        let mut row = Row::new(COLUMNS.len());
-        CloudTrailParser.parse(record, &ctx, &mut row)?;
-        Ok(row)
-    }
-
-    fn indicators<'r>(row: &'r mut Row<'_>, kind: Indicator) -> Vec<&'r str> {
-        row.collect_indicators(&Schema::new(COLUMNS).unwrap());
-        row.indicator_values(kind).collect()
-    }
-
-    #[test]
-    fn schema_is_valid() {
-        Schema::new(COLUMNS).unwrap();
-    }
-
-    #[test]
-    fn examples_parse() {
-        for e in DEF.examples {
-            parse(e).unwrap();
-        }
-    }
 
     #[test]
     fn console_sign_in() {
-        let row = parse(DEF.examples[0]).unwrap();
+        let row = parse(&DEF, DEF.examples[0]).unwrap();
         assert_eq!(row.get(C::EventType), &Value::str("AwsConsoleSignIn"));
         assert_eq!(row.get(C::RequestParameters), &Value::Null);
         assert_eq!(
@@ -339,6 +314,7 @@ mod tests {
     #[test]
     fn null_and_empty_json_members_are_null() {
         let row = parse(
+            &DEF,
             r#"{"eventVersion":"1.0","eventTime":"2014-03-25T21:08:14Z","eventSource":"iam.amazonaws.com","eventName":"AddUserToGroup","requestParameters":{"userName":"Bob","groupName":"admin"},"responseElements":null,"resources":"","sharedEventID":""}"#,
         )
         .unwrap();
@@ -351,6 +327,7 @@ mod tests {
     #[test]
     fn unknown_keys_are_ignored() {
         let row = parse(
+            &DEF,
             r#"{"eventVersion":"1.99","eventTime":"2030-01-01T00:00:00Z","eventSource":"new.amazonaws.com","eventName":"Do","someFutureField":{"a":[1,2]},"another":"x"}"#,
         )
         .unwrap();
@@ -359,7 +336,7 @@ mod tests {
 
     #[test]
     fn resources_arn_lands_in_arn_and_indicators_found() {
-        let mut row = parse(DEF.examples[1]).unwrap();
+        let row = parse(&DEF, DEF.examples[1]).unwrap();
         let Value::Json(j) = row.get(C::Resources) else {
             panic!("resources not JSON")
         };
@@ -375,36 +352,37 @@ mod tests {
             r#"[{"arn":"arn:aws:kms:us-east-2:123456789012:key/7944f0ec-EXAMPLE","accountId":"123456789012","type":"AWS::KMS::Key"}]"#
         );
         assert_eq!(
-            indicators(&mut row, Indicator::AwsArn),
+            indicators(&row, Indicator::AwsArn),
             vec!["arn:aws:kms:us-east-2:123456789012:key/7944f0ec-EXAMPLE"]
         );
         assert_eq!(
-            indicators(&mut row, Indicator::AwsAccountId),
+            indicators(&row, Indicator::AwsAccountId),
             vec!["123456789012"]
         );
         // "AWS Internal" is neither an address nor a domain.
-        assert!(indicators(&mut row, Indicator::DomainName).is_empty());
+        assert!(indicators(&row, Indicator::DomainName).is_empty());
     }
 
     #[test]
     fn source_ip_address_is_a_host() {
-        let mut row = parse(DEF.examples[2]).unwrap();
+        let row = parse(&DEF, DEF.examples[2]).unwrap();
         assert_eq!(
-            indicators(&mut row, Indicator::IpAddress),
+            indicators(&row, Indicator::IpAddress),
             vec!["205.251.233.176"]
         );
         assert_eq!(
-            indicators(&mut row, Indicator::AwsInstanceId),
+            indicators(&row, Indicator::AwsInstanceId),
             vec!["i-ebeaf9e2"]
         );
-        let mut row = parse(
+        let row = parse(
+            &DEF,
             r#"{"eventVersion":"1.11","userIdentity":{"type":"AssumedRole","invokedBy":"ecs.amazonaws.com"},"eventTime":"2025-07-18T15:02:39Z","eventSource":"elasticloadbalancing.amazonaws.com","eventName":"DescribeTargetHealth","sourceIPAddress":"ecs.amazonaws.com","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"elasticloadbalancing.us-east-2.amazonaws.com"},"sessionCredentialFromConsole":"true","readOnly":true}"#,
         )
         .unwrap();
         assert_eq!(row.get(C::SessionCredentialFromConsole), &Value::Bool(true));
         assert_eq!(row.get(C::ReadOnly), &Value::Bool(true));
         assert_eq!(
-            indicators(&mut row, Indicator::DomainName),
+            indicators(&row, Indicator::DomainName),
             vec![
                 "ecs.amazonaws.com",
                 "elasticloadbalancing.us-east-2.amazonaws.com"
@@ -414,14 +392,14 @@ mod tests {
 
     #[test]
     fn bad_event_time_is_invalid() {
-        let e = parse(r#"{"eventVersion":"1.08","eventTime":"yesterday","eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#)
+        let e = parse(&DEF, r#"{"eventVersion":"1.08","eventTime":"yesterday","eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#)
             .unwrap_err();
         assert!(!e.is_mismatch());
         assert!(e.to_string().contains("eventTime"), "{e}");
-        let e = parse(r#"{"eventVersion":"1.08","eventTime":1700000000,"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#)
+        let e = parse(&DEF, r#"{"eventVersion":"1.08","eventTime":1700000000,"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#)
             .unwrap_err();
         assert!(!e.is_mismatch(), "{e}");
-        let e = parse(r#"{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","readOnly":"maybe"}"#)
+        let e = parse(&DEF, r#"{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","readOnly":"maybe"}"#)
             .unwrap_err();
         assert!(e.to_string().contains("readOnly"), "{e}");
     }
@@ -444,16 +422,16 @@ mod tests {
             "Phony unsupported log format.",
             "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
         ] {
-            let e = parse(rec).unwrap_err();
+            let e = parse(&DEF, rec).unwrap_err();
             assert!(e.is_mismatch(), "{rec}: {e}");
         }
     }
 
     #[test]
     fn malformed_cloudtrail_json_is_invalid() {
-        let e = parse(r#"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventTime":"#).unwrap_err();
+        let e = parse(&DEF, r#"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventTime":"#).unwrap_err();
         assert!(!e.is_mismatch(), "{e}");
-        let e = parse(r#"{"eventVersion":"one","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#)
+        let e = parse(&DEF, r#"{"eventVersion":"one","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#)
             .unwrap_err();
         assert!(e.to_string().contains("eventVersion"), "{e}");
     }

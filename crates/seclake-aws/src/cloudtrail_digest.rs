@@ -198,39 +198,18 @@ fn optional_time<'a>(field: &str, s: Option<&str>) -> Result<Value<'a>, ParseErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seclake_core::{Indicator, Schema, Timestamp};
-
-    fn parse(record: &str) -> Result<Row<'_>, ParseError> {
-        let ctx = ParseContext {
-            reference_time: Timestamp(0),
-        };
-        let mut row = Row::new(COLUMNS.len());
-        DigestParser.parse(record, &ctx, &mut row)?;
-        Ok(row)
-    }
-
-    #[test]
-    fn schema_is_valid() {
-        Schema::new(COLUMNS).unwrap();
-    }
-
-    #[test]
-    fn examples_parse() {
-        for e in DEF.examples {
-            parse(e).unwrap();
-        }
-    }
+    use seclake_core::testing::parse;
+    use seclake_core::{Indicator, Timestamp};
 
     #[test]
     fn hashes_are_sha256_indicators() {
-        let mut row = parse(DEF.examples[1]).unwrap();
+        let row = parse(&DEF, DEF.examples[1]).unwrap();
         assert_eq!(
             row.event_time,
             Timestamp::parse_rfc3339("2015-08-20T18:01:31Z")
         );
         assert_eq!(row.get(C::NewestEventTime), &Value::Null);
         assert_eq!(row.get(C::LogFiles), &Value::Json(Cow::Borrowed("[]")));
-        row.collect_indicators(&Schema::new(COLUMNS).unwrap());
         let hashes: Vec<&str> = row.indicator_values(Indicator::Sha256).collect();
         assert_eq!(
             hashes,
@@ -244,8 +223,7 @@ mod tests {
         let accounts: Vec<&str> = row.indicator_values(Indicator::AwsAccountId).collect();
         assert_eq!(accounts, vec!["111122223333"]);
 
-        let mut row = parse(DEF.examples[0]).unwrap();
-        row.collect_indicators(&Schema::new(COLUMNS).unwrap());
+        let row = parse(&DEF, DEF.examples[0]).unwrap();
         let hashes: Vec<&str> = row.indicator_values(Indicator::Sha256).collect();
         // The previous digest hash in this sample has 63 digits: not a SHA-256.
         assert_eq!(
@@ -262,7 +240,7 @@ mod tests {
             r#"{"awsAccountId":"111122223333","digestStartTime":"2015-08-20T17:01:31Z","digestEndTime":"2015-08-20T18:01:31Z","logFiles":[{"newestEventTime":"x"}]}"#,
             r#"{"awsAccountId":"111122223333","digestStartTime":"2015-08-20T17:01:31Z","digestEndTime":"#,
         ] {
-            let e = parse(rec).unwrap_err();
+            let e = parse(&DEF, rec).unwrap_err();
             assert!(!e.is_mismatch(), "{rec}: {e}");
         }
     }
@@ -276,7 +254,7 @@ mod tests {
             "{}",
             "garbage",
         ] {
-            let e = parse(rec).unwrap_err();
+            let e = parse(&DEF, rec).unwrap_err();
             assert!(e.is_mismatch(), "{rec}: {e}");
         }
     }

@@ -132,32 +132,12 @@ impl RecordParser for InsightParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seclake_core::{Indicator, Schema, Timestamp};
-
-    fn parse(record: &str) -> Result<Row<'_>, ParseError> {
-        let ctx = ParseContext {
-            reference_time: Timestamp(0),
-        };
-        let mut row = Row::new(COLUMNS.len());
-        InsightParser.parse(record, &ctx, &mut row)?;
-        Ok(row)
-    }
-
-    #[test]
-    fn schema_is_valid() {
-        Schema::new(COLUMNS).unwrap();
-    }
-
-    #[test]
-    fn examples_parse() {
-        for e in DEF.examples {
-            parse(e).unwrap();
-        }
-    }
+    use seclake_core::testing::parse;
+    use seclake_core::{Indicator, Timestamp};
 
     #[test]
     fn fields_and_indicators() {
-        let mut row = parse(DEF.examples[2]).unwrap();
+        let row = parse(&DEF, DEF.examples[2]).unwrap();
         assert_eq!(
             row.get(C::EventId),
             &Value::str("abcd00b0-ccfe-422d-961c-98a2198a408x")
@@ -170,7 +150,6 @@ mod tests {
             row.event_time,
             Timestamp::parse_rfc3339("2020-07-21T20:56:00Z")
         );
-        row.collect_indicators(&Schema::new(COLUMNS).unwrap());
         let arns: Vec<&str> = row.indicator_values(Indicator::AwsArn).collect();
         assert_eq!(
             arns,
@@ -183,7 +162,7 @@ mod tests {
     #[test]
     fn misspelled_context_key_still_parses() {
         // The elastic-beats fixture misspells insightContext.
-        let row = parse(r#"{"eventVersion":"1.07","eventTime":"2020-09-09T23:00:00Z","awsRegion":"us-east-1","eventID":"41ed77ca-d659-b45a-8e9a-74e504300007","eventType":"AwsCloudTrailInsight","recipientAccountId":"123456789012","sharedEventID":"e672c2b1-e71a-4779-f96c-02da7bb30d2e","insightDetails":{"state":"End","eventSource":"iam.amazonaws.com","eventName":"AttachUserPolicy","insightType":"ApiCallRateInsight","insffightContext":{"statistics":{"baseline":{"average":0.0}}}},"eventCategory":"Insight"}"#).unwrap();
+        let row = parse(&DEF, r#"{"eventVersion":"1.07","eventTime":"2020-09-09T23:00:00Z","awsRegion":"us-east-1","eventID":"41ed77ca-d659-b45a-8e9a-74e504300007","eventType":"AwsCloudTrailInsight","recipientAccountId":"123456789012","sharedEventID":"e672c2b1-e71a-4779-f96c-02da7bb30d2e","insightDetails":{"state":"End","eventSource":"iam.amazonaws.com","eventName":"AttachUserPolicy","insightType":"ApiCallRateInsight","insffightContext":{"statistics":{"baseline":{"average":0.0}}}},"eventCategory":"Insight"}"#).unwrap();
         assert!(matches!(row.get(C::InsightDetails), Value::Json(_)));
     }
 
@@ -196,7 +175,7 @@ mod tests {
             r#"{"eventVersion":"1.07","eventTime":"2019-11-14T00:51:00Z","eventType":"AwsCloudTrailInsight","insightDetails":"Start"}"#,
             r#"{"eventVersion":"1.07","eventType":"AwsCloudTrailInsight","eventTime":"#,
         ] {
-            let e = parse(rec).unwrap_err();
+            let e = parse(&DEF, rec).unwrap_err();
             assert!(!e.is_mismatch(), "{rec}: {e}");
         }
     }
@@ -211,7 +190,7 @@ mod tests {
             "{}",
             "not json at all",
         ] {
-            let e = parse(rec).unwrap_err();
+            let e = parse(&DEF, rec).unwrap_err();
             assert!(e.is_mismatch(), "{rec}: {e}");
         }
     }

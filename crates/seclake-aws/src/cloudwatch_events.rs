@@ -133,32 +133,17 @@ impl RecordParser for CloudWatchEventsParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seclake_core::{Indicator, Schema, Timestamp};
-
-    fn parse(record: &str) -> Result<Row<'_>, ParseError> {
-        let ctx = ParseContext {
-            reference_time: Timestamp(0),
-        };
-        let mut row = Row::new(COLUMNS.len());
-        (DEF.new_parser)().parse(record, &ctx, &mut row)?;
-        Ok(row)
-    }
-
-    #[test]
-    fn schema_is_valid() {
-        Schema::new(COLUMNS).unwrap();
-    }
+    use seclake_core::testing::parse;
+    use seclake_core::Indicator;
 
     #[test]
     fn examples_parse_with_indicators() {
         for ex in DEF.examples {
-            parse(ex).unwrap();
+            parse(&DEF, ex).unwrap();
         }
-        let schema = Schema::new(COLUMNS).unwrap();
-        let mut row = parse(DEF.examples[2]).unwrap();
+        let row = parse(&DEF, DEF.examples[2]).unwrap();
         assert_eq!(row.get(C::DetailType), &Value::str("Object Created"));
         assert_eq!(row.event_time.unwrap().to_rfc3339(), "2023-03-08T17:50:14Z");
-        row.collect_indicators(&schema);
         let arns: Vec<_> = row.indicator_values(Indicator::AwsArn).collect();
         assert_eq!(arns, ["arn:aws:s3:::example-bucket"]);
         let ips: Vec<_> = row.indicator_values(Indicator::IpAddress).collect();
@@ -170,6 +155,7 @@ mod tests {
     #[test]
     fn pretty_printed_events_and_replay_name() {
         let row = parse(
+            &DEF,
             "{\n  \"version\": \"0\",\n  \"id\": \"x\",\n  \"detail-type\": \"Test\",\n  \"source\": \"my.app\",\n  \"account\": \"123456789012\",\n  \"time\": \"2019-01-01T00:00:00+01:00\",\n  \"region\": \"eu-west-1\",\n  \"resources\": [],\n  \"detail\": { \"k\": [1, 2] },\n  \"replay-name\": \"r1\",\n  \"unknown\": 1\n}",
         )
         .unwrap();
@@ -180,7 +166,7 @@ mod tests {
 
     #[test]
     fn guardduty_findings_are_left_to_guardduty() {
-        let err = parse(r#"{"version":"0","id":"c8c4daa7","detail-type":"GuardDuty Finding","source":"aws.guardduty","account":"123456789012","time":"2018-08-23T21:14:38Z","region":"us-east-1","resources":[],"detail":{"id":"x"}}"#)
+        let err = parse(&DEF, r#"{"version":"0","id":"c8c4daa7","detail-type":"GuardDuty Finding","source":"aws.guardduty","account":"123456789012","time":"2018-08-23T21:14:38Z","region":"us-east-1","resources":[],"detail":{"id":"x"}}"#)
             .err()
             .unwrap();
         assert!(err.is_mismatch(), "{err}");
@@ -198,7 +184,7 @@ mod tests {
             "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
             "[1,2]",
         ] {
-            let err = parse(rec).err().unwrap();
+            let err = parse(&DEF, rec).err().unwrap();
             assert!(err.is_mismatch(), "{rec}: {err}");
         }
     }
@@ -213,7 +199,7 @@ mod tests {
             r#"{"version":0,"id":"x","detail-type":"T","source":"s","account":"1","time":"2020-01-01T00:00:00Z","region":"r","resources":[],"detail":{}}"#,
             r#"{"version":"0","id":"x","detail-type":"T","source":"s","time":"2020-01-01T00:00:00Z""#,
         ] {
-            let err = parse(rec).err().unwrap();
+            let err = parse(&DEF, rec).err().unwrap();
             assert!(!err.is_mismatch(), "{rec}: {err}");
         }
     }

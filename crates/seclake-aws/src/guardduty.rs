@@ -175,31 +175,13 @@ impl RecordParser for GuardDutyParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seclake_core::{Indicator, Schema, Timestamp};
-
-    fn parse(record: &str) -> Result<Row<'_>, ParseError> {
-        let ctx = ParseContext {
-            reference_time: Timestamp(0),
-        };
-        let mut row = Row::new(COLUMNS.len());
-        (DEF.new_parser)().parse(record, &ctx, &mut row)?;
-        Ok(row)
-    }
-
-    fn indicators<'r>(row: &'r mut Row<'_>, kind: Indicator) -> Vec<&'r str> {
-        row.collect_indicators(&Schema::new(COLUMNS).unwrap());
-        row.indicator_values(kind).collect()
-    }
-
-    #[test]
-    fn schema_is_valid() {
-        Schema::new(COLUMNS).unwrap();
-    }
+    use seclake_core::testing::{indicators, parse};
+    use seclake_core::Indicator;
 
     #[test]
     fn bare_finding_and_eventbridge_envelope_give_the_same_finding() {
-        let bare = parse(DEF.examples[0]).unwrap();
-        let wrapped = parse(DEF.examples[1]).unwrap();
+        let bare = parse(&DEF, DEF.examples[0]).unwrap();
+        let wrapped = parse(&DEF, DEF.examples[1]).unwrap();
         for c in [
             C::Id,
             C::AccountId,
@@ -220,8 +202,8 @@ mod tests {
 
     #[test]
     fn indicators_come_from_resource_and_service() {
-        let mut row = parse(DEF.examples[0]).unwrap();
-        let ips = indicators(&mut row, Indicator::IpAddress);
+        let row = parse(&DEF, DEF.examples[0]).unwrap();
+        let ips = indicators(&row, Indicator::IpAddress);
         assert!(
             ips.contains(&"11.111.111.1") && ips.contains(&"0.0.0.0"),
             "{ips:?}"
@@ -246,8 +228,8 @@ mod tests {
 
     #[test]
     fn dns_and_api_call_actions_yield_domains_and_ips() {
-        let mut row = parse(r#"{"schemaVersion":"2.0","accountId":"123456789012","region":"us-east-1","partition":"aws","id":"a","arn":"arn:aws:guardduty:us-east-1:123456789012:detector/d/finding/a","type":"Trojan:EC2/BlackholeTraffic!DNS","resource":{"resourceType":"AccessKey","accessKeyDetails":{"userName":"bob"}},"service":{"serviceName":"guardduty","action":{"actionType":"DNS_REQUEST","dnsRequestAction":{"domain":"evil.example.com","protocol":"UDP","blocked":true},"awsApiCallAction":{"api":"ListBuckets","remoteIpDetails":{"ipAddressV4":"198.51.100.7"}}},"additionalInfo":{"value":"{\"k\":1}","type":"default"},"archived":false,"count":3,"eventFirstSeen":"2020-01-01T00:00:00Z","eventLastSeen":"2020-01-02T00:00:00Z"},"severity":8,"createdAt":"2020-01-01T00:00:00Z","updatedAt":"2020-01-03T00:00:00Z"}"#).unwrap();
-        assert_eq!(indicators(&mut row, Indicator::IpAddress), ["198.51.100.7"]);
+        let row = parse(&DEF, r#"{"schemaVersion":"2.0","accountId":"123456789012","region":"us-east-1","partition":"aws","id":"a","arn":"arn:aws:guardduty:us-east-1:123456789012:detector/d/finding/a","type":"Trojan:EC2/BlackholeTraffic!DNS","resource":{"resourceType":"AccessKey","accessKeyDetails":{"userName":"bob"}},"service":{"serviceName":"guardduty","action":{"actionType":"DNS_REQUEST","dnsRequestAction":{"domain":"evil.example.com","protocol":"UDP","blocked":true},"awsApiCallAction":{"api":"ListBuckets","remoteIpDetails":{"ipAddressV4":"198.51.100.7"}}},"additionalInfo":{"value":"{\"k\":1}","type":"default"},"archived":false,"count":3,"eventFirstSeen":"2020-01-01T00:00:00Z","eventLastSeen":"2020-01-02T00:00:00Z"},"severity":8,"createdAt":"2020-01-01T00:00:00Z","updatedAt":"2020-01-03T00:00:00Z"}"#).unwrap();
+        assert_eq!(indicators(&row, Indicator::IpAddress), ["198.51.100.7"]);
         assert_eq!(
             row.indicator_values(Indicator::DomainName)
                 .collect::<Vec<_>>(),
@@ -268,7 +250,7 @@ mod tests {
             r#"{"eventVersion":"1.08","userIdentity":{"type":"Root","accountId":"123456789012"},"eventTime":"2021-01-01T00:00:00Z","eventID":"x","type":1}"#,
             "not json",
         ] {
-            let err = parse(rec).err().unwrap();
+            let err = parse(&DEF, rec).err().unwrap();
             assert!(err.is_mismatch(), "{rec}: {err}");
         }
     }
@@ -276,7 +258,7 @@ mod tests {
     #[test]
     fn broken_findings_are_invalid() {
         let base = r#"{"schemaVersion":"2.0","accountId":"123456789012","region":"us-east-1","id":"a","arn":"arn:aws:guardduty:us-east-1:123456789012:detector/d/finding/a","type":"T","resource":{},"severity":2,"createdAt":"2020-01-01T00:00:00Z","updatedAt":"2020-01-01T00:00:00Z"}"#;
-        parse(base).unwrap();
+        parse(&DEF, base).unwrap();
         for rec in [
             base.replace(
                 r#""updatedAt":"2020-01-01T00:00:00Z""#,
@@ -290,7 +272,7 @@ mod tests {
                 &base[..base.len() - 2]
             ),
         ] {
-            let err = parse(&rec).err().unwrap();
+            let err = parse(&DEF, &rec).err().unwrap();
             assert!(!err.is_mismatch(), "{rec}: {err}");
         }
     }

@@ -235,58 +235,40 @@ impl RecordParser for VpcDnsParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seclake_core::{Indicator, Schema, Timestamp};
-
-    fn parse(record: &str) -> Result<Row<'_>, ParseError> {
-        let ctx = ParseContext {
-            reference_time: Timestamp(0),
-        };
-        let mut row = Row::new(COLUMNS.len());
-        (DEF.new_parser)().parse(record, &ctx, &mut row)?;
-        row.collect_indicators(&Schema::new(COLUMNS).unwrap());
-        Ok(row)
-    }
-
-    fn values<'r>(row: &'r Row<'_>, kind: Indicator) -> Vec<&'r str> {
-        row.indicator_values(kind).collect()
-    }
-
-    #[test]
-    fn schema_is_valid() {
-        Schema::new(COLUMNS).unwrap();
-    }
+    use seclake_core::testing::{indicators, parse};
+    use seclake_core::Indicator;
 
     #[test]
     fn doc_example_with_firewall_fields() {
-        let row = parse(DEF.examples[0]).unwrap();
+        let row = parse(&DEF, DEF.examples[0]).unwrap();
         assert_eq!(row.get(C::FirewallRuleAction), &Value::str("BLOCK"));
         assert_eq!(row.get(C::SrcPort), &Value::str("56067"));
         assert_eq!(row.event_time.unwrap().to_rfc3339(), "2021-02-04T17:51:55Z");
         assert_eq!(
-            values(&row, Indicator::DomainName),
+            indicators(&row, Indicator::DomainName),
             ["15.3.4.32.in-addr.arpa"]
         );
         // srcaddr, and the PTR answer's data (an address in AWS's example).
         assert_eq!(
-            values(&row, Indicator::IpAddress),
+            indicators(&row, Indicator::IpAddress),
             ["203.0.113.9", "4.5.64.102"]
         );
-        assert_eq!(values(&row, Indicator::AwsAccountId), ["111122223333"]);
+        assert_eq!(indicators(&row, Indicator::AwsAccountId), ["111122223333"]);
     }
 
     #[test]
     fn answers_feed_indicators_by_type() {
-        let row = parse(r#"{"version":"1.100000","account_id":"123456789012","region":"us-east-1","vpc_id":"vpc-1","query_timestamp":"2021-12-11T22:46:23.5Z","query_name":"www.example.com.","query_type":"A","query_class":"IN","rcode":"NOERROR","answers":[{"Rdata":"web.example.net.","Type":"CNAME","Class":"IN"},{"Rdata":"192.0.2.10","Type":"A","Class":"IN"},{"Rdata":"2001:db8::10","Type":"AAAA","Class":"IN"},{"Rdata":"10 mail.example.org.","Type":"MX","Class":"IN"},{"Rdata":"v=spf1 -all","Type":"TXT","Class":"IN"}],"srcaddr":"10.0.0.5","srcport":53,"transport":"UDP","srcids":{"instance":"i-079c44232510ca8ff"}}"#).unwrap();
+        let row = parse(&DEF, r#"{"version":"1.100000","account_id":"123456789012","region":"us-east-1","vpc_id":"vpc-1","query_timestamp":"2021-12-11T22:46:23.5Z","query_name":"www.example.com.","query_type":"A","query_class":"IN","rcode":"NOERROR","answers":[{"Rdata":"web.example.net.","Type":"CNAME","Class":"IN"},{"Rdata":"192.0.2.10","Type":"A","Class":"IN"},{"Rdata":"2001:db8::10","Type":"AAAA","Class":"IN"},{"Rdata":"10 mail.example.org.","Type":"MX","Class":"IN"},{"Rdata":"v=spf1 -all","Type":"TXT","Class":"IN"}],"srcaddr":"10.0.0.5","srcport":53,"transport":"UDP","srcids":{"instance":"i-079c44232510ca8ff"}}"#).unwrap();
         assert_eq!(
-            values(&row, Indicator::IpAddress),
+            indicators(&row, Indicator::IpAddress),
             ["10.0.0.5", "192.0.2.10", "2001:db8::10"]
         );
         assert_eq!(
-            values(&row, Indicator::DomainName),
+            indicators(&row, Indicator::DomainName),
             ["mail.example.org", "web.example.net", "www.example.com"]
         );
         assert_eq!(
-            values(&row, Indicator::AwsInstanceId),
+            indicators(&row, Indicator::AwsInstanceId),
             ["i-079c44232510ca8ff"]
         );
         assert_eq!(row.get(C::SrcPort), &Value::str("53"));
@@ -299,12 +281,12 @@ mod tests {
     #[test]
     fn resolver_endpoint_sources_and_empty_answers() {
         for ex in DEF.examples {
-            parse(ex).unwrap();
+            parse(&DEF, ex).unwrap();
         }
-        let row = parse(DEF.examples[2]).unwrap();
+        let row = parse(&DEF, DEF.examples[2]).unwrap();
         assert!(matches!(row.get(C::SrcIds), Value::Json(j) if j.contains("rslvr-in-")));
-        assert!(values(&row, Indicator::AwsInstanceId).is_empty());
-        let row = parse(DEF.examples[1]).unwrap();
+        assert!(indicators(&row, Indicator::AwsInstanceId).is_empty());
+        let row = parse(&DEF, DEF.examples[1]).unwrap();
         assert_eq!(row.get(C::Answers), &Value::Json(Cow::Borrowed("[]")));
     }
 
@@ -316,7 +298,7 @@ mod tests {
             r#"{"version":2,"query":"x"}"#,
             "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
         ] {
-            let err = parse(rec).err().unwrap();
+            let err = parse(&DEF, rec).err().unwrap();
             assert!(err.is_mismatch(), "{rec}: {err}");
         }
     }
@@ -324,7 +306,7 @@ mod tests {
     #[test]
     fn broken_queries_are_invalid() {
         let base = r#"{"version":"1.100000","account_id":"123456789012","region":"us-east-1","query_timestamp":"2021-12-11T22:46:23Z","query_name":"a.example.","query_type":"A","rcode":"NOERROR","answers":[],"srcaddr":"10.0.0.1","srcport":"1","srcids":{}}"#;
-        parse(base).unwrap();
+        parse(&DEF, base).unwrap();
         for rec in [
             base.replace("2021-12-11T22:46:23Z", "11/Dec/2021"),
             base.replace(r#""answers":[]"#, r#""answers":{}"#),
@@ -334,7 +316,7 @@ mod tests {
             base.replace(r#""rcode":"NOERROR","#, ""),
             base.replace(r#""version":"1.100000""#, r#""version":1.1"#),
         ] {
-            let err = parse(&rec).err().unwrap();
+            let err = parse(&DEF, &rec).err().unwrap();
             assert!(!err.is_mismatch(), "{rec}: {err}");
         }
     }

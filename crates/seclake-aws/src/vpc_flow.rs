@@ -285,38 +285,21 @@ fn set_field<'a>(row: &mut Row<'a>, col: C, tok: &'a str) -> Result<(), ParseErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seclake_core::{Schema, Timestamp};
-
-    fn parse_lines(
-        lines: &[&'static str],
-    ) -> Vec<Result<(Parsed, Vec<Value<'static>>), ParseError>> {
-        let ctx = ParseContext {
-            reference_time: Timestamp(0),
-        };
-        let mut p = (DEF.new_parser)();
-        lines
-            .iter()
-            .map(|l| {
-                let mut row = Row::new(COLUMNS.len());
-                p.parse(l, &ctx, &mut row).map(|r| (r, row.values()))
-            })
-            .collect()
-    }
-
-    #[test]
-    fn schema_is_valid() {
-        Schema::new(COLUMNS).unwrap();
-    }
+    use seclake_core::testing::parse_all;
 
     #[test]
     fn header_sets_layout_with_unknown_fields_tolerated() {
-        let out = parse_lines(&[
-            "version srcaddr future_field dstaddr log_status",
-            "5 10.0.0.1 whatever 10.0.0.2 OK",
-            "5 10.0.0.1 10.0.0.2 OK",
-        ]);
+        let out = parse_all(
+            &DEF,
+            &[
+                "version srcaddr future_field dstaddr log_status",
+                "5 10.0.0.1 whatever 10.0.0.2 OK",
+                "5 10.0.0.1 10.0.0.2 OK",
+            ],
+        );
         assert_eq!(out[0].as_ref().unwrap().0, Parsed::Skip);
-        let (_, v) = out[1].as_ref().unwrap();
+        let (_, row) = out[1].as_ref().unwrap();
+        let v = row.values();
         assert_eq!(v[C::DstAddr as usize], Value::str("10.0.0.2"));
         assert!(out[2]
             .as_ref()
@@ -327,21 +310,26 @@ mod tests {
 
     #[test]
     fn nodata_rows_have_nulls() {
-        let out = parse_lines(&[
-            "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
-        ]);
-        let (_, v) = out[0].as_ref().unwrap();
+        let out = parse_all(
+            &DEF,
+            &["2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA"],
+        );
+        let (_, row) = out[0].as_ref().unwrap();
+        let v = row.values();
         assert_eq!(v[C::SrcAddr as usize], Value::Null);
         assert_eq!(v[C::Status as usize], Value::str("NODATA"));
     }
 
     #[test]
     fn garbage_is_rejected() {
-        let out = parse_lines(&[
-            "Phony unsupported log format.",
-            "2 123456789010 eni-1 1.1.1.1 2.2.2.2 1 2 6 20 4249 1418530010 1418530070 MAYBE OK",
-            "2 123456789010 eni-1 1.1.1.1 2.2.2.2 x 2 6 20 4249 1418530010 1418530070 ACCEPT OK",
-        ]);
+        let out = parse_all(
+            &DEF,
+            &[
+                "Phony unsupported log format.",
+                "2 123456789010 eni-1 1.1.1.1 2.2.2.2 1 2 6 20 4249 1418530010 1418530070 MAYBE OK",
+                "2 123456789010 eni-1 1.1.1.1 2.2.2.2 x 2 6 20 4249 1418530010 1418530070 ACCEPT OK",
+            ],
+        );
         assert!(out[0].as_ref().unwrap_err().is_mismatch());
         assert!(out[1]
             .as_ref()

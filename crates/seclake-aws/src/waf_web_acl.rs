@@ -239,53 +239,35 @@ impl RecordParser for WafParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seclake_core::{Indicator, Schema};
-
-    fn parse(record: &str) -> Result<Row<'_>, ParseError> {
-        let ctx = ParseContext {
-            reference_time: Timestamp(0),
-        };
-        let mut row = Row::new(COLUMNS.len());
-        (DEF.new_parser)().parse(record, &ctx, &mut row)?;
-        row.collect_indicators(&Schema::new(COLUMNS).unwrap());
-        Ok(row)
-    }
-
-    fn values<'r>(row: &'r Row<'_>, kind: Indicator) -> Vec<&'r str> {
-        row.indicator_values(kind).collect()
-    }
-
-    #[test]
-    fn schema_is_valid() {
-        Schema::new(COLUMNS).unwrap();
-    }
+    use seclake_core::testing::{indicators, parse};
+    use seclake_core::Indicator;
 
     #[test]
     fn wafv2_record_with_millisecond_time_and_indicators() {
-        let row = parse(DEF.examples[0]).unwrap();
+        let row = parse(&DEF, DEF.examples[0]).unwrap();
         assert_eq!(
             row.event_time.unwrap().to_rfc3339(),
             "2019-12-13T23:40:12.771Z"
         );
         assert_eq!(row.get(C::FormatVersion), &Value::Int(1));
-        assert_eq!(values(&row, Indicator::IpAddress), ["1.1.1.1"]);
+        assert_eq!(indicators(&row, Indicator::IpAddress), ["1.1.1.1"]);
         assert_eq!(
-            values(&row, Indicator::AwsArn),
+            indicators(&row, Indicator::AwsArn),
             ["arn:aws:wafv2:ap-southeast-2:111122223333:regional/webacl/STMTest/1EXAMPLE-2ARN-3ARN-4ARN-123456EXAMPLE"]
         );
-        assert_eq!(values(&row, Indicator::AwsAccountId), ["111122223333"]);
+        assert_eq!(indicators(&row, Indicator::AwsAccountId), ["111122223333"]);
     }
 
     #[test]
     fn classic_record_and_newer_members() {
-        let row = parse(DEF.examples[1]).unwrap();
+        let row = parse(&DEF, DEF.examples[1]).unwrap();
         assert_eq!(
             row.get(C::WebaclId),
             &Value::str("385cb038-3a6f-4f2f-ac64-09ab912af590")
         );
         assert!(row.get(C::TerminatingRuleMatchDetails).is_null());
-        assert!(values(&row, Indicator::AwsArn).is_empty());
-        let row = parse(DEF.examples[2]).unwrap();
+        assert!(indicators(&row, Indicator::AwsArn).is_empty());
+        let row = parse(&DEF, DEF.examples[2]).unwrap();
         assert_eq!(
             row.get(C::Ja4Fingerprint),
             &Value::str("t13d1812h1_91b4e2f43a96_a791466c72b5")
@@ -297,19 +279,19 @@ mod tests {
             matches!(row.get(C::CaptchaResponse), Value::Json(j) if j.contains("TOKEN_MISSING"))
         );
         assert_eq!(
-            values(&row, Indicator::DomainName),
+            indicators(&row, Indicator::DomainName),
             ["somewhere.someone.dev"]
         );
     }
 
     #[test]
     fn escaped_slashes_are_unescaped() {
-        let row = parse(r#"{"timestamp":1592357192516,"formatVersion":1,"webaclId":"arn:aws:wafv2:us-east-1:123456789012:global\/webacl\/hello-world\/5933d6d9","terminatingRuleId":"Default_Action","terminatingRuleType":"REGULAR","action":"ALLOW","httpSourceName":"-","httpSourceId":"-","httpRequest":{"clientIp":"3.3.3.3","uri":"\/foo"}}"#).unwrap();
+        let row = parse(&DEF, r#"{"timestamp":1592357192516,"formatVersion":1,"webaclId":"arn:aws:wafv2:us-east-1:123456789012:global\/webacl\/hello-world\/5933d6d9","terminatingRuleId":"Default_Action","terminatingRuleType":"REGULAR","action":"ALLOW","httpSourceName":"-","httpSourceId":"-","httpRequest":{"clientIp":"3.3.3.3","uri":"\/foo"}}"#).unwrap();
         assert_eq!(
             row.get(C::WebaclId),
             &Value::str("arn:aws:wafv2:us-east-1:123456789012:global/webacl/hello-world/5933d6d9")
         );
-        assert_eq!(values(&row, Indicator::IpAddress), ["3.3.3.3"]);
+        assert_eq!(indicators(&row, Indicator::IpAddress), ["3.3.3.3"]);
     }
 
     #[test]
@@ -321,7 +303,7 @@ mod tests {
             r#"{"timestamp":"2020-01-01T00:00:00Z","action":"login","user":"bob"}"#,
             r#"{"version":"1.100000","account_id":"123456789012","query_timestamp":"2021-12-11T22:46:23Z","query_name":"a."}"#,
         ] {
-            let err = parse(rec).err().unwrap();
+            let err = parse(&DEF, rec).err().unwrap();
             assert!(err.is_mismatch(), "{rec}: {err}");
         }
     }
@@ -330,13 +312,13 @@ mod tests {
     fn malformed_json_is_rejected() {
         // wazuh's invalid-JSON sample: nothing marks it as WAF, but it
         // never parses.
-        assert!(parse(r#"{"invalid json",{"timestamp":1592357192516}"#).is_err());
+        assert!(parse(&DEF, r#"{"invalid json",{"timestamp":1592357192516}"#).is_err());
     }
 
     #[test]
     fn broken_records_are_invalid() {
         let base = r#"{"timestamp":1592357192516,"formatVersion":1,"webaclId":"w","terminatingRuleId":"Default_Action","terminatingRuleType":"REGULAR","action":"ALLOW","httpSourceName":"-","httpSourceId":"-","httpRequest":{"clientIp":"3.3.3.3"},"labels":[]}"#;
-        parse(base).unwrap();
+        parse(&DEF, base).unwrap();
         for rec in [
             base.replace(r#""action":"ALLOW""#, r#""action":"MAYBE""#),
             base.replace("1592357192516", r#""1592357192516""#),
@@ -348,7 +330,7 @@ mod tests {
             base.replace(r#""labels":[]"#, r#""labels":"x""#),
             base.replace(r#""terminatingRuleId":"Default_Action","#, ""),
         ] {
-            let err = parse(&rec).err().unwrap();
+            let err = parse(&DEF, &rec).err().unwrap();
             assert!(!err.is_mismatch(), "{rec}: {err}");
         }
     }

@@ -29,6 +29,8 @@ enum Command {
     Parse(commands::parse::Args),
     /// Parse files, directories, globs or S3 prefixes into the Parquet lake.
     Ingest(commands::ingest::Args),
+    /// Run SQL over every table of the lake.
+    Query(commands::query::Args),
     /// List the lake's tables with row counts, sizes and time ranges.
     Tables(commands::tables::Args),
     /// Merge small files and remove duplicate rows (by p_row_id).
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Schema(a) => commands::schema::run(a),
         Command::Parse(a) => commands::parse::run(a),
         Command::Ingest(a) => commands::ingest::run(a),
+        Command::Query(a) => commands::query::run(a),
         Command::Tables(a) => commands::tables::run(a),
         Command::Compact(a) => commands::compact::run(a),
         Command::Bench(a) => commands::bench::run(a),

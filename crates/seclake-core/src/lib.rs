@@ -5,6 +5,7 @@
 //! ([`value`], [`row`]), timestamps ([`time`]), indicator extraction
 //! ([`indicators`]), the standard `p_*` fields ([`standard`]), the parser
 //! contract ([`parser`]) and the normalized JSON writer ([`json_out`]).
+//! [`testing`] holds helpers for parser unit tests.
 
 pub mod indicators;
 pub mod json_out;
@@ -14,6 +15,7 @@ pub mod row;
 pub mod schema;
 pub mod shape;
 pub mod standard;
+pub mod testing;
 pub mod time;
 pub mod value;
 

@@ -126,7 +126,11 @@ pub fn parse_stream<R: Read>(
                 .find(|t| Some(t.name()) == r.log_type)
                 .map_or(UNKNOWN, |t| t.name());
             stats.per_type.entry(key).or_default().rejects += 1;
-            let r = Reject { source_id: opts.source_id.as_deref(), source_label: opts.source_label.as_deref(), ..r };
+            let r = Reject {
+                source_id: opts.source_id.as_deref(),
+                source_label: opts.source_label.as_deref(),
+                ..r
+            };
             sink.reject(&r)
         };
 

@@ -6,6 +6,7 @@ pub mod compact;
 pub mod ingest;
 pub mod log_types;
 pub mod parse;
+pub mod query;
 pub mod schema;
 pub mod tables;
 
