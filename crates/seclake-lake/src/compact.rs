@@ -158,7 +158,7 @@ async fn compact_partition(
 fn reader(
     lake: &Lake,
     f: &ObjectMeta,
-) -> impl parquet::arrow::async_reader::AsyncFileReader + Unpin + Send + 'static {
+) -> impl parquet::arrow::async_reader::AsyncFileReader + Unpin + 'static {
     open_parquet(lake, f)
 }
 

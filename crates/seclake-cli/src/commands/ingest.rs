@@ -55,7 +55,7 @@ impl RowSink for Progress<'_> {
         event_time: Timestamp,
     ) -> io::Result<()> {
         self.rows += 1;
-        if self.rows % 8192 == 0 {
+        if self.rows.is_multiple_of(8192) {
             let secs = self.started.elapsed().as_secs_f64().max(1e-3);
             self.bar.set_message(format!(
                 "{} rows ({:.0} rows/s)",
