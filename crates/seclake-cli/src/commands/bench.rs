@@ -35,6 +35,9 @@ pub enum Mode {
     Parse,
     /// Parse + normalize + write the Parquet lake.
     Ingest,
+    /// Build a VPC Flow lake of `--rows` rows, then time a GROUP BY and a
+    /// time-range filter with `seclake query`'s engine.
+    Query,
 }
 
 #[derive(clap::Args)]
@@ -51,6 +54,9 @@ pub struct Args {
     /// What to measure.
     #[arg(long, value_enum, default_value = "parse")]
     mode: Mode,
+    /// Rows in the query benchmark's lake.
+    #[arg(long, default_value_t = 10_000_000)]
+    rows: u64,
     /// Classify every record instead of naming the log type.
     #[arg(long)]
     classify: bool,
@@ -61,6 +67,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if args.mode == Mode::Query {
+        return query_bench(&args);
+    }
     let names: Vec<String> = if args.log_types.is_empty() {
         GENERATED.iter().map(|s| s.to_string()).collect()
     } else {
@@ -160,7 +169,8 @@ fn measure(
             sink.flush()?;
             (stats, started.elapsed().as_secs_f64())
         }
-        Mode::Ingest => {
+        // (The query mode builds its lake this same way, in query_bench.)
+        Mode::Ingest | Mode::Query => {
             let rt = runtime()?;
             let lake_dir = dir.join(format!("lake-{}", t.table));
             let _ = std::fs::remove_dir_all(&lake_dir);
@@ -197,4 +207,64 @@ fn peak_rss() -> u64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb * 1024)
+}
+
+/// Builds (or reuses, with `--dir`) a VPC Flow lake and times queries.
+fn query_bench(args: &Args) -> Result<ExitCode> {
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("seclake-bench-query"));
+    std::fs::create_dir_all(&dir)?;
+    let lake_dir = dir.join(format!("lake-vpcflow-{}", args.rows));
+    let rt = runtime()?;
+    if !lake_dir.exists() {
+        let corpus = dir.join("AWS.VPCFlow.query-corpus");
+        // About 118 bytes a generated VPC Flow line.
+        let mut w = BufWriter::new(File::create(&corpus)?);
+        let made = generate("AWS.VPCFlow", args.rows * 118, &mut w)?;
+        w.flush()?;
+        let lake = Lake::open(lake_dir.to_str().context("lake path")?)?;
+        let t = find_log_type("AWS.VPCFlow")?;
+        let started = Instant::now();
+        let mut writer = LakeWriter::new(lake, rt.handle().clone(), WriterOptions::default());
+        let stats = parse_stream(
+            File::open(&corpus)?,
+            "corpus",
+            &[t],
+            &Options::default(),
+            &mut writer,
+        )?;
+        writer.finish()?;
+        let _ = std::fs::remove_file(&corpus);
+        println!(
+            "built the lake: {} rows ({made} generated) in {:.1}s at {}",
+            stats.rows,
+            started.elapsed().as_secs_f64(),
+            lake_dir.display()
+        );
+    }
+    let uri = lake_dir.to_str().context("lake path")?.to_string();
+    let queries = [
+        ("GROUP BY action, dstPort", "SELECT action, \"dstPort\", count(*), sum(bytes) FROM aws_vpcflow GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10"),
+        ("time range (1 hour)", "SELECT count(*), sum(bytes) FROM aws_vpcflow WHERE p_event_time >= TIMESTAMP '2023-11-15T00:00:00Z' AND p_event_time < TIMESTAMP '2023-11-15T01:00:00Z'"),
+        ("count(*) all", "SELECT count(*) FROM aws_vpcflow"),
+    ];
+    println!("{:28} {:>10} {:>10}", "query", "rows out", "secs");
+    for (name, sql) in queries {
+        let mut times = Vec::new();
+        let mut rows = 0;
+        for _ in 0..args.runs.max(1) {
+            let started = Instant::now();
+            let result = rt.block_on(async {
+                let engine = seclake_query::QueryEngine::open(&uri).await?;
+                engine.collect(sql).await
+            })?;
+            times.push(started.elapsed().as_secs_f64());
+            rows = result.num_rows();
+        }
+        times.sort_by(f64::total_cmp);
+        println!("{name:28} {rows:>10} {:>10.3}", times[times.len() / 2]);
+    }
+    Ok(ExitCode::SUCCESS)
 }
