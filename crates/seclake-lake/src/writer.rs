@@ -43,8 +43,8 @@ pub struct WriterOptions {
 impl Default for WriterOptions {
     fn default() -> Self {
         WriterOptions {
-            target_file_bytes: 96 << 20,
-            memory_budget: 256 << 20,
+            target_file_bytes: 48 << 20,
+            memory_budget: 128 << 20,
             max_age: Duration::from_secs(60),
             row_group_rows: 128 * 1024,
             zstd_level: 1,
