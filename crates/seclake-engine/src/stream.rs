@@ -134,49 +134,27 @@ pub fn parse_stream<R: Read>(
             sink.reject(&r)
         };
 
-    let (compression, decoded) = match seclake_decode::open(input, opts.limits) {
+    let opened = seclake_decode::open(input, opts.limits)
+        .and_then(|(compression, decoded)| Ok((compression, Framer::new(decoded, opts.limits)?)));
+    let (compression, mut framer) = match opened {
         Ok(x) => x,
         Err(e) => {
             let reason = format!("cannot read: {e}");
-            reject(
-                &mut stats,
-                sink,
-                Reject {
-                    object,
-                    line: 0,
-                    offset: 0,
-                    log_type: forced,
-                    reason: &reason,
-                    raw: b"",
-                    source_id: None,
-                    source_label: None,
-                },
-            )?;
+            let r = Reject {
+                object,
+                line: 0,
+                offset: 0,
+                log_type: forced,
+                reason: &reason,
+                raw: b"",
+                source_id: None,
+                source_label: None,
+            };
+            reject(&mut stats, sink, r)?;
             return Ok(stats);
         }
     };
     stats.compression = Some(compression.name()).filter(|_| compression != Compression::None);
-    let mut framer = match Framer::new(decoded, opts.limits) {
-        Ok(f) => f,
-        Err(e) => {
-            let reason = format!("cannot read: {e}");
-            reject(
-                &mut stats,
-                sink,
-                Reject {
-                    object,
-                    line: 0,
-                    offset: 0,
-                    log_type: forced,
-                    reason: &reason,
-                    raw: b"",
-                    source_id: None,
-                    source_label: None,
-                },
-            )?;
-            return Ok(stats);
-        }
-    };
     let mut classifier = Classifier::new(types.to_vec());
     let ids = RowIdHasher::new(opts.source_id.as_deref().unwrap_or(""), object);
     let mut buf = RowBuf::default();
