@@ -14,7 +14,7 @@ use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Value,
 };
 
-use crate::fields::{float, host_port, int, quoted, rfc3339, split_fields, text, unescape};
+use crate::fields::{float, host_port, int, quoted, rfc3339, text, unescape, FieldBuf};
 
 columns! {
     Type = "type", "string", required, [], "The type of request or connection.";
@@ -79,7 +79,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
 #[derive(Default)]
 struct AlbParser {
     /// The split buffer, kept between records (empty when not in use).
-    fields: Vec<&'static str>,
+    fields: FieldBuf,
 }
 
 /// Cheap checks on the first two fields, before any splitting: the type is
@@ -112,16 +112,9 @@ impl RecordParser for AlbParser {
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
         looks_like_alb(line)?;
-        // Reuse the buffer's allocation with this record's lifetime: an
-        // emptied vector collects into a new one in place.
-        let mut f: Vec<&'a str> = std::mem::take(&mut self.fields)
-            .into_iter()
-            .map(|_| "")
-            .collect();
-        let result = split_fields(line, &mut f).and_then(|()| fill(&f, row));
-        f.clear();
-        self.fields = f.into_iter().map(|_| "").collect();
-        result.map(|()| Parsed::Row)
+        self.fields
+            .with_fields(line, |f| fill(f, row))
+            .map(|()| Parsed::Row)
     }
 }
 

@@ -77,6 +77,33 @@ pub fn split_fields<'a>(line: &'a str, out: &mut Vec<&'a str>) -> Result<(), Par
     Ok(())
 }
 
+/// A field list kept between the lines of a stream, so splitting a line
+/// allocates nothing once the first line has sized it.
+#[derive(Default)]
+pub struct FieldBuf {
+    fields: Vec<&'static str>,
+}
+
+impl FieldBuf {
+    /// Splits `line` with [`split_fields`] and hands the fields to `fill`.
+    pub fn with_fields<'a, R>(
+        &mut self,
+        line: &'a str,
+        fill: impl FnOnce(&[&'a str]) -> Result<R, ParseError>,
+    ) -> Result<R, ParseError> {
+        // An emptied vector collects into one of another lifetime in place,
+        // keeping its allocation.
+        let mut f: Vec<&'a str> = std::mem::take(&mut self.fields)
+            .into_iter()
+            .map(|_| "")
+            .collect();
+        let result = split_fields(line, &mut f).and_then(|()| fill(&f));
+        f.clear();
+        self.fields = f.into_iter().map(|_| "").collect();
+        result
+    }
+}
+
 /// Undoes `\"` and `\\` escapes of a quoted field; borrows when there are none.
 pub fn unescape(s: &str) -> Cow<'_, str> {
     if !s.contains('\\') {

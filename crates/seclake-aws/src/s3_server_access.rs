@@ -13,7 +13,7 @@ use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Timestamp, Value,
 };
 
-use crate::fields::{int, quoted, split_fields, text};
+use crate::fields::{int, quoted, text, FieldBuf};
 
 columns! {
     BucketOwner = "bucketowner", "string", optional, [], "The canonical user ID of the owner of the source bucket. The canonical user ID is another form of the AWS account ID.";
@@ -66,7 +66,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
 #[derive(Default)]
 struct S3AccessParser {
     /// The split buffer, kept between records (empty when not in use).
-    fields: Vec<&'static str>,
+    fields: FieldBuf,
 }
 
 /// Cheap checks on the raw line: the bucket owner is a canonical user id
@@ -98,16 +98,9 @@ impl RecordParser for S3AccessParser {
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
         looks_like_s3(line)?;
-        // Reuse the buffer's allocation with this record's lifetime: an
-        // emptied vector collects into a new one in place.
-        let mut f: Vec<&'a str> = std::mem::take(&mut self.fields)
-            .into_iter()
-            .map(|_| "")
-            .collect();
-        let result = split_fields(line, &mut f).and_then(|()| fill(&f, row));
-        f.clear();
-        self.fields = f.into_iter().map(|_| "").collect();
-        result.map(|()| Parsed::Row)
+        self.fields
+            .with_fields(line, |f| fill(f, row))
+            .map(|()| Parsed::Row)
     }
 }
 
