@@ -2,11 +2,10 @@
 //! an independent engine (DuckDB) reading the same files; and the same
 //! layout in S3, against a real S3-compatible server (moto) started here.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+
+use seclake_testkit::moto::Moto;
 
 fn seclake() -> Command {
     Command::new(env!("CARGO_BIN_EXE_seclake"))
@@ -232,86 +231,16 @@ fn duckdb_reads_the_lake_with_the_same_counts_and_timestamp_type() {
     }
 }
 
-/// A moto S3 server on a free local port, stopped on drop.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_moto() -> Option<Moto> {
-    let have = Command::new("python3")
-        .args(["-c", "import moto.server"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !have {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install moto[server] (.ci/run does)"
-        );
-        eprintln!("SKIPPED: moto is not installed; `pip install 'moto[server]'`");
-        return None;
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("python3")
-        .args([
-            "-m",
-            "moto.server",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let moto = Moto {
-        child,
-        endpoint: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
-}
-
-/// A bare HTTP request to the S3 server (moto does not check signatures).
-fn http(endpoint: &str, method: &str, path: &str, body: &[u8]) -> u16 {
-    let addr = endpoint.trim_start_matches("http://");
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
-    s.write_all(body).unwrap();
-    let mut resp = String::new();
-    let _ = s.read_to_string(&mut resp);
-    resp.split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn the_same_layout_in_s3_from_s3_inputs() {
-    let Some(moto) = start_moto() else { return };
+    let Some(moto) = Moto::start() else { return };
     let envs = vec![
         ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
         ("AWS_ACCESS_KEY_ID", "testing".to_string()),
         ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
         ("AWS_REGION", "us-east-1".to_string()),
     ];
-    assert_eq!(http(&moto.endpoint, "PUT", "/seclake-test", b""), 200);
+    moto.create_bucket("seclake-test");
     for f in [
         "vpcflow-default.log",
         "cloudtrail-records.json.gz",
@@ -319,12 +248,7 @@ fn the_same_layout_in_s3_from_s3_inputs() {
     ] {
         let body = std::fs::read(repo().join("examples/logs").join(f)).unwrap();
         assert_eq!(
-            http(
-                &moto.endpoint,
-                "PUT",
-                &format!("/seclake-test/AWSLogs/{f}"),
-                &body
-            ),
+            moto.request("PUT", &format!("/seclake-test/AWSLogs/{f}"), &body),
             200
         );
     }

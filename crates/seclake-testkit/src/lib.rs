@@ -1,0 +1,3 @@
+//! Test support shared by the test suites of several crates.
+
+pub mod moto;
