@@ -120,10 +120,12 @@ impl RecordParser for AlbParser {
 
 fn fill<'a>(f: &[&'a str], row: &mut Row<'a>) -> Result<(), ParseError> {
     if f.len() < MIN_FIELDS {
-        return Err(ParseError::invalid(format!(
-            "ALB access log line with {} fields, at least {MIN_FIELDS} expected",
-            f.len()
-        )));
+        return Err(
+            ParseError::invalid("ALB access log line with too few fields").with_detail(format!(
+                "{} fields, at least {MIN_FIELDS} expected",
+                f.len()
+            )),
+        );
     }
     let get = |i: usize| f.get(i).copied().unwrap_or("-");
 

@@ -28,26 +28,20 @@ pub fn split_fields<'a>(line: &'a str, out: &mut Vec<&'a str>) -> Result<(), Par
                             break;
                         }
                         None => {
-                            return Err(ParseError::invalid(format!(
-                                "unterminated quoted field at column {}",
-                                i + 1
-                            )))
+                            return Err(ParseError::invalid("unterminated quoted field")
+                                .with_detail(format!("at column {}", i + 1)))
                         }
                     }
                     if j > b.len() {
-                        return Err(ParseError::invalid(format!(
-                            "unterminated quoted field at column {}",
-                            i + 1
-                        )));
+                        return Err(ParseError::invalid("unterminated quoted field")
+                            .with_detail(format!("at column {}", i + 1)));
                     }
                 }
                 out.push(&line[start..j]);
                 i = j + 1;
                 if i < b.len() && b[i] != b' ' {
-                    return Err(ParseError::invalid(format!(
-                        "no space after quoted field at column {}",
-                        i + 1
-                    )));
+                    return Err(ParseError::invalid("no space after quoted field")
+                        .with_detail(format!("at column {}", i + 1)));
                 }
             }
             // `[...]` is one field (S3's `[06/Feb/2019:00:00:38 +0000]`)
@@ -58,10 +52,8 @@ pub fn split_fields<'a>(line: &'a str, out: &mut Vec<&'a str>) -> Result<(), Par
             {
                 let start = i + 1;
                 let Some(k) = memchr::memchr(b']', &b[start..]) else {
-                    return Err(ParseError::invalid(format!(
-                        "unterminated [ at column {}",
-                        i + 1
-                    )));
+                    return Err(ParseError::invalid("unterminated [")
+                        .with_detail(format!("at column {}", i + 1)));
                 };
                 out.push(&line[start..start + k]);
                 i = start + k + 1;
@@ -204,7 +196,7 @@ pub fn host_port<'a>(field: &str, s: &'a str) -> Result<(Value<'a>, Value<'a>), 
 }
 
 /// Deserializes a JSON record. A missing required member means the record
-/// is of another type ([`ParseError::Mismatch`]); any other failure means it
+/// is of another type (mismatch ([`ParseError::mismatch`])); any other failure means it
 /// is of this type but broken.
 pub fn from_json<'a, T: serde::Deserialize<'a>>(record: &'a str) -> Result<T, ParseError> {
     let trimmed = record.trim_start();
@@ -216,7 +208,7 @@ pub fn from_json<'a, T: serde::Deserialize<'a>>(record: &'a str) -> Result<T, Pa
         if msg.starts_with("missing field") {
             ParseError::mismatch(msg)
         } else {
-            ParseError::invalid(format!("invalid JSON: {msg}"))
+            ParseError::invalid("invalid JSON").with_detail(msg.to_string())
         }
     })
 }
@@ -236,9 +228,9 @@ pub fn string<'a>(s: Option<Cow<'a, str>>) -> Value<'a> {
 
 /// Like [`from_json`], for types whose members are all optional in serde
 /// and checked by the parser: a record that fails to deserialize is
-/// [`ParseError::Invalid`] only when every one of `markers` (member names,
+/// invalid ([`ParseError::invalid`]) only when every one of `markers` (member names,
 /// e.g. `"eventVersion"`) occurs in it, so a record of another type with a
-/// member of the same name but another shape is a [`ParseError::Mismatch`].
+/// member of the same name but another shape is a mismatch ([`ParseError::mismatch`]).
 /// The markers are looked for only on the error path.
 pub fn from_json_marked<'a, T: serde::Deserialize<'a>>(
     record: &'a str,
@@ -255,16 +247,16 @@ pub fn from_json_marked<'a, T: serde::Deserialize<'a>>(
                 .any(|i| i > 0 && b[i - 1] == b'"' && b.get(i + m.len()) == Some(&b'"'))
         });
         if looks_like {
-            ParseError::invalid(format!("invalid JSON: {e}"))
+            ParseError::invalid("invalid JSON").with_detail(e.to_string())
         } else {
-            ParseError::mismatch(format!("not this type's JSON: {e}"))
+            ParseError::mismatch("not this type's JSON").with_detail(e.to_string())
         }
     })
 }
 
 /// A nested JSON member that must be an object (`open` = `b'{'`) or an
 /// array (`b'['`), kept as JSON text; null when absent or JSON `null`; any
-/// other JSON type is [`ParseError::Invalid`] for `field`.
+/// other JSON type is invalid ([`ParseError::invalid`]) for `field`.
 pub fn json_of_kind<'a>(
     field: &str,
     raw: Option<&'a serde_json::value::RawValue>,

@@ -121,7 +121,8 @@ impl RecordParser for GuardDutyParser {
                 ));
             };
             f = serde_json::from_str(detail.get()).map_err(|e| {
-                ParseError::invalid(format!("GuardDuty Finding event: bad detail: {e}"))
+                ParseError::invalid("GuardDuty Finding event: bad detail")
+                    .with_detail(e.to_string())
             })?;
         }
         let (Some(id), Some(finding_type), Some(account_id), Some(created_at), Some(updated_at)) =

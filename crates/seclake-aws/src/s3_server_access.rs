@@ -106,10 +106,12 @@ impl RecordParser for S3AccessParser {
 
 fn fill<'a>(f: &[&'a str], row: &mut Row<'a>) -> Result<(), ParseError> {
     if f.len() < MIN_FIELDS {
-        return Err(ParseError::invalid(format!(
-            "S3 access log line with {} fields, at least {MIN_FIELDS} expected",
-            f.len()
-        )));
+        return Err(
+            ParseError::invalid("S3 access log line with too few fields").with_detail(format!(
+                "{} fields, at least {MIN_FIELDS} expected",
+                f.len()
+            )),
+        );
     }
     let get = |i: usize| f.get(i).copied().unwrap_or("-");
 
@@ -186,9 +188,7 @@ pub fn parse_clf_time(s: &str) -> Option<Timestamp> {
         return None;
     }
     let local = Timestamp::from_civil(year, month, day, hour, min, sec, 0)?;
-    Some(Timestamp(
-        local.0 - sign * (off_h * 3600 + off_m * 60) * 1_000_000_000,
-    ))
+    local.add_secs(-sign * (off_h * 3600 + off_m * 60))
 }
 
 #[cfg(test)]

@@ -200,12 +200,16 @@ impl RecordParser for VpcDnsParser {
             let mut de = serde_json::Deserializer::from_str(text);
             AnswerIndicators(&mut row.indicators)
                 .deserialize(&mut de)
-                .map_err(|e| ParseError::field("answers", &e.to_string(), text))?;
+                .map_err(|e| {
+                    ParseError::invalid("field answers: not a list of answers")
+                        .with_detail(e.to_string())
+                })?;
         }
         let srcids = json_of_kind("srcids", q.srcids, b'{')?;
         if let Some(raw) = q.srcids.filter(|_| !srcids.is_null()) {
-            let ids: SrcIds<'a> = serde_json::from_str(raw.get())
-                .map_err(|e| ParseError::field("srcids", &e.to_string(), raw.get()))?;
+            let ids: SrcIds<'a> = serde_json::from_str(raw.get()).map_err(|e| {
+                ParseError::invalid("field srcids: not an object of ids").with_detail(e.to_string())
+            })?;
             if let Some(instance) = ids.instance {
                 row.indicators.instance_id(instance);
             }

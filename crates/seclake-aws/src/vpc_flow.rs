@@ -193,7 +193,10 @@ impl RecordParser for VpcFlowParser {
         match &self.layout {
             Some(layout) => {
                 if count != layout.len() {
-                    return Err(ParseError::invalid(format!(
+                    return Err(ParseError::invalid(
+                        "the line has fewer fields than the header names",
+                    )
+                    .with_detail(format!(
                         "the header names {} fields, the line has {count}",
                         layout.len()
                     )));
@@ -206,15 +209,17 @@ impl RecordParser for VpcFlowParser {
             }
             None => {
                 if !HEADERLESS_COUNTS.contains(&count) {
-                    return Err(ParseError::mismatch(format!(
-                        "{count} fields and no header line: not a VPC Flow record in AWS's field order"
-                    )));
+                    return Err(ParseError::mismatch(
+                        "no header line, and not a VPC Flow record in AWS's field order",
+                    )
+                    .with_detail(format!("{count} fields")));
                 }
                 // Without a header the order is an assumption: a field that
                 // does not fit it means another kind of line, not a broken one.
                 for (tok, (_, col)) in tokens.zip(FIELDS) {
                     set_field(row, *col, tok).map_err(|e| {
-                        ParseError::mismatch(format!("not in VPC Flow's default layout: {e}"))
+                        ParseError::mismatch("not in VPC Flow's default layout")
+                            .with_detail(e.to_string())
                     })?;
                 }
                 if !matches!(row.get(C::Version), Value::Int(_)) {

@@ -18,16 +18,41 @@ pub enum Input {
         path: ObjectPath,
         size: u64,
         uri: String,
+        /// The object's version id, else its ETag: another upload under the
+        /// same key is another input.
+        version: Option<String>,
     },
 }
 
 impl Input {
-    /// The name used in messages and in row ids.
+    /// The name used in messages and in the rejects' `file` column.
     pub fn name(&self) -> String {
         match self {
             Input::Stdin => "-".to_string(),
             Input::File(p) => p.display().to_string(),
             Input::Object { uri, .. } => uri.clone(),
+        }
+    }
+
+    /// What row ids derive from (see `StreamName::identity`): the canonical
+    /// absolute path of a file (`./a.log` and `a.log` are one input); the
+    /// URI and version or ETag of an object; for standard input, which
+    /// cannot be read twice, a fresh id each time, so that two different
+    /// streams never share row ids.
+    pub fn identity(&self) -> String {
+        match self {
+            Input::Stdin => format!("stdin:{:032x}", fresh_id()),
+            Input::File(p) => match std::fs::canonicalize(p) {
+                Ok(c) => format!("file:{}", c.display()),
+                Err(_) => format!(
+                    "file:{}",
+                    std::path::absolute(p).unwrap_or(p.clone()).display()
+                ),
+            },
+            Input::Object { uri, version, .. } => match version {
+                Some(v) => format!("{uri}#{v}"),
+                None => uri.clone(),
+            },
         }
     }
 
@@ -123,6 +148,7 @@ fn list_s3(
             path: m.location,
             size: m.size,
             uri,
+            version: m.version.or(m.e_tag),
         });
     }
     Ok(())
@@ -140,4 +166,27 @@ fn walk(dir: &Path, out: &mut Vec<Input>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// 128 bits that differ between calls and processes: the process's random
+/// hashing keys (seeded by the OS), the time and a counter.
+fn fresh_id() -> u128 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let mut halves = [0u64; 2];
+    for (i, half) in halves.iter_mut().enumerate() {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(now);
+        h.write_u64(n);
+        h.write_u32(std::process::id());
+        h.write_usize(i);
+        *half = h.finish();
+    }
+    (u128::from(halves[0]) << 64) | u128::from(halves[1])
 }

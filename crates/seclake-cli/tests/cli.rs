@@ -163,17 +163,117 @@ fn zstd_encode(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Row ids derive from what the input is, not how it was named: the same
+/// file however spelled gives the same ids; two streams on standard input
+/// are two inputs (compaction must never merge their rows).
 #[test]
-fn stdin_and_row_ids_are_deterministic() {
-    let a = run_stdin(&["parse", "--log-type", "AWS.VPCFlow", "-"], VPC.as_bytes());
-    let b = run_stdin(
-        &["parse", "--log-type", "AWS.VPCFlow"],
-        &gzip(VPC.as_bytes()),
+fn row_ids_follow_the_input_not_its_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    let absolute = write(dir.path(), "flows.log", VPC.as_bytes());
+    let in_dir = |arg: &str| {
+        let out = seclake()
+            .current_dir(dir.path())
+            .args(["parse", "--log-type", "AWS.VPCFlow", arg])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        rows(&out)[0]["p_row_id"].as_str().unwrap().to_string()
+    };
+    let id = in_dir(&absolute);
+    assert_eq!(id.len(), 32);
+    assert_eq!(in_dir("flows.log"), id);
+    assert_eq!(in_dir("./flows.log"), id);
+    assert_eq!(
+        in_dir(&format!(
+            "{}/../{}/flows.log",
+            dir.path().display(),
+            dir.path().file_name().unwrap().to_str().unwrap()
+        )),
+        id
     );
+    write(dir.path(), "other.log", VPC.as_bytes());
+    assert_ne!(in_dir("other.log"), id, "another file is another input");
+
+    let a = run_stdin(&["parse", "--log-type", "AWS.VPCFlow", "-"], VPC.as_bytes());
+    let b = run_stdin(&["parse", "--log-type", "AWS.VPCFlow"], VPC.as_bytes());
     assert!(a.status.success() && b.status.success());
     let (ra, rb) = (rows(&a), rows(&b));
-    assert_eq!(ra[0]["p_row_id"], rb[0]["p_row_id"]);
     assert_eq!(ra[0]["p_row_id"].as_str().unwrap().len(), 32);
+    assert_ne!(ra[0]["p_row_id"], rb[0]["p_row_id"]);
+    assert_ne!(ra[0]["p_row_id"].as_str().unwrap(), id);
+}
+
+/// Years far from 1970 keep their value (once they wrapped into another
+/// century); what no timestamp column can hold is a reject.
+#[test]
+fn extreme_event_times_are_kept_or_rejected_never_wrapped() {
+    let record = |time: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventTime":"{time}","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.1","userAgent":"x","eventID":"e1","eventType":"AwsApiCall","recipientAccountId":"111122223333","userIdentity":{{"type":"Root"}}}}"#
+        )
+    };
+    let input = [
+        record("0001-01-01T00:00:00Z"),
+        record("9999-12-31T23:59:59.999999Z"),
+        record("9999-12-31T23:59:59-01:00"),
+    ]
+    .join("\n");
+    let out = run_stdin(
+        &[
+            "parse",
+            "--log-type",
+            "AWS.CloudTrail",
+            "--rejects",
+            "/dev/stderr",
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let got = rows(&out);
+    let times: Vec<_> = got
+        .iter()
+        .map(|r| r["p_event_time"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        times,
+        ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z"]
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains(":3: AWS.CloudTrail: field eventTime"), "{err}");
+}
+
+/// `reason` is a category that groups; the offending value is in `detail`.
+#[test]
+fn reject_reasons_group_and_details_hold_the_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |action: &str| {
+        format!("2 123456789010 eni-1 1.1.1.1 2.2.2.2 1 2 6 20 4249 1418530010 1418530070 {action} OK\n")
+    };
+    let file = write(
+        dir.path(),
+        "flows.log",
+        (line("MAYBE") + &line("PERHAPS")).as_bytes(),
+    );
+    let rejects = dir.path().join("rejects.jsonl");
+    let out = run(&[
+        "parse",
+        "--log-type",
+        "AWS.VPCFlow",
+        "--rejects",
+        rejects.to_str().unwrap(),
+        &file,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let got: Vec<serde_json::Value> = std::fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0]["reason"], got[1]["reason"]);
+    assert!(!got[0]["reason"].as_str().unwrap().contains("MAYBE"));
+    assert!(got[0]["detail"].as_str().unwrap().contains("MAYBE"));
+    assert!(got[1]["detail"].as_str().unwrap().contains("PERHAPS"));
 }
 
 #[test]
@@ -214,7 +314,7 @@ fn rejects_are_reported_with_file_line_type_and_reason() {
         "{err}"
     );
     assert!(
-        err.contains(&format!("{file}:3: AWS.VPCFlow: invalid UTF-8 at byte 3")),
+        err.contains(&format!("{file}:3: AWS.VPCFlow: invalid UTF-8: at byte 3")),
         "{err}"
     );
     assert!(
@@ -309,4 +409,21 @@ fn the_bundled_examples_parse_without_rejects() {
     let out = run(&["parse", repo().join("examples/logs").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(rows(&out).len() >= 20);
+}
+
+/// A non-ASCII key in nested JSON once panicked the process and lost the
+/// run's buffered rows.
+#[test]
+fn non_ascii_keys_in_nested_json_parse() {
+    let record = r#"{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.1","userAgent":"x","eventID":"e1","eventType":"AwsApiCall","recipientAccountId":"111122223333","userIdentity":{"type":"Root"},"requestParameters":{"Größe":"10.0.0.1","名前のアカウント":"111122223333","éaccountId":"444455556666"}}"#;
+    let input = format!("{record}\n{record}\n");
+    let out = run_stdin(&["parse", "--log-type", "AWS.CloudTrail"], input.as_bytes());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let got = rows(&out);
+    assert_eq!(got.len(), 2);
+    let accounts = got[0]["p_any_aws_account_ids"].to_string();
+    assert!(accounts.contains("444455556666"), "{accounts}");
+    assert!(got[0]["p_any_ip_addresses"]
+        .to_string()
+        .contains("10.0.0.1"));
 }

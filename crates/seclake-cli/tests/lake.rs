@@ -130,10 +130,19 @@ fn ingest_query_tables_and_compact_a_local_lake() {
         &[],
     );
     assert_eq!(out.status.code(), Some(2));
-    let rejects = query(lake, "SELECT log_type, line FROM _rejects", &[]);
+    let rejects = query(
+        lake,
+        "SELECT log_type, line, reason, detail FROM _rejects",
+        &[],
+    );
     assert_eq!(
         rejects,
-        vec![vec!["AWS.VPCFlow".to_string(), "1".to_string()]]
+        vec![vec![
+            "AWS.VPCFlow".to_string(),
+            "1".to_string(),
+            "field action: expected ACCEPT or REJECT".to_string(),
+            "\"\"\"MAYBE\"\"\"".to_string()
+        ]]
     );
 
     let unknown = seclake()
@@ -149,6 +158,44 @@ fn ingest_query_tables_and_compact_a_local_lake() {
 }
 
 /// The Python with DuckDB, or None (a failure under CI, which installs it).
+/// Two different streams on standard input are two inputs: compaction
+/// once removed the second one's rows as duplicates of the first.
+#[test]
+fn compaction_keeps_the_rows_of_two_stdin_ingests() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let lake = lake.to_str().unwrap();
+    let flows = "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 20 4249 1418530010 1418530070 ACCEPT OK\n\
+                 2 123456789010 eni-1 10.0.0.1 10.0.0.3 1 2 6 20 4249 1418530010 1418530070 ACCEPT OK\n\
+                 2 123456789010 eni-1 10.0.0.1 10.0.0.4 1 2 6 20 4249 1418530010 1418530070 REJECT OK\n";
+    for _ in 0..2 {
+        let mut child = seclake()
+            .args(["ingest", "--lake", lake, "--log-type", "AWS.VPCFlow", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(flows.as_bytes())
+            .unwrap();
+        ok(child.wait_with_output().unwrap());
+    }
+    ok(seclake()
+        .args(["compact", "--lake", lake])
+        .output()
+        .unwrap());
+    let after = query(
+        lake,
+        "SELECT count(*), count(DISTINCT p_row_id) FROM aws_vpcflow",
+        &[],
+    );
+    assert_eq!(after, vec![vec!["6".to_string(), "6".to_string()]]);
+}
+
 fn duckdb_python() -> Option<&'static str> {
     let ok = Command::new("python3")
         .args(["-c", "import duckdb"])

@@ -75,8 +75,11 @@ pub fn scan_aws(json: &str, ind: &mut Indicators<'_>) {
             }
             if let Some(k) = key {
                 let is = |name: &str| k.eq_ignore_ascii_case(name);
-                let ends_account_id =
-                    k.len() >= 9 && k[k.len() - 9..].eq_ignore_ascii_case("accountid");
+                // Bytes, not `str` slicing: keys may hold any character.
+                let ends_account_id = k
+                    .len()
+                    .checked_sub(9)
+                    .is_some_and(|at| k.as_bytes()[at..].eq_ignore_ascii_case(b"accountid"));
                 if (ends_account_id || is("account") || is("owner") || is("ownerid"))
                     && is_account_id(v)
                 {
@@ -278,6 +281,26 @@ mod tests {
         assert!(has(Indicator::AwsTag, "Name:web"));
         assert!(has(Indicator::AwsTag, "env:prod"));
         assert!(has(Indicator::DomainName, "ip-10-0-0-5.ec2.internal"));
+    }
+
+    /// A key whose last nine bytes split a multi-byte character once
+    /// panicked the process.
+    #[test]
+    fn non_ascii_keys_do_not_panic() {
+        for key in [
+            "Größe",
+            "ключ-аккаунта",
+            "名前のアカウント",
+            "éaccountid",
+            "x😀accountId",
+        ] {
+            let got = scan(&format!(
+                r#"{{"{key}":"111122223333","n":{{"{key}":"10.1.2.3"}}}}"#
+            ));
+            assert!(got.contains(&(Indicator::IpAddress, "10.1.2.3".to_string())));
+        }
+        let got = scan(r#"{"éaccountId":"111122223333"}"#);
+        assert!(got.contains(&(Indicator::AwsAccountId, "111122223333".to_string())));
     }
 
     #[test]

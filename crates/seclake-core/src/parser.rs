@@ -17,34 +17,66 @@ pub enum Parsed {
     Skip,
 }
 
-/// Why a record was not parsed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ParseError {
-    /// The record is not of this log type at all (classification tries the
-    /// next type).
-    #[error("{0}")]
-    Mismatch(Cow<'static, str>),
-    /// The record is of this log type but broken.
-    #[error("{0}")]
-    Invalid(Cow<'static, str>),
+/// Why a record was not parsed: a short `reason` that stays the same for
+/// every record broken the same way (so `GROUP BY reason` groups), and an
+/// optional `detail` with the specifics (the offending value, a position).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError {
+    mismatch: bool,
+    reason: Cow<'static, str>,
+    detail: Option<Box<str>>,
 }
 
 impl ParseError {
+    /// The record is not of this log type at all (classification tries the
+    /// next type).
     pub fn mismatch(reason: impl Into<Cow<'static, str>>) -> Self {
-        ParseError::Mismatch(reason.into())
+        ParseError {
+            mismatch: true,
+            reason: reason.into(),
+            detail: None,
+        }
     }
+    /// The record is of this log type but broken.
     pub fn invalid(reason: impl Into<Cow<'static, str>>) -> Self {
-        ParseError::Invalid(reason.into())
+        ParseError {
+            mismatch: false,
+            reason: reason.into(),
+            detail: None,
+        }
     }
-    /// A field that does not hold what the log type says it holds.
+    /// A field that does not hold what the log type says it holds: the
+    /// reason names the field, the detail shows (the start of) the value.
     pub fn field(field: &str, reason: &str, value: &str) -> Self {
         let shown: String = value.chars().take(80).collect();
-        ParseError::Invalid(format!("field {field}: {reason}: {shown:?}").into())
+        ParseError::invalid(format!("field {field}: {reason}")).with_detail(format!("{shown:?}"))
+    }
+    /// Adds the specifics.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into().into_boxed_str());
+        self
     }
     pub fn is_mismatch(&self) -> bool {
-        matches!(self, ParseError::Mismatch(_))
+        self.mismatch
+    }
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
     }
 }
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.detail {
+            Some(d) => write!(f, "{}: {d}", self.reason),
+            None => f.write_str(&self.reason),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
 
 /// Context shared by every record of a run.
 #[derive(Debug, Clone, Copy)]

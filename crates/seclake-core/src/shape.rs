@@ -287,7 +287,7 @@ fn write_scalar(out: &mut Vec<u8>, ty: &ColumnType, text: &str, quoted: bool) ->
                     if f.abs() > 1e11 {
                         Timestamp::from_millis(f as i64)
                     } else {
-                        Some(Timestamp((f * 1e9) as i64))
+                        Timestamp::from_micros((f * 1e6) as i64)
                     }
                 })
             };

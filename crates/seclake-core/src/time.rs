@@ -1,37 +1,63 @@
-//! UTC timestamps as nanoseconds since the Unix epoch, with the parsers and
+//! UTC timestamps as microseconds since the Unix epoch, with the parsers and
 //! the formatter the hot path needs. Hand-written because every log line
 //! carries at least one timestamp and a general date library costs more
 //! than the rest of the line.
+//!
+//! Microseconds are what the lake stores (Parquet `TIMESTAMP(MICROS)`), so
+//! the JSON output and the Parquet files agree by construction. Every
+//! constructor checks the range: years 0001 to 9999 (what RFC 3339 can
+//! write, far inside what an `i64` of microseconds holds). Anything else is
+//! `None`, which parsers turn into a reject naming the value: a date never
+//! wraps into another century.
 
 use std::fmt;
 
-/// Nanoseconds since 1970-01-01T00:00:00Z.
+/// Microseconds since 1970-01-01T00:00:00Z, between [`Timestamp::MIN`] and
+/// [`Timestamp::MAX`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
 
-const NANOS_PER_SEC: i64 = 1_000_000_000;
+const MICROS_PER_SEC: i64 = 1_000_000;
 
 impl Timestamp {
+    /// 0001-01-01T00:00:00Z.
+    pub const MIN: Timestamp = Timestamp(-62_135_596_800 * MICROS_PER_SEC);
+    /// 9999-12-31T23:59:59.999999Z.
+    pub const MAX: Timestamp = Timestamp(253_402_300_800 * MICROS_PER_SEC - 1);
+
+    /// `Some` when `micros` is within the supported range.
+    pub fn checked(micros: i64) -> Option<Self> {
+        (Self::MIN.0..=Self::MAX.0)
+            .contains(&micros)
+            .then_some(Timestamp(micros))
+    }
     pub fn from_secs(secs: i64) -> Option<Self> {
-        secs.checked_mul(NANOS_PER_SEC).map(Timestamp)
+        secs.checked_mul(MICROS_PER_SEC).and_then(Self::checked)
     }
     pub fn from_millis(ms: i64) -> Option<Self> {
-        ms.checked_mul(1_000_000).map(Timestamp)
+        ms.checked_mul(1_000).and_then(Self::checked)
     }
     pub fn from_micros(us: i64) -> Option<Self> {
-        us.checked_mul(1_000).map(Timestamp)
+        Self::checked(us)
     }
-    pub fn nanos(self) -> i64 {
+    pub fn micros(self) -> i64 {
         self.0
+    }
+    /// Adds seconds (a UTC offset, say); `None` past the range.
+    pub fn add_secs(self, secs: i64) -> Option<Self> {
+        secs.checked_mul(MICROS_PER_SEC)
+            .and_then(|d| self.0.checked_add(d))
+            .and_then(Self::checked)
     }
     pub fn now() -> Self {
         let d = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
-        Timestamp(d.as_nanos() as i64)
+        Timestamp(d.as_micros() as i64)
     }
 
     /// Builds a timestamp from civil UTC fields; `None` when out of range.
+    /// Fractions finer than a microsecond are truncated.
     pub fn from_civil(
         year: i64,
         month: u32,
@@ -54,13 +80,13 @@ impl Timestamp {
         }
         let days = days_from_civil(year, month, day);
         let secs = days * 86_400 + (hour as i64) * 3600 + (min as i64) * 60 + sec as i64;
-        Some(Timestamp(secs * NANOS_PER_SEC + nanos as i64))
+        Self::checked(secs * MICROS_PER_SEC + (nanos / 1_000) as i64)
     }
 
     /// Civil fields (year, month, day, hour, minute, second, nanos) in UTC.
     pub fn to_civil(self) -> (i64, u32, u32, u32, u32, u32, u32) {
-        let secs = self.0.div_euclid(NANOS_PER_SEC);
-        let nanos = self.0.rem_euclid(NANOS_PER_SEC) as u32;
+        let secs = self.0.div_euclid(MICROS_PER_SEC);
+        let nanos = self.0.rem_euclid(MICROS_PER_SEC) as u32 * 1_000;
         let days = secs.div_euclid(86_400);
         let sod = secs.rem_euclid(86_400) as u32;
         let (y, m, d) = civil_from_days(days);
@@ -107,8 +133,7 @@ impl Timestamp {
             }
         }
         let ts = Timestamp::from_civil(year, month, day, hour, min, sec, nanos)?;
-        let offset = parse_offset(&b[i..])?;
-        Some(Timestamp(ts.0 - offset * NANOS_PER_SEC))
+        ts.add_secs(-parse_offset(&b[i..])?)
     }
 
     /// ISO 8601 basic format, `20131102T010628Z` (seen in CloudTrail
@@ -123,8 +148,7 @@ impl Timestamp {
             digits(&b[13..15])?,
             0,
         )?;
-        let offset = parse_offset(&b[15..])?;
-        Some(Timestamp(ts.0 - offset * NANOS_PER_SEC))
+        ts.add_secs(-parse_offset(&b[15..])?)
     }
 
     /// Parses a decimal Unix time in seconds, with an optional fraction
@@ -136,31 +160,37 @@ impl Timestamp {
             None => (s, ""),
         };
         let secs: i64 = parse_i64(int)?;
-        let mut nanos = 0i64;
+        let mut micros = 0i64;
         if !frac.is_empty() {
             let fb = frac.as_bytes();
             for (k, &c) in fb.iter().enumerate() {
                 if !c.is_ascii_digit() {
                     return None;
                 }
-                if k < 9 {
-                    nanos = nanos * 10 + (c - b'0') as i64;
+                if k < 6 {
+                    micros = micros * 10 + (c - b'0') as i64;
                 }
             }
-            for _ in fb.len()..9 {
-                nanos *= 10;
+            for _ in fb.len()..6 {
+                micros *= 10;
             }
         }
-        secs.checked_mul(NANOS_PER_SEC)?
-            .checked_add(nanos)
-            .map(Timestamp)
+        // A negative time with a fraction counts the fraction away from zero.
+        let micros = if int.starts_with('-') {
+            -micros
+        } else {
+            micros
+        };
+        secs.checked_mul(MICROS_PER_SEC)?
+            .checked_add(micros)
+            .and_then(Self::checked)
     }
 
     /// Writes the RFC 3339 form with `Z`, fractional digits in groups of
     /// three and only as many as needed.
     pub fn write_rfc3339(self, out: &mut Vec<u8>) {
-        let secs = self.0.div_euclid(NANOS_PER_SEC);
-        let ns = self.0.rem_euclid(NANOS_PER_SEC) as u32;
+        let secs = self.0.div_euclid(MICROS_PER_SEC);
+        let us = self.0.rem_euclid(MICROS_PER_SEC) as u32;
         // Rows of a stream share their day far more often than not:
         // remember the last date formatted on this thread.
         thread_local! {
@@ -175,7 +205,7 @@ impl Timestamp {
             if entries[slot].0 == days {
                 return entries[slot].1;
             }
-            let full = format_seconds(Timestamp(days * 86_400 * NANOS_PER_SEC));
+            let full = format_seconds(Timestamp(days * 86_400 * MICROS_PER_SEC));
             let mut p = [0u8; 10];
             p.copy_from_slice(&full[..10]);
             entries[slot] = (days, p);
@@ -193,14 +223,12 @@ impl Timestamp {
         let mut buf = [0u8; 30];
         buf[..19].copy_from_slice(&prefix);
         let mut n = 19;
-        if ns != 0 {
+        if us != 0 {
             buf[19] = b'.';
-            let (digits, value) = if ns.is_multiple_of(1_000_000) {
-                (3, ns / 1_000_000)
-            } else if ns.is_multiple_of(1_000) {
-                (6, ns / 1_000)
+            let (digits, value) = if us.is_multiple_of(1_000) {
+                (3, us / 1_000)
             } else {
-                (9, ns)
+                (6, us)
             };
             let mut v = value;
             for k in (0..digits).rev() {
@@ -383,10 +411,40 @@ mod tests {
             "2018-11-30T22:23:00.186641Z",
             "2019-01-01T00:00:00Z",
             "2020-02-29T23:59:59.123Z",
-            "1969-12-31T23:59:59.999999999Z",
+            "1969-12-31T23:59:59.999999Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999Z",
         ] {
             assert_eq!(Timestamp::parse_rfc3339(s).unwrap().to_rfc3339(), s);
         }
+    }
+
+    #[test]
+    fn nanoseconds_are_truncated_to_microseconds() {
+        let t = Timestamp::parse_rfc3339("2019-01-01T00:00:00.123456789Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2019-01-01T00:00:00.123456Z");
+    }
+
+    /// Years far from 1970 once wrapped silently into another century.
+    #[test]
+    fn extreme_years_keep_their_value_or_are_refused() {
+        let first = Timestamp::parse_rfc3339("0001-01-01T00:00:00Z").unwrap();
+        assert_eq!(first, Timestamp::MIN);
+        assert_eq!(first.to_civil().0, 1);
+        let last = Timestamp::parse_rfc3339("9999-12-31T23:59:59Z").unwrap();
+        assert_eq!(last.to_civil().0, 9999);
+        // An offset that pushes past the range is refused, not wrapped.
+        assert!(Timestamp::parse_rfc3339("9999-12-31T23:59:59-01:00").is_none());
+        assert!(Timestamp::parse_rfc3339("0001-01-01T00:00:00+01:00").is_none());
+        assert!(Timestamp::parse_unix_seconds("253402300800").is_none());
+        assert!(Timestamp::parse_unix_seconds("-62135596801").is_none());
+        assert!(Timestamp::parse_unix_seconds("9223372036854775807").is_none());
+        assert!(Timestamp::from_millis(i64::MAX).is_none());
+        assert!(Timestamp::from_micros(i64::MIN).is_none());
+        assert_eq!(
+            Timestamp::parse_unix_seconds("-1.5").unwrap().to_rfc3339(),
+            "1969-12-31T23:59:58.500Z"
+        );
     }
 
     #[test]

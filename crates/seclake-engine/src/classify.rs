@@ -23,7 +23,7 @@ pub enum Outcome<'t, 'a> {
     Skip(&'t LogType),
     Reject {
         log_type: Option<&'t LogType>,
-        reason: String,
+        error: ParseError,
     },
 }
 
@@ -78,20 +78,18 @@ impl<'t> Classifier<'t> {
         }
         let single = self.types.len() == 1;
         match (first_invalid, first_mismatch) {
-            (Some((idx, e)), _) => Outcome::Reject {
+            (Some((idx, error)), _) => Outcome::Reject {
                 log_type: Some(self.types[idx]),
-                reason: e.to_string(),
+                error,
             },
-            (None, Some((idx, e))) if single => Outcome::Reject {
+            (None, Some((idx, error))) if single => Outcome::Reject {
                 log_type: Some(self.types[idx]),
-                reason: e.to_string(),
+                error,
             },
             _ => Outcome::Reject {
                 log_type: None,
-                reason: format!(
-                    "no log type recognises this record (tried {})",
-                    self.types.len()
-                ),
+                error: ParseError::invalid("no log type recognises this record")
+                    .with_detail(format!("tried {} log types", self.types.len())),
             },
         }
     }

@@ -15,4 +15,4 @@ pub mod sinks;
 mod stream;
 
 pub use classify::Classifier;
-pub use stream::{parse_stream, Options, Reject, RowSink, StreamStats, TypeStats};
+pub use stream::{parse_stream, Options, Reject, RowSink, StreamName, StreamStats, TypeStats};

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Read};
+use std::panic::{self, AssertUnwindSafe};
 
 use seclake_core::row::RowBuf;
 use seclake_core::standard::RowIdHasher;
@@ -33,18 +34,45 @@ impl Default for Options {
     }
 }
 
+/// The two names of an input stream.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamName<'a> {
+    /// As shown in messages and in the rejects' `file` column.
+    pub display: &'a str,
+    /// What row ids derive from: the same for the same input however it
+    /// was named (a canonical path; an S3 bucket, key and ETag), fresh for
+    /// a stream that cannot be read again (standard input, a connection),
+    /// so that deduplication by `p_row_id` never merges different rows.
+    pub identity: &'a str,
+}
+
+impl<'a> StreamName<'a> {
+    /// A stream whose display name is also its identity (tests, fixtures).
+    pub fn same(name: &'a str) -> Self {
+        StreamName {
+            display: name,
+            identity: name,
+        }
+    }
+}
+
 /// A record that did not become a row.
 #[derive(Debug)]
 pub struct Reject<'a> {
     /// The object, file or stream name.
     pub object: &'a str,
+    /// The stream's identity (row ids of rejects derive from it).
+    pub identity: &'a str,
     /// 1-based line of the record's start (0 when unknown).
     pub line: u64,
     /// Byte offset of the record in the decoded stream.
     pub offset: u64,
     /// The log type tried (forced, or the one the record most resembles).
     pub log_type: Option<&'a str>,
+    /// A short category that is the same for every record broken the same
+    /// way; `detail` has the specifics.
     pub reason: &'a str,
+    pub detail: Option<&'a str>,
     /// The record's bytes (or its first bytes, when it was too long).
     pub raw: &'a [u8],
     /// The configured source, as on rows.
@@ -101,113 +129,121 @@ impl StreamStats {
 
 const UNKNOWN: &str = "(unknown)";
 
+/// How many rows share one reading of the clock for `p_parse_time`.
+const PARSE_TIME_EVERY: u32 = 1024;
+
 /// Parses one stream. `types` are the candidates: one type when the user
 /// named it, every registered type to classify. Errors are only the sink's
-/// own; problems with the input are rejects.
+/// own; problems with the input are rejects. A parser that panics on a
+/// record is a bug, but it costs only that record: it becomes a reject and
+/// the stream goes on.
 pub fn parse_stream<R: Read>(
     input: R,
-    object: &str,
+    name: StreamName<'_>,
     types: &[&LogType],
     opts: &Options,
     sink: &mut dyn RowSink,
 ) -> io::Result<StreamStats> {
+    let object = name.display;
     let mut stats = StreamStats::default();
-    let parse_time = opts.parse_time.unwrap_or_else(Timestamp::now);
+    let mut parse_time = opts.parse_time.unwrap_or_else(Timestamp::now);
+    let mut rows_on_clock = 0u32;
     let ctx = ParseContext {
         reference_time: opts.reference_time,
     };
     let forced = (types.len() == 1).then(|| types[0].name());
     // Every reject goes through here: counted, attributed, given the source.
-    let reject =
-        |stats: &mut StreamStats, sink: &mut dyn RowSink, r: Reject<'_>| -> io::Result<()> {
-            stats.rejects += 1;
-            let key = types
-                .iter()
-                .find(|t| Some(t.name()) == r.log_type)
-                .map_or(UNKNOWN, |t| t.name());
-            stats.per_type.entry(key).or_default().rejects += 1;
-            let r = Reject {
-                source_id: opts.source_id.as_deref(),
-                source_label: opts.source_label.as_deref(),
-                ..r
-            };
-            sink.reject(&r)
-        };
+    let reject = |stats: &mut StreamStats,
+                  sink: &mut dyn RowSink,
+                  (line, offset): (u64, u64),
+                  log_type: Option<&str>,
+                  (reason, detail): (&str, Option<&str>),
+                  raw: &[u8]|
+     -> io::Result<()> {
+        stats.rejects += 1;
+        let key = types
+            .iter()
+            .find(|t| Some(t.name()) == log_type)
+            .map_or(UNKNOWN, |t| t.name());
+        stats.per_type.entry(key).or_default().rejects += 1;
+        sink.reject(&Reject {
+            object,
+            identity: name.identity,
+            line,
+            offset,
+            log_type,
+            reason,
+            detail,
+            raw,
+            source_id: opts.source_id.as_deref(),
+            source_label: opts.source_label.as_deref(),
+        })
+    };
 
     let opened = seclake_decode::open(input, opts.limits)
         .and_then(|(compression, decoded)| Ok((compression, Framer::new(decoded, opts.limits)?)));
     let (compression, mut framer) = match opened {
         Ok(x) => x,
         Err(e) => {
-            let reason = format!("cannot read: {e}");
-            let r = Reject {
-                object,
-                line: 0,
-                offset: 0,
-                log_type: forced,
-                reason: &reason,
-                raw: b"",
-                source_id: None,
-                source_label: None,
-            };
-            reject(&mut stats, sink, r)?;
+            let detail = e.to_string();
+            let why = ("cannot read the input", Some(detail.as_str()));
+            reject(&mut stats, sink, (0, 0), forced, why, b"")?;
             return Ok(stats);
         }
     };
     stats.compression = Some(compression.name()).filter(|_| compression != Compression::None);
     let mut classifier = Classifier::new(types.to_vec());
-    let ids = RowIdHasher::new(opts.source_id.as_deref().unwrap_or(""), object);
+    let ids = RowIdHasher::new(opts.source_id.as_deref().unwrap_or(""), name.identity);
     let mut buf = RowBuf::default();
     while let Some(next) = framer.next() {
         let rec = match next {
             Ok(rec) => rec,
             Err(e) => {
                 let (offset, line) = e.position().unwrap_or((0, 0));
-                let reason = match &e {
-                    FrameError::Io(io) => format!("read error, rest of input lost: {io}"),
-                    other => other.to_string(),
+                let text = e.to_string();
+                let why = match &e {
+                    FrameError::Io(_) => ("read error, rest of input lost", Some(text.as_str())),
+                    _ => (text.as_str(), None),
                 };
-                reject(
-                    &mut stats,
-                    sink,
-                    Reject {
-                        object,
-                        line,
-                        offset,
-                        log_type: forced,
-                        reason: &reason,
-                        raw: e.raw(),
-                        source_id: None,
-                        source_label: None,
-                    },
-                )?;
+                reject(&mut stats, sink, (line, offset), forced, why, e.raw())?;
                 continue;
             }
         };
+        let at = (rec.line, rec.offset);
         let text = match std::str::from_utf8(rec.bytes) {
             Ok(t) => t,
             Err(e) => {
-                let reason = format!("invalid UTF-8 at byte {} of the record", e.valid_up_to());
-                reject(
-                    &mut stats,
-                    sink,
-                    Reject {
-                        object,
-                        line: rec.line,
-                        offset: rec.offset,
-                        log_type: forced,
-                        reason: &reason,
-                        raw: rec.bytes,
-                        source_id: None,
-                        source_label: None,
-                    },
-                )?;
+                let detail = format!("at byte {} of the record", e.valid_up_to());
+                let why = ("invalid UTF-8", Some(detail.as_str()));
+                reject(&mut stats, sink, at, forced, why, rec.bytes)?;
                 continue;
             }
         };
-        match classifier.classify(text, &ctx, &mut buf) {
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            classifier.classify(text, &ctx, &mut buf)
+        }));
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(payload) => {
+                // The parsers' state may be half-updated: start them afresh.
+                classifier = Classifier::new(types.to_vec());
+                buf = RowBuf::default();
+                let detail = panic_message(&*payload);
+                let why = ("internal error: the parser panicked", Some(detail));
+                reject(&mut stats, sink, at, forced, why, rec.bytes)?;
+                continue;
+            }
+        };
+        match outcome {
             Outcome::Row(t, mut row) => {
                 row.collect_indicators(&t.schema);
+                if opts.parse_time.is_none() {
+                    rows_on_clock += 1;
+                    if rows_on_clock == PARSE_TIME_EVERY {
+                        rows_on_clock = 0;
+                        parse_time = Timestamp::now();
+                    }
+                }
                 let mut std = StandardFields {
                     log_type: t.name(),
                     row_id: [0; 32],
@@ -226,25 +262,22 @@ pub fn parse_stream<R: Read>(
                 stats.skipped += 1;
                 stats.per_type.entry(t.name()).or_default().skipped += 1;
             }
-            Outcome::Reject { log_type, reason } => {
+            Outcome::Reject { log_type, error } => {
                 let log_type = log_type.map(|t| t.name());
-                reject(
-                    &mut stats,
-                    sink,
-                    Reject {
-                        object,
-                        line: rec.line,
-                        offset: rec.offset,
-                        log_type,
-                        reason: &reason,
-                        raw: rec.bytes,
-                        source_id: None,
-                        source_label: None,
-                    },
-                )?;
+                let why = (error.reason(), error.detail());
+                reject(&mut stats, sink, at, log_type, why, rec.bytes)?;
             }
         }
     }
     stats.decoded_bytes = framer.position();
     Ok(stats)
+}
+
+/// The message a panic was raised with.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }

@@ -4,7 +4,7 @@
 use std::io::{self, Read};
 
 use seclake_core::{LogType, Row, StandardFields, Timestamp};
-use seclake_engine::{parse_stream, Options, Reject, RowSink};
+use seclake_engine::{parse_stream, Options, Reject, RowSink, StreamName};
 
 /// Streams `{"Records":[r,r,...]}` of about `total` bytes without holding it.
 struct RecordsFile {
@@ -108,7 +108,7 @@ fn a_huge_records_file_streams_in_flat_memory() {
     let mut sink = Count::default();
     let stats = parse_stream(
         RecordsFile::new(size),
-        "huge.json",
+        StreamName::same("huge.json"),
         &[ct],
         &Options::default(),
         &mut sink,

@@ -115,7 +115,7 @@ impl ColBuilder {
             }
             ColBuilder::Ts(b) => {
                 b.append_option(match v {
-                    Some(Value::Time(t)) => Some(micros(*t)),
+                    Some(Value::Time(t)) => Some(t.micros()),
                     _ => None,
                 });
                 8
@@ -186,11 +186,6 @@ fn as_f64(v: Option<&Value<'_>>) -> Option<f64> {
         Value::Str(s) => s.parse().ok(),
         _ => None,
     }
-}
-
-/// Microseconds since the epoch (rounded down).
-pub fn micros(t: Timestamp) -> i64 {
-    t.0.div_euclid(1_000)
 }
 
 /// Builders for one table's rows: the log type's columns, then the
@@ -267,8 +262,8 @@ impl TableBatch {
         self.log_type.append_value(std.log_type);
         self.row_id
             .append_value(std::str::from_utf8(&std.row_id).unwrap_or_default());
-        self.event_time.append_value(micros(event_time));
-        self.parse_time.append_value(micros(std.parse_time));
+        self.event_time.append_value(event_time.micros());
+        self.parse_time.append_value(std.parse_time.micros());
         self.source_id.append_option(std.source_id);
         self.source_label.append_option(std.source_label);
         for (kind, builder) in Indicator::ALL.iter().zip(&mut self.indicators) {

@@ -4,16 +4,16 @@
 
 use seclake_core::Timestamp;
 
-const NANOS_PER_HOUR: i64 = 3_600_000_000_000;
+const MICROS_PER_HOUR: i64 = 3_600_000_000;
 
 /// Hours since the Unix epoch: the partition of a timestamp.
 pub fn hour_of(t: Timestamp) -> i64 {
-    t.0.div_euclid(NANOS_PER_HOUR)
+    t.0.div_euclid(MICROS_PER_HOUR)
 }
 
 /// `year=YYYY/month=MM/day=DD/hour=HH` of an hour since the epoch.
 pub fn partition_dir(hour: i64) -> String {
-    let (y, mo, d, h, ..) = Timestamp(hour * NANOS_PER_HOUR).to_civil();
+    let (y, mo, d, h, ..) = Timestamp(hour * MICROS_PER_HOUR).to_civil();
     format!("year={y:04}/month={mo:02}/day={d:02}/hour={h:02}")
 }
 

@@ -16,7 +16,8 @@ pub const TABLE: &str = "_rejects";
 
 columns! {
     LogType = "log_type", "string", optional, [], "The log type tried (named with --log-type, or the type the record most resembled); null when no type recognised it.";
-    Reason = "reason", "string", required, [], "Why the record was rejected.";
+    Reason = "reason", "string", required, [], "Why the record was rejected: a short category, the same for every record broken the same way.";
+    Detail = "detail", "string", optional, [], "The specifics of the reason (the offending value, a position).";
     File = "file", "string", required, [], "The file, object or stream the record came from.";
     Line = "line", "bigint", optional, [], "1-based line of the record's start (0 when unknown).";
     Offset = "offset", "bigint", required, [], "Byte offset of the record in the decompressed input.";
@@ -62,6 +63,7 @@ pub fn fill<'a>(row: &mut Row<'a>, r: &'a Reject<'a>, raw: &'a str) {
         r.log_type.map(Value::str).unwrap_or(Value::Null),
     );
     row.set(C::Reason, Value::str(r.reason));
+    row.set(C::Detail, r.detail.map(Value::str).unwrap_or(Value::Null));
     row.set(C::File, Value::str(r.object));
     row.set(C::Line, Value::Int(r.line as i64));
     row.set(C::Offset, Value::Int(r.offset as i64));

@@ -267,7 +267,7 @@ impl RowSink for LakeWriter {
             source_id: r.source_id,
             source_label: r.source_label,
         };
-        RowIdHasher::new(r.source_id.unwrap_or(""), r.object).row_id(
+        RowIdHasher::new(r.source_id.unwrap_or(""), r.identity).row_id(
             r.offset,
             u32::MAX,
             &mut std.row_id,

@@ -8,7 +8,7 @@ use arrow_schema::{DataType, TimeUnit};
 use futures::TryStreamExt;
 use object_store::ObjectStoreExt;
 use parquet::arrow::ParquetRecordBatchStreamBuilder;
-use seclake_engine::{parse_stream, Options};
+use seclake_engine::{parse_stream, Options, StreamName};
 use seclake_lake::tables::list_files;
 use seclake_lake::{Lake, LakeWriter, WriterOptions};
 
@@ -36,7 +36,14 @@ fn ingest(lake: &Lake, rt: &tokio::runtime::Runtime, name: &str, input: &str) {
         source_id: Some("s1".into()),
         ..Options::default()
     };
-    parse_stream(input.as_bytes(), name, &types, &opts, &mut w).unwrap();
+    parse_stream(
+        input.as_bytes(),
+        StreamName::same(name),
+        &types,
+        &opts,
+        &mut w,
+    )
+    .unwrap();
     w.finish().unwrap();
 }
 

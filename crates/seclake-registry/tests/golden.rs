@@ -38,11 +38,17 @@ fn fixtures_match_for_every_log_type() {
         for input in &inputs {
             let name = input.file_name().unwrap().to_string_lossy().into_owned();
             let bytes = fs::read(input).unwrap();
-            seclake_engine::parse_stream(&bytes[..], &name, &[t], &fixture_options(), &mut forced)
-                .unwrap();
             seclake_engine::parse_stream(
                 &bytes[..],
-                &name,
+                seclake_engine::StreamName::same(&name),
+                &[t],
+                &fixture_options(),
+                &mut forced,
+            )
+            .unwrap();
+            seclake_engine::parse_stream(
+                &bytes[..],
+                seclake_engine::StreamName::same(&name),
                 &all,
                 &fixture_options(),
                 &mut classified,

@@ -21,7 +21,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use seclake_core::LogType;
 use seclake_engine::sinks::JsonLinesSink;
-use seclake_engine::{parse_stream, Options};
+use seclake_engine::{parse_stream, Options, StreamName};
 
 use seclake_lake::{Lake, LakeWriter, WriterOptions};
 
@@ -165,7 +165,13 @@ fn measure(
             reset_peak_rss();
             let mut sink = JsonLinesSink::new(io::sink());
             let started = Instant::now();
-            let stats = parse_stream(File::open(path)?, &name, &types, &opts, &mut sink)?;
+            let stats = parse_stream(
+                File::open(path)?,
+                StreamName::same(&name),
+                &types,
+                &opts,
+                &mut sink,
+            )?;
             sink.flush()?;
             (stats, started.elapsed().as_secs_f64())
         }
@@ -178,7 +184,13 @@ fn measure(
             reset_peak_rss();
             let started = Instant::now();
             let mut writer = LakeWriter::new(lake, rt.handle().clone(), WriterOptions::default());
-            let stats = parse_stream(File::open(path)?, &name, &types, &opts, &mut writer)?;
+            let stats = parse_stream(
+                File::open(path)?,
+                StreamName::same(&name),
+                &types,
+                &opts,
+                &mut writer,
+            )?;
             writer.finish()?;
             let secs = started.elapsed().as_secs_f64();
             let _ = std::fs::remove_dir_all(&lake_dir);
@@ -230,7 +242,7 @@ fn query_bench(args: &Args) -> Result<ExitCode> {
         let mut writer = LakeWriter::new(lake, rt.handle().clone(), WriterOptions::default());
         let stats = parse_stream(
             File::open(&corpus)?,
-            "corpus",
+            StreamName::same("corpus"),
             &[t],
             &Options::default(),
             &mut writer,

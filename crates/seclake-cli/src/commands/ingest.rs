@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use seclake_core::{LogType, Row, StandardFields, Timestamp};
 use seclake_engine::sinks::reject_message;
-use seclake_engine::{parse_stream, Reject, RowSink, StreamStats};
+use seclake_engine::{parse_stream, Reject, RowSink, StreamName, StreamStats};
 use seclake_lake::{Lake, LakeWriter, WriterOptions};
 
 use super::common::{runtime, LakeArg, ParseArgs};
@@ -137,7 +137,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 inner: reader,
                 bar: bar.clone(),
             };
-            let stats = parse_stream(counted, &name, &types, &opts, &mut sink)
+            let identity = input.identity();
+            let stream = StreamName {
+                display: &name,
+                identity: &identity,
+            };
+            let stats = parse_stream(counted, stream, &types, &opts, &mut sink)
                 .with_context(|| format!("ingesting {name}"))?;
             total.merge(&stats);
         }

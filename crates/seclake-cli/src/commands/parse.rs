@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use seclake_engine::sinks::JsonLinesSink;
-use seclake_engine::{parse_stream, StreamStats};
+use seclake_engine::{parse_stream, StreamName, StreamStats};
 
 use super::common::ParseArgs;
 use crate::inputs::expand;
@@ -53,8 +53,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut errors = 0;
     for input in &inputs {
         let name = input.name();
+        let identity = input.identity();
+        let stream = StreamName {
+            display: &name,
+            identity: &identity,
+        };
         let stats = match input.open(None) {
-            Ok(r) => parse_stream(r, &name, &types, &opts, &mut sink),
+            Ok(r) => parse_stream(r, stream, &types, &opts, &mut sink),
             Err(e) => {
                 eprintln!("seclake: {name}: {e}");
                 errors += 1;

@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 fn hour_text(h: i64) -> String {
-    let t = Timestamp(h * 3_600_000_000_000).to_rfc3339();
+    let t = Timestamp(h * 3_600_000_000).to_rfc3339();
     format!("{}:00Z", &t[..13])
 }
 

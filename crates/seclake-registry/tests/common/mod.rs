@@ -60,7 +60,7 @@ pub fn parse_str(input: &str, types: &[&LogType]) -> Capture {
     let mut cap = Capture::default();
     seclake_engine::parse_stream(
         input.as_bytes(),
-        "example",
+        seclake_engine::StreamName::same("example"),
         types,
         &fixture_options(),
         &mut cap,

@@ -1,0 +1,98 @@
+//! A parser bug must cost one record, never the run: a panic while parsing
+//! becomes a reject with its position and the stream goes on.
+
+use std::io;
+
+use seclake_core::{
+    columns, LogType, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row,
+    StandardFields, Timestamp, Value,
+};
+use seclake_engine::{parse_stream, Options, Reject, RowSink, StreamName};
+
+columns! {
+    Text = "text", "string", required, [], "The line.";
+}
+
+/// Panics on lines that say "boom", like a parser with an indexing bug.
+struct Fragile;
+
+impl RecordParser for Fragile {
+    fn parse<'a>(
+        &mut self,
+        record: &'a str,
+        _: &ParseContext,
+        row: &mut Row<'a>,
+    ) -> Result<Parsed, ParseError> {
+        if record.contains("boom") {
+            let bytes = record.as_bytes();
+            std::hint::black_box(bytes[bytes.len()]);
+        }
+        row.set(C::Text, Value::str(record));
+        Ok(Parsed::Row)
+    }
+}
+
+const DEF: LogTypeDef = LogTypeDef {
+    name: "Test.Fragile",
+    description: "A parser that panics on some records.",
+    reference: "",
+    columns: COLUMNS,
+    examples: &[],
+    new_parser: || Box::new(Fragile),
+};
+
+#[derive(Default)]
+struct Collect {
+    rows: Vec<String>,
+    rejects: Vec<(u64, String, Option<String>)>,
+}
+
+impl RowSink for Collect {
+    fn row(
+        &mut self,
+        _: &LogType,
+        row: &Row<'_>,
+        _: &StandardFields<'_>,
+        _: Timestamp,
+    ) -> io::Result<()> {
+        if let Value::Str(s) = row.get(C::Text) {
+            self.rows.push(s.to_string());
+        }
+        Ok(())
+    }
+    fn reject(&mut self, r: &Reject<'_>) -> io::Result<()> {
+        self.rejects
+            .push((r.line, r.reason.to_string(), r.detail.map(str::to_string)));
+        Ok(())
+    }
+}
+
+#[test]
+fn a_panicking_parser_costs_one_record() {
+    let t = LogType::new(DEF).unwrap();
+    let mut sink = Collect::default();
+    let input = "one\nboom\ntwo\nboom again\nthree\n";
+    let stats = parse_stream(
+        input.as_bytes(),
+        StreamName::same("fragile.log"),
+        &[&t],
+        &Options::default(),
+        &mut sink,
+    )
+    .unwrap();
+    assert_eq!(sink.rows, ["one", "two", "three"]);
+    assert_eq!(stats.rows, 3);
+    assert_eq!(stats.rejects, 2);
+    let lines: Vec<u64> = sink.rejects.iter().map(|r| r.0).collect();
+    assert_eq!(lines, [2, 4]);
+    assert!(sink.rejects[0].1.contains("panicked"), "{:?}", sink.rejects);
+    assert!(
+        sink.rejects[0]
+            .2
+            .as_deref()
+            .unwrap()
+            .contains("index out of bounds"),
+        "{:?}",
+        sink.rejects
+    );
+}
