@@ -13,7 +13,6 @@ pub mod jsonscan;
 pub mod parser;
 pub mod row;
 pub mod schema;
-pub mod shape;
 pub mod standard;
 pub mod testing;
 pub mod time;

@@ -7,15 +7,12 @@
 //!
 //! - [`store`]: a lake is a local directory or `s3://bucket/prefix`, both
 //!   behind `object_store`; a file becomes visible only when complete.
-//! - [`arrow_map`]: a log type's schema as an Arrow schema.
-//! - [`batch`]: Arrow builders for one table, filled row by row.
+//! - Rows become Arrow batches in `seclake_engine::batch`.
 //! - [`writer`]: partitioning by event hour, flushing by size, age and at
 //!   the end, bounded memory.
 //! - [`rejects`]: the `_rejects` table.
 //! - [`tables`], [`compact`]: what is in the lake, and merging small files.
 
-pub mod arrow_map;
-pub mod batch;
 pub mod compact;
 pub mod layout;
 pub mod rejects;

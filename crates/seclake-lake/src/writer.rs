@@ -19,10 +19,10 @@ use parquet::file::properties::WriterProperties;
 use seclake_core::row::RowBuf;
 use seclake_core::standard::RowIdHasher;
 use seclake_core::{LogType, Row, StandardFields, Timestamp};
+use seclake_engine::batch::TableBatch;
 use seclake_engine::{Reject, RowSink};
 use tokio::runtime::Handle;
 
-use crate::batch::TableBatch;
 use crate::layout::{file_name, hour_of, new_writer_id, partition_dir};
 use crate::rejects;
 use crate::store::{Lake, LakeError};

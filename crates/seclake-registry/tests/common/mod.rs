@@ -5,7 +5,6 @@
 use std::io;
 use std::path::PathBuf;
 
-use seclake_core::json_out::write_row;
 use seclake_core::{LogType, Row, StandardFields, Timestamp};
 use seclake_engine::sinks::write_reject_json;
 use seclake_engine::{Options, Reject, RowSink};
@@ -35,6 +34,8 @@ pub struct Capture {
     pub rows: Vec<u8>,
     pub rejects: Vec<u8>,
     pub row_types: Vec<&'static str>,
+    /// The batch of each row, as the lake would store it.
+    pub batches: Vec<arrow_array::RecordBatch>,
 }
 
 impl RowSink for Capture {
@@ -45,7 +46,12 @@ impl RowSink for Capture {
         std: &StandardFields<'_>,
         event_time: Timestamp,
     ) -> io::Result<()> {
-        write_row(&mut self.rows, &t.schema, row, std, event_time);
+        // Through an Arrow batch, as `seclake parse` and the lake see rows.
+        let mut batch = seclake_engine::batch::TableBatch::new(&t.schema);
+        batch.append(row, std, event_time);
+        let batch = batch.finish().expect("a row makes a batch");
+        seclake_engine::json_lines::write_batch(&mut self.rows, &batch);
+        self.batches.push(batch);
         self.row_types.push(t.name());
         Ok(())
     }

@@ -1,0 +1,135 @@
+//! Owned Arrow batches: the one form rows take after parsing. The lake
+//! encodes them as Parquet and `seclake parse` renders its JSON lines from
+//! them ([`crate::json_lines`]), so both outputs follow the same value
+//! rules ([`coerce`]).
+
+mod builder;
+pub mod coerce;
+mod json_walk;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use arrow_array::builder::{ListBuilder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{ArrowError, SchemaRef};
+use seclake_core::indicators::Indicator;
+use seclake_core::{Row, StandardFields, Timestamp};
+
+pub use builder::Builder;
+
+use crate::arrow_map::table_schema;
+
+/// Builders for one table's rows: the log type's columns, then the
+/// standard fields.
+pub struct TableBatch {
+    schema: SchemaRef,
+    cols: Vec<Builder>,
+    log_type: StringBuilder,
+    row_id: StringBuilder,
+    event_time: TimestampMicrosecondBuilder,
+    parse_time: TimestampMicrosecondBuilder,
+    source_id: StringBuilder,
+    source_label: StringBuilder,
+    indicators: Vec<ListBuilder<StringBuilder>>,
+    rows: usize,
+    bytes: usize,
+}
+
+/// Bytes counted for a row before its values: the fixed-width standard
+/// fields, and a validity bit and offset for every column, set or not.
+fn row_overhead(columns: usize) -> usize {
+    64 + columns * 5
+}
+
+impl TableBatch {
+    pub fn new(schema: &seclake_core::Schema) -> Self {
+        TableBatch {
+            schema: table_schema(schema),
+            cols: schema.columns.iter().map(|c| Builder::new(&c.ty)).collect(),
+            log_type: StringBuilder::new(),
+            row_id: StringBuilder::new(),
+            event_time: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            parse_time: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            source_id: StringBuilder::new(),
+            source_label: StringBuilder::new(),
+            indicators: Indicator::ALL
+                .iter()
+                .map(|_| ListBuilder::new(StringBuilder::new()))
+                .collect(),
+            rows: 0,
+            bytes: 0,
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Approximate memory held by the builders: the values appended and a
+    /// few bytes per column per row, null or not.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    pub fn append(&mut self, row: &Row<'_>, std: &StandardFields<'_>, event_time: Timestamp) {
+        let mut cells = row.cells().iter().peekable();
+        let mut bytes = row_overhead(self.cols.len());
+        for (i, b) in self.cols.iter_mut().enumerate() {
+            match cells.peek() {
+                Some((c, v)) if *c as usize == i => {
+                    cells.next();
+                    bytes += b.append_value(v);
+                }
+                _ => b.append_null(),
+            }
+        }
+        self.log_type.append_value(std.log_type);
+        self.row_id
+            .append_value(std::str::from_utf8(&std.row_id).unwrap_or_default());
+        self.event_time.append_value(event_time.micros());
+        self.parse_time.append_value(std.parse_time.micros());
+        self.source_id.append_option(std.source_id);
+        self.source_label.append_option(std.source_label);
+        for (kind, builder) in Indicator::ALL.iter().zip(&mut self.indicators) {
+            let mut any = false;
+            for v in row.indicator_values(*kind) {
+                builder.values().append_value(v);
+                bytes += v.len() + 4;
+                any = true;
+            }
+            // Empty lists are stored as null, as they are omitted in JSON.
+            builder.append(any);
+        }
+        self.rows += 1;
+        self.bytes += bytes;
+    }
+
+    /// Takes the rows built so far as a record batch; the builders start
+    /// over empty.
+    pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
+        for c in &mut self.cols {
+            arrays.push(c.finish()?);
+        }
+        arrays.push(Arc::new(self.log_type.finish()));
+        arrays.push(Arc::new(self.row_id.finish()));
+        arrays.push(Arc::new(self.event_time.finish()));
+        arrays.push(Arc::new(self.parse_time.finish()));
+        arrays.push(Arc::new(self.source_id.finish()));
+        arrays.push(Arc::new(self.source_label.finish()));
+        for b in &mut self.indicators {
+            arrays.push(Arc::new(b.finish()));
+        }
+        self.rows = 0;
+        self.bytes = 0;
+        // The list builders name their items "item" and allow nulls, as the
+        // schema does; the timestamp builders carry the UTC zone.
+        RecordBatch::try_new(self.schema.clone(), arrays)
+    }
+}

@@ -1,0 +1,144 @@
+//! Nested JSON and scalars into builders, read back as the JSON output.
+
+use std::borrow::Cow;
+
+use arrow_array::RecordBatch;
+use arrow_schema::{Field, Schema};
+use seclake_core::schema::ColumnType;
+use seclake_core::Value;
+
+use super::Builder;
+
+/// Appends each value to one column of `ty` and renders the rows.
+fn column(ty: &str, values: &[Value<'_>]) -> Vec<String> {
+    let ty = ColumnType::parse(ty).unwrap();
+    let mut b = Builder::new(&ty);
+    for v in values {
+        b.append_value(v);
+    }
+    let array = b.finish().unwrap();
+    let schema = Schema::new(vec![Field::new("v", array.data_type().clone(), true)]);
+    let batch = RecordBatch::try_new(schema.into(), vec![array]).unwrap();
+    let mut out = Vec::new();
+    crate::json_lines::write_batch(&mut out, &batch);
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            l.strip_prefix("{\"v\":")
+                .and_then(|l| l.strip_suffix('}'))
+                .unwrap_or("(null)")
+                .to_string()
+        })
+        .collect()
+}
+
+fn json(text: &str) -> Value<'_> {
+    Value::Json(Cow::Borrowed(text))
+}
+
+#[test]
+fn keeps_declared_members_converted_to_their_types() {
+    let got = column(
+        "{ \"a\":bigint, \"b\":timestamp, \"c\":string, \"d\":[string], \"e\":boolean, \"f\":double }",
+        &[json(
+            r#"{"z":{"deep":[1,{"x":"}"}]},"d":["x",null, 3],"c":{"k":[1, 2]},"b":"2020-01-01T00:00:00+01:00","a":"42","E":"true","f":1}"#,
+        )],
+    );
+    assert_eq!(
+        got,
+        [
+            r#"{"a":42,"b":"2019-12-31T23:00:00Z","c":"{\"k\":[1,2]}","d":["x",null,"3"],"e":true,"f":1.0}"#
+        ]
+    );
+}
+
+#[test]
+fn member_names_match_exactly_first_then_in_any_case() {
+    let got = column(
+        "[{ \"arn\":string, \"ARN\":string, \"type\":string }]",
+        &[json(r#"[{"ARN":"a","Type":"t"},{"arn":"b"}]"#)],
+    );
+    assert_eq!(got, [r#"[{"ARN":"a","type":"t"},{"arn":"b"}]"#]);
+}
+
+#[test]
+fn wrong_kinds_and_nulls_are_null() {
+    let got = column(
+        "{ \"a\":bigint }",
+        &[
+            json(r#"{"a":"x","b":1}"#),
+            json("\"text\""),
+            json("null"),
+            json(r#"{"a":1,"a":2}"#),
+            Value::Null,
+        ],
+    );
+    assert_eq!(got, ["{}", "(null)", "(null)", r#"{"a":1}"#, "(null)"]);
+    let got = column("{ \"a\":{ \"b\":string } }", &[json(r#"{"a":null}"#)]);
+    assert_eq!(got, ["{}"]);
+}
+
+#[test]
+fn strings_with_escapes_are_normalized() {
+    let got = column("{ \"s\":string }", &[json(r#"{"s":"a\u0041\/b\"q"}"#)]);
+    assert_eq!(got, [r#"{"s":"aA/b\"q"}"#]);
+}
+
+/// Malformed JSON never comes from a validated record, but it must not
+/// break the batch: what was read is kept and the columns line up.
+#[test]
+fn malformed_json_keeps_the_arrays_aligned() {
+    let got = column(
+        "[{ \"s\":string, \"n\":[bigint] }]",
+        &[
+            json(r#"[{"s":"a"},"#),
+            json(r#"[{"s":"abc"#),
+            json(r#"[{"n":[1,}]"#),
+            json(r#"[}"#),
+            json(r#"{"#),
+            json(r#"[{"s":"ok","n":[1,2]}]"#),
+        ],
+    );
+    assert_eq!(got.len(), 6);
+    assert_eq!(got[5], r#"[{"s":"ok","n":[1,2]}]"#);
+}
+
+/// One set of rules: a value out of an integer column's range is null in
+/// the batch, so in Parquet and in the JSON output alike.
+#[test]
+fn integers_out_of_range_are_null_everywhere() {
+    let got = column(
+        "smallint",
+        &[Value::Int(70_000), Value::Int(-5), Value::Str("12".into())],
+    );
+    assert_eq!(got, ["(null)", "-5", "12"]);
+    let got = column(
+        "int",
+        &[Value::Int(1 << 40), Value::Float(3.0), Value::Float(3.5)],
+    );
+    assert_eq!(got, ["(null)", "3", "(null)"]);
+    let got = column(
+        "{ \"p\":smallint }",
+        &[json(r#"{"p":65536}"#), json(r#"{"p":443}"#)],
+    );
+    assert_eq!(got, ["{}", r#"{"p":443}"#]);
+}
+
+#[test]
+fn lists_built_by_parsers_and_scalars_as_text() {
+    let got = column(
+        "[string]",
+        &[Value::List(vec![
+            Value::str("a"),
+            Value::Null,
+            Value::Int(3),
+        ])],
+    );
+    assert_eq!(got, [r#"["a",null,"3"]"#]);
+    let got = column(
+        "string",
+        &[Value::Int(7), Value::Bool(true), Value::Float(0.5)],
+    );
+    assert_eq!(got, [r#""7""#, r#""true""#, r#""0.5""#]);
+}

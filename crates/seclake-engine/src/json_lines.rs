@@ -1,0 +1,119 @@
+//! Record batches as JSON lines: one object per row, columns in schema
+//! order, nulls (and empty indicator lists, stored as null) omitted,
+//! timestamps in RFC 3339 with `Z`. This is what `seclake parse` prints,
+//! rendered from the same batches the lake stores.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::DataType;
+use seclake_core::json_out::write_str;
+use seclake_core::Timestamp;
+
+use crate::batch::coerce::write_f64;
+
+/// Appends every row of `batch` to `out`, a JSON object and a newline each.
+pub fn write_batch(out: &mut Vec<u8>, batch: &RecordBatch) {
+    let schema = batch.schema();
+    let keys: Vec<Vec<u8>> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let mut k = Vec::with_capacity(f.name().len() + 4);
+            write_str(&mut k, f.name());
+            k.push(b':');
+            k
+        })
+        .collect();
+    let columns = batch.columns();
+    for row in 0..batch.num_rows() {
+        out.push(b'{');
+        let mut first = true;
+        for (col, key) in columns.iter().zip(&keys) {
+            if col.is_null(row) {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(key);
+            write_value(out, col, row);
+        }
+        out.extend_from_slice(b"}\n");
+    }
+}
+
+/// Writes the value at `row` of `array` (which is not null there).
+fn write_value(out: &mut Vec<u8>, array: &ArrayRef, row: usize) {
+    match array.data_type() {
+        DataType::Utf8 => write_str(out, array.as_string::<i32>().value(row)),
+        DataType::Int64 => int(out, array.as_primitive::<Int64Type>().value(row)),
+        DataType::Int32 => int(out, array.as_primitive::<Int32Type>().value(row).into()),
+        DataType::Int16 => int(out, array.as_primitive::<Int16Type>().value(row).into()),
+        DataType::Float64 => write_f64(out, array.as_primitive::<Float64Type>().value(row)),
+        DataType::Float32 => {
+            let f = array.as_primitive::<Float32Type>().value(row);
+            if f.is_finite() {
+                out.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
+            } else {
+                out.extend_from_slice(b"null");
+            }
+        }
+        DataType::Boolean => out.extend_from_slice(if array.as_boolean().value(row) {
+            b"true"
+        } else {
+            b"false"
+        }),
+        DataType::Timestamp(..) => {
+            let us = array.as_primitive::<TimestampMicrosecondType>().value(row);
+            out.push(b'"');
+            Timestamp(us).write_rfc3339(out);
+            out.push(b'"');
+        }
+        DataType::List(_) => {
+            let list = array.as_list::<i32>();
+            let offsets = list.value_offsets();
+            let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+            let values = list.values();
+            out.push(b'[');
+            for i in start..end {
+                if i > start {
+                    out.push(b',');
+                }
+                if values.is_null(i) {
+                    out.extend_from_slice(b"null");
+                } else {
+                    write_value(out, values, i);
+                }
+            }
+            out.push(b']');
+        }
+        DataType::Struct(fields) => {
+            let s = array.as_struct();
+            out.push(b'{');
+            let mut first = true;
+            for (field, child) in fields.iter().zip(s.columns()) {
+                if child.is_null(row) {
+                    continue;
+                }
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                write_str(out, field.name());
+                out.push(b':');
+                write_value(out, child, row);
+            }
+            out.push(b'}');
+        }
+        // The batches hold only the types above (`arrow_map`).
+        other => write_str(out, &format!("<{other}>")),
+    }
+}
+
+fn int(out: &mut Vec<u8>, v: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
