@@ -18,6 +18,8 @@ pub mod arrow_map;
 pub mod batch;
 mod classify;
 pub mod json_lines;
+pub mod pipeline;
+mod processor;
 pub mod sinks;
 mod stream;
 

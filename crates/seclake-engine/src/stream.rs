@@ -2,20 +2,18 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Read};
-use std::panic::{self, AssertUnwindSafe};
 
-use seclake_core::row::RowBuf;
-use seclake_core::standard::RowIdHasher;
-use seclake_core::{LogType, ParseContext, Row, StandardFields, Timestamp};
-use seclake_decode::{framing::Framer, Compression, FrameError, Limits};
+use seclake_core::{LogType, Row, StandardFields, Timestamp};
+use seclake_decode::{framing::Framer, Compression, Limits};
 
-use crate::classify::{Classifier, Outcome};
+use crate::processor::RecordProcessor;
 
 /// Settings of a parse run.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub reference_time: Timestamp,
-    /// Fixed parse time (tests); `None` means the wall clock at stream start.
+    /// Fixed parse time (tests); `None` means the wall clock (read again
+    /// every thousand rows or so).
     pub parse_time: Option<Timestamp>,
     pub source_id: Option<String>,
     pub source_label: Option<String>,
@@ -127,16 +125,11 @@ impl StreamStats {
     }
 }
 
-const UNKNOWN: &str = "(unknown)";
-
-/// How many rows share one reading of the clock for `p_parse_time`.
-const PARSE_TIME_EVERY: u32 = 1024;
-
-/// Parses one stream. `types` are the candidates: one type when the user
-/// named it, every registered type to classify. Errors are only the sink's
-/// own; problems with the input are rejects. A parser that panics on a
-/// record is a bug, but it costs only that record: it becomes a reject and
-/// the stream goes on.
+/// Parses one stream on the calling thread. `types` are the candidates:
+/// one type when the user named it, every registered type to classify.
+/// Errors are only the sink's own; problems with the input are rejects. A
+/// parser that panics on a record is a bug, but it costs only that record:
+/// it becomes a reject and the stream goes on.
 pub fn parse_stream<R: Read>(
     input: R,
     name: StreamName<'_>,
@@ -144,140 +137,24 @@ pub fn parse_stream<R: Read>(
     opts: &Options,
     sink: &mut dyn RowSink,
 ) -> io::Result<StreamStats> {
-    let object = name.display;
     let mut stats = StreamStats::default();
-    let mut parse_time = opts.parse_time.unwrap_or_else(Timestamp::now);
-    let mut rows_on_clock = 0u32;
-    let ctx = ParseContext {
-        reference_time: opts.reference_time,
-    };
-    let forced = (types.len() == 1).then(|| types[0].name());
-    // Every reject goes through here: counted, attributed, given the source.
-    let reject = |stats: &mut StreamStats,
-                  sink: &mut dyn RowSink,
-                  (line, offset): (u64, u64),
-                  log_type: Option<&str>,
-                  (reason, detail): (&str, Option<&str>),
-                  raw: &[u8]|
-     -> io::Result<()> {
-        stats.rejects += 1;
-        let key = types
-            .iter()
-            .find(|t| Some(t.name()) == log_type)
-            .map_or(UNKNOWN, |t| t.name());
-        stats.per_type.entry(key).or_default().rejects += 1;
-        sink.reject(&Reject {
-            object,
-            identity: name.identity,
-            line,
-            offset,
-            log_type,
-            reason,
-            detail,
-            raw,
-            source_id: opts.source_id.as_deref(),
-            source_label: opts.source_label.as_deref(),
-        })
-    };
-
+    let mut p = RecordProcessor::new(name, types, opts);
     let opened = seclake_decode::open(input, opts.limits)
         .and_then(|(compression, decoded)| Ok((compression, Framer::new(decoded, opts.limits)?)));
     let (compression, mut framer) = match opened {
         Ok(x) => x,
         Err(e) => {
-            let detail = e.to_string();
-            let why = ("cannot read the input", Some(detail.as_str()));
-            reject(&mut stats, sink, (0, 0), forced, why, b"")?;
+            p.open_error(&e, sink, &mut stats)?;
             return Ok(stats);
         }
     };
     stats.compression = Some(compression.name()).filter(|_| compression != Compression::None);
-    let mut classifier = Classifier::new(types.to_vec());
-    let ids = RowIdHasher::new(opts.source_id.as_deref().unwrap_or(""), name.identity);
-    let mut buf = RowBuf::default();
     while let Some(next) = framer.next() {
-        let rec = match next {
-            Ok(rec) => rec,
-            Err(e) => {
-                let (offset, line) = e.position().unwrap_or((0, 0));
-                let text = e.to_string();
-                let why = match &e {
-                    FrameError::Io(_) => ("read error, rest of input lost", Some(text.as_str())),
-                    _ => (text.as_str(), None),
-                };
-                reject(&mut stats, sink, (line, offset), forced, why, e.raw())?;
-                continue;
-            }
-        };
-        let at = (rec.line, rec.offset);
-        let text = match std::str::from_utf8(rec.bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let detail = format!("at byte {} of the record", e.valid_up_to());
-                let why = ("invalid UTF-8", Some(detail.as_str()));
-                reject(&mut stats, sink, at, forced, why, rec.bytes)?;
-                continue;
-            }
-        };
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            classifier.classify(text, &ctx, &mut buf)
-        }));
-        let outcome = match outcome {
-            Ok(o) => o,
-            Err(payload) => {
-                // The parsers' state may be half-updated: start them afresh.
-                classifier = Classifier::new(types.to_vec());
-                buf = RowBuf::default();
-                let detail = panic_message(&*payload);
-                let why = ("internal error: the parser panicked", Some(detail));
-                reject(&mut stats, sink, at, forced, why, rec.bytes)?;
-                continue;
-            }
-        };
-        match outcome {
-            Outcome::Row(t, mut row) => {
-                row.collect_indicators(&t.schema);
-                if opts.parse_time.is_none() {
-                    rows_on_clock += 1;
-                    if rows_on_clock == PARSE_TIME_EVERY {
-                        rows_on_clock = 0;
-                        parse_time = Timestamp::now();
-                    }
-                }
-                let mut std = StandardFields {
-                    log_type: t.name(),
-                    row_id: [0; 32],
-                    parse_time,
-                    source_id: opts.source_id.as_deref(),
-                    source_label: opts.source_label.as_deref(),
-                };
-                ids.row_id(rec.offset, 0, &mut std.row_id);
-                let event_time = row.event_time.unwrap_or(parse_time);
-                sink.row(t, &row, &std, event_time)?;
-                buf.recycle(row);
-                stats.rows += 1;
-                stats.per_type.entry(t.name()).or_default().rows += 1;
-            }
-            Outcome::Skip(t) => {
-                stats.skipped += 1;
-                stats.per_type.entry(t.name()).or_default().skipped += 1;
-            }
-            Outcome::Reject { log_type, error } => {
-                let log_type = log_type.map(|t| t.name());
-                let why = (error.reason(), error.detail());
-                reject(&mut stats, sink, at, log_type, why, rec.bytes)?;
-            }
+        match next {
+            Ok(rec) => p.record(rec.line, rec.offset, rec.bytes, sink, &mut stats)?,
+            Err(e) => p.frame_error(&e, sink, &mut stats)?,
         }
     }
     stats.decoded_bytes = framer.position();
     Ok(stats)
-}
-
-/// The message a panic was raised with.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(no message)")
 }

@@ -1,0 +1,149 @@
+//! Chunks: runs of records cut from one input by the reader, the unit of
+//! work of the parse workers.
+//!
+//! The reader decodes and frames each input and copies its records into
+//! chunks of about a megabyte, so one large file keeps every worker busy.
+//! A record's byte offset and line travel with it, so row ids and reject
+//! positions are the same whatever worker parses it.
+
+use std::io::{self, Read};
+use std::sync::{Arc, OnceLock};
+
+use seclake_decode::{framing::Framer, Compression, FrameError, Limits};
+
+/// What every chunk of one input shares.
+pub struct StreamInfo {
+    pub display: String,
+    pub identity: String,
+    /// The input's first record. A worker that starts a parser in the
+    /// middle of an input replays it first, so that state a parser takes
+    /// from the start of its input (a VPC Flow header line) is there.
+    pub first_record: OnceLock<Box<[u8]>>,
+}
+
+pub enum Item {
+    Record {
+        start: usize,
+        len: usize,
+        line: u64,
+        offset: u64,
+    },
+    FrameError(FrameError),
+    /// The input's bytes could not be decoded at all.
+    DecodeError(io::Error),
+}
+
+pub struct Chunk {
+    /// Position in the run: outputs are delivered in this order.
+    pub seq: u64,
+    /// Index of the input in the run.
+    pub input: usize,
+    pub stream: Arc<StreamInfo>,
+    /// Index of the chunk within its input.
+    pub index: u64,
+    pub data: Vec<u8>,
+    pub items: Vec<Item>,
+    /// The input's last chunk (it may hold no items).
+    pub last: bool,
+    /// Set on the last chunk.
+    pub decoded_bytes: u64,
+    pub compression: Option<&'static str>,
+    /// The input could not be opened at all (only on a last, empty chunk).
+    pub open_error: Option<io::Error>,
+}
+
+/// How big a chunk grows before it is handed to a worker.
+#[derive(Clone, Copy)]
+pub struct ChunkLimits {
+    pub bytes: usize,
+    pub items: usize,
+}
+
+impl Default for ChunkLimits {
+    fn default() -> Self {
+        ChunkLimits {
+            bytes: 1 << 20,
+            items: 1 << 16,
+        }
+    }
+}
+
+/// Cuts one opened input into chunks, calling `emit` with each (the last
+/// one marked). `next_seq` numbers chunks across the whole run.
+pub fn read_input(
+    input: usize,
+    stream: Arc<StreamInfo>,
+    reader: io::Result<Box<dyn Read + Send + '_>>,
+    limits: Limits,
+    chunk: ChunkLimits,
+    next_seq: &mut u64,
+    emit: &mut dyn FnMut(Chunk) -> bool,
+) {
+    let mut index = 0;
+    let fresh = |next_seq: &mut u64, index: &mut u64| {
+        let c = Chunk {
+            seq: *next_seq,
+            input,
+            stream: stream.clone(),
+            index: *index,
+            data: Vec::with_capacity(chunk.bytes + (chunk.bytes >> 3)),
+            items: Vec::new(),
+            last: false,
+            decoded_bytes: 0,
+            compression: None,
+            open_error: None,
+        };
+        *next_seq += 1;
+        *index += 1;
+        c
+    };
+    let mut current = fresh(next_seq, &mut index);
+    let reader = match reader {
+        Ok(r) => r,
+        Err(e) => {
+            current.open_error = Some(e);
+            current.last = true;
+            emit(current);
+            return;
+        }
+    };
+    let opened = seclake_decode::open(reader, limits)
+        .and_then(|(compression, decoded)| Ok((compression, Framer::new(decoded, limits)?)));
+    let (compression, mut framer) = match opened {
+        Ok(x) => x,
+        Err(e) => {
+            current.items.push(Item::DecodeError(e));
+            current.last = true;
+            emit(current);
+            return;
+        }
+    };
+    while let Some(next) = framer.next() {
+        match next {
+            Ok(rec) => {
+                if stream.first_record.get().is_none() {
+                    let _ = stream.first_record.set(rec.bytes.into());
+                }
+                let start = current.data.len();
+                current.data.extend_from_slice(rec.bytes);
+                current.items.push(Item::Record {
+                    start,
+                    len: rec.bytes.len(),
+                    line: rec.line,
+                    offset: rec.offset,
+                });
+            }
+            Err(e) => current.items.push(Item::FrameError(e)),
+        }
+        if current.data.len() >= chunk.bytes || current.items.len() >= chunk.items {
+            let full = std::mem::replace(&mut current, fresh(next_seq, &mut index));
+            if !emit(full) {
+                return;
+            }
+        }
+    }
+    current.last = true;
+    current.decoded_bytes = framer.position();
+    current.compression = Some(compression.name()).filter(|_| compression != Compression::None);
+    emit(current);
+}
