@@ -75,6 +75,20 @@ impl Input {
         })
     }
 
+    /// The input as the pipeline takes it: names, and how to open it on
+    /// the reader thread (`rt` runs object store reads).
+    pub fn to_pipeline(
+        &self,
+        rt: Option<tokio::runtime::Handle>,
+    ) -> seclake_engine::pipeline::Input<'static> {
+        let me = self.clone();
+        seclake_engine::pipeline::Input {
+            display: self.name(),
+            identity: self.identity(),
+            open: Box::new(move || me.open(rt.as_ref())),
+        }
+    }
+
     /// Size in bytes, when known.
     pub fn size(&self) -> Option<u64> {
         match self {

@@ -427,3 +427,59 @@ fn non_ascii_keys_in_nested_json_parse() {
         .to_string()
         .contains("10.0.0.1"));
 }
+
+/// One thread or several: the same rows in the same order, the same row
+/// ids, the same rejects (a 3 MB file is cut into several chunks; its
+/// custom header must reach every one).
+#[test]
+fn thread_count_does_not_change_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut input = String::from("version account-id interface-id srcaddr dstaddr start end action\n");
+    for i in 0..40_000u32 {
+        if i % 9_999 == 5 {
+            input.push_str("2 123456789010 eni-1 10.0.0.1 10.0.0.2 yesterday 1418530070 ACCEPT\n");
+        } else {
+            input.push_str(&format!(
+                "2 123456789010 eni-{i:08x} 10.0.{}.{} 10.1.0.1 1418530010 1418530070 ACCEPT\n",
+                i % 250,
+                i % 200
+            ));
+        }
+    }
+    let file = write(dir.path(), "flows.log", input.as_bytes());
+    let parse = |threads: &str| {
+        let rejects = dir.path().join(format!("rejects-{threads}.jsonl"));
+        let out = run(&[
+            "parse",
+            "-q",
+            "--threads",
+            threads,
+            "--rejects",
+            rejects.to_str().unwrap(),
+            &file,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        (out.stdout, std::fs::read(rejects).unwrap())
+    };
+    let (one_rows, one_rejects) = parse("1");
+    let (four_rows, four_rejects) = parse("4");
+    assert_eq!(text(&one_rows).lines().count(), 40_000 - 4);
+    assert!(text(&one_rows).contains("eni-00009c3f"), "the last line is a row");
+    assert_eq!(text(&one_rejects).lines().count(), 4);
+    // Everything but the parse time (the wall clock) is the same.
+    let without_parse_time = |rows: &[u8]| -> Vec<serde_json::Value> {
+        text(rows)
+            .lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v.as_object_mut().unwrap().remove("p_parse_time");
+                v
+            })
+            .collect()
+    };
+    assert!(
+        without_parse_time(&one_rows) == without_parse_time(&four_rows),
+        "rows differ between 1 and 4 threads"
+    );
+    assert_eq!(text(&one_rejects), text(&four_rejects));
+}

@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use seclake_core::{LogType, Timestamp};
+use seclake_engine::pipeline::{self, Output, Settings};
 use seclake_engine::Options;
 
 use super::find_log_type;
@@ -23,6 +24,10 @@ pub struct ParseArgs {
     /// Longest record accepted, in bytes; longer ones are rejected.
     #[arg(long, default_value_t = 16 << 20)]
     pub max_record_bytes: usize,
+    /// Parse threads (0: one per core). Output and row ids are the same
+    /// whatever the count.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
 }
 
 impl ParseArgs {
@@ -32,6 +37,15 @@ impl ParseArgs {
             Some(name) => vec![find_log_type(name)?],
             None => seclake_registry::all().iter().collect(),
         })
+    }
+
+    /// Pipeline settings for the given output.
+    pub fn settings(&self, output: Output) -> Settings {
+        let threads = match self.threads {
+            0 => pipeline::available_threads(),
+            n => n,
+        };
+        Settings::new(threads, output)
     }
 
     pub fn options(&self) -> Result<Options> {
