@@ -35,11 +35,31 @@ impl Rng {
     }
 }
 
-/// The log types the bench can generate.
-pub const GENERATED: &[&str] = &["AWS.VPCFlow", "AWS.ALB", "AWS.CloudTrail"];
+/// The corpora the bench can generate: a log type, or a log type and a
+/// shape (`AWS.CloudTrail.ndjson`: one record a line instead of a
+/// `{"Records":[...]}` file; `AWS.VPCFlow.hours`: every line in another of
+/// 10,000 hours).
+pub const GENERATED: &[&str] = &[
+    "AWS.VPCFlow",
+    "AWS.ALB",
+    "AWS.CloudTrail",
+    "AWS.CloudTrail.ndjson",
+    "AWS.VPCFlow.hours",
+];
 
-/// Writes about `bytes` bytes of `log_type` records; returns the record count.
-pub fn generate(log_type: &str, bytes: u64, out: &mut dyn Write) -> io::Result<u64> {
+/// The log type of a corpus.
+pub fn corpus_log_type(corpus: &str) -> &str {
+    corpus
+        .strip_suffix(".ndjson")
+        .or_else(|| corpus.strip_suffix(".hours"))
+        .unwrap_or(corpus)
+}
+
+/// Writes about `bytes` bytes of the corpus; returns the record count.
+pub fn generate(corpus: &str, bytes: u64, out: &mut dyn Write) -> io::Result<u64> {
+    let ndjson = corpus.ends_with(".ndjson");
+    let hours = corpus.ends_with(".hours");
+    let log_type = corpus_log_type(corpus);
     let mut rng = Rng::new(0x5ec1a4e);
     let mut written = 0u64;
     let mut records = 0u64;
@@ -50,21 +70,28 @@ pub fn generate(log_type: &str, bytes: u64, out: &mut dyn Write) -> io::Result<u
         out.write_all(header.as_bytes())?;
         written += header.len() as u64;
     }
-    if log_type == "AWS.CloudTrail" {
+    if log_type == "AWS.CloudTrail" && !ndjson {
         out.write_all(b"{\"Records\":[")?;
         written += 12;
     }
     while written < bytes {
         line.clear();
-        let t = base + records / 50;
+        let t = if hours {
+            base + (records % 10_000) * 3600
+        } else {
+            base + records / 50
+        };
         match log_type {
             "AWS.VPCFlow" => vpc_flow(&mut rng, t, &mut line),
             "AWS.ALB" => alb(&mut rng, t, &mut line),
             "AWS.CloudTrail" => {
-                if records > 0 {
+                if records > 0 && !ndjson {
                     line.push(',');
                 }
-                cloudtrail(&mut rng, t, &mut line)
+                cloudtrail(&mut rng, t, &mut line);
+                if ndjson {
+                    line.push('\n');
+                }
             }
             other => {
                 return Err(io::Error::new(
@@ -77,7 +104,7 @@ pub fn generate(log_type: &str, bytes: u64, out: &mut dyn Write) -> io::Result<u
         written += line.len() as u64;
         records += 1;
     }
-    if log_type == "AWS.CloudTrail" {
+    if log_type == "AWS.CloudTrail" && !ndjson {
         out.write_all(b"]}\n")?;
     }
     Ok(records)

@@ -434,7 +434,8 @@ fn non_ascii_keys_in_nested_json_parse() {
 #[test]
 fn thread_count_does_not_change_the_output() {
     let dir = tempfile::tempdir().unwrap();
-    let mut input = String::from("version account-id interface-id srcaddr dstaddr start end action\n");
+    let mut input =
+        String::from("version account-id interface-id srcaddr dstaddr start end action\n");
     for i in 0..40_000u32 {
         if i % 9_999 == 5 {
             input.push_str("2 123456789010 eni-1 10.0.0.1 10.0.0.2 yesterday 1418530070 ACCEPT\n");
@@ -464,7 +465,10 @@ fn thread_count_does_not_change_the_output() {
     let (one_rows, one_rejects) = parse("1");
     let (four_rows, four_rejects) = parse("4");
     assert_eq!(text(&one_rows).lines().count(), 40_000 - 4);
-    assert!(text(&one_rows).contains("eni-00009c3f"), "the last line is a row");
+    assert!(
+        text(&one_rows).contains("eni-00009c3f"),
+        "the last line is a row"
+    );
     assert_eq!(text(&one_rejects).lines().count(), 4);
     // Everything but the parse time (the wall clock) is the same.
     let without_parse_time = |rows: &[u8]| -> Vec<serde_json::Value> {

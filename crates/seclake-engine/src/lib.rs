@@ -6,14 +6,16 @@
 //!                                                        └──────────▶ rejects ─▶ RowSink
 //! ```
 //!
-//! Sinks turn rows into Arrow batches ([`batch`]): the lake writes them as
-//! Parquet, [`sinks::JsonLinesSink`] renders them as JSON lines
-//! ([`json_lines`]), one set of value rules for both.
+//! Rows become Arrow batches ([`batch`]): the lake writes them as Parquet,
+//! `seclake parse` renders them as JSON lines ([`json_lines`]), one set of
+//! value rules for both. [`pipeline`] runs all of it on every core, and
+//! [`ack`] says when an input may be let go.
 //!
 //! Nothing is dropped silently: every record becomes a row, a counted
 //! framing record (a VPC Flow header), or a [`Reject`] naming the object,
 //! line, byte offset, log type tried and reason.
 
+pub mod ack;
 pub mod arrow_map;
 pub mod batch;
 mod classify;

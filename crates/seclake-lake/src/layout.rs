@@ -4,7 +4,7 @@
 
 use seclake_core::Timestamp;
 
-const MICROS_PER_HOUR: i64 = 3_600_000_000;
+pub const MICROS_PER_HOUR: i64 = 3_600_000_000;
 
 /// Hours since the Unix epoch: the partition of a timestamp.
 pub fn hour_of(t: Timestamp) -> i64 {

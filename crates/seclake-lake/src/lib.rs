@@ -14,6 +14,8 @@
 //! - [`tables`], [`compact`]: what is in the lake, and merging small files.
 
 pub mod compact;
+pub mod encode;
+pub mod ingest;
 pub mod layout;
 pub mod rejects;
 pub mod store;

@@ -1,53 +1,69 @@
-//! The lake writer: a [`RowSink`] that batches rows by table and event
-//! hour and writes each batch as one Parquet file.
+//! The lake writer: Arrow batches in, one Parquet file per (table, event
+//! hour) partition flush out, and each input acknowledged once all of its
+//! rows and rejects are durable (the rule is written out beside the
+//! pipeline, `seclake_engine::ack`).
 //!
-//! A batch is flushed when it reaches `target_file_bytes` (estimated from
-//! the values appended), when it is older than `max_age`, when all batches
-//! together exceed `memory_budget` (the largest goes first), and at
-//! [`LakeWriter::finish`]. Nothing is acknowledged before it is written:
-//! a caller that needs durability calls `finish` (or `flush_all`) and only
-//! then deletes or acknowledges its input.
+//! A partition is flushed when it holds `target_file_bytes`, when it is
+//! older than `max_age` (checked by [`LakeWriter::tick`], which the
+//! pipeline calls every second even when nothing arrives), when all
+//! partitions together pass `memory_budget` (the largest goes), when more
+//! than `max_open_partitions` are open (the least recently used goes: rows
+//! spread over thousands of hours cost files, not memory), and at
+//! [`LakeWriter::finish`]. Memory is the Arrow buffers themselves, counted
+//! exactly.
 
-use std::collections::BTreeMap;
-use std::io;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{RecordBatch, UInt32Array};
 use seclake_core::row::RowBuf;
 use seclake_core::standard::RowIdHasher;
-use seclake_core::{LogType, Row, StandardFields, Timestamp};
+use seclake_core::{StandardFields, Timestamp};
+use seclake_engine::ack::{Ack, AckError};
 use seclake_engine::batch::TableBatch;
-use seclake_engine::{Reject, RowSink};
+use seclake_engine::Reject;
 use tokio::runtime::Handle;
 
-use crate::layout::{file_name, hour_of, new_writer_id, partition_dir};
+use crate::encode::{Done, EncodeOptions, EncoderPool, Job};
+use crate::layout::{file_name, new_writer_id, partition_dir, MICROS_PER_HOUR};
 use crate::rejects;
 use crate::store::{Lake, LakeError};
 
 #[derive(Debug, Clone)]
 pub struct WriterOptions {
-    /// Flush a partition's batch at about this many bytes of values.
+    /// Flush a partition at this many bytes of Arrow buffers.
     pub target_file_bytes: usize,
-    /// Flush the largest batch when all batches hold more than this.
+    /// Flush the largest partition when all hold more than this.
     pub memory_budget: usize,
-    /// Flush batches older than this (checked as rows arrive).
+    /// Flush the least recently used partition past this many.
+    pub max_open_partitions: usize,
+    /// Flush partitions older than this.
     pub max_age: Duration,
     /// Rows per Parquet row group.
     pub row_group_rows: usize,
     pub zstd_level: i32,
+    /// Encoder threads.
+    pub threads: usize,
+    /// Attempts at writing a file, and the first wait between attempts.
+    pub write_attempts: u32,
+    pub first_backoff: Duration,
 }
 
 impl Default for WriterOptions {
     fn default() -> Self {
         WriterOptions {
-            target_file_bytes: 48 << 20,
+            target_file_bytes: 32 << 20,
             memory_budget: 128 << 20,
+            max_open_partitions: 256,
             max_age: Duration::from_secs(60),
             row_group_rows: 128 * 1024,
             zstd_level: 1,
+            threads: 2,
+            write_attempts: 6,
+            first_backoff: Duration::from_millis(100),
         }
     }
 }
@@ -65,45 +81,66 @@ pub struct TableStats {
     pub bytes: u64,
 }
 
-struct Open {
-    table: String,
-    schema_of: *const LogType,
-    hour: i64,
-    batch: TableBatch,
+/// Rows of one (table, hour) waiting to be written.
+struct Partition {
+    batches: Vec<RecordBatch>,
+    bytes: usize,
     since: Instant,
+    last_used: u64,
+    /// Inputs with rows here.
+    inputs: Vec<usize>,
 }
 
-// `schema_of` is only compared, never dereferenced.
-unsafe impl Send for Open {}
+/// An input between its first row and its acknowledgement.
+struct InputState {
+    ack: Option<Ack>,
+    /// `input_done` came: no more rows will.
+    ended: bool,
+    /// Partitions and files in flight holding its rows.
+    pending: usize,
+    failure: Option<String>,
+}
 
 pub struct LakeWriter {
     lake: Lake,
-    rt: Handle,
     opts: WriterOptions,
     writer_id: u64,
     seq: u64,
-    open: Vec<Open>,
-    last: usize,
+    clock: u64,
+    partitions: HashMap<(Arc<str>, i64), Partition>,
     buffered: usize,
-    rows_since_check: u32,
+    inputs: HashMap<usize, InputState>,
+    /// Files being written: their table and the inputs with rows in them.
+    in_flight: HashMap<u64, (Arc<str>, Vec<usize>)>,
+    encoders: EncoderPool,
     stats: WriteStats,
+    /// Rejects of the current input, written when it ends.
+    rejects: Option<(usize, TableBatch)>,
     reject_buf: RowBuf,
 }
 
 impl LakeWriter {
     /// A writer into `lake`; object store calls run on `rt`.
     pub fn new(lake: Lake, rt: Handle, opts: WriterOptions) -> Self {
+        let encode = EncodeOptions {
+            row_group_rows: opts.row_group_rows,
+            zstd_level: opts.zstd_level,
+            attempts: opts.write_attempts.max(1),
+            first_backoff: opts.first_backoff,
+        };
         LakeWriter {
+            encoders: EncoderPool::new(lake.clone(), rt, encode, opts.threads),
             lake,
-            rt,
             opts,
             writer_id: new_writer_id(),
             seq: 0,
-            open: Vec::new(),
-            last: 0,
+            clock: 0,
+            partitions: HashMap::new(),
             buffered: 0,
-            rows_since_check: 0,
+            inputs: HashMap::new(),
+            in_flight: HashMap::new(),
             stats: WriteStats::default(),
+            rejects: None,
             reject_buf: RowBuf::default(),
         }
     }
@@ -112,152 +149,41 @@ impl LakeWriter {
         &self.stats
     }
 
-    /// Rows buffered and not yet written.
-    pub fn pending_rows(&self) -> usize {
-        self.open.iter().map(|o| o.batch.rows()).sum()
+    /// Bytes of rows held in memory, not yet handed to an encoder.
+    pub fn buffered_bytes(&self) -> usize {
+        self.buffered
     }
 
-    /// Writes every batch; afterwards every row given so far is durable.
-    pub fn flush_all(&mut self) -> Result<(), LakeError> {
-        while let Some(o) = self.open.pop() {
-            self.write_batch(o)?;
+    /// Registers input `id`; `ack` fires once, when all its rows and
+    /// rejects are written (or could not be).
+    pub fn begin_input(&mut self, id: usize, ack: Ack) {
+        self.inputs.insert(
+            id,
+            InputState {
+                ack: Some(ack),
+                ended: false,
+                pending: 0,
+                failure: None,
+            },
+        );
+    }
+
+    /// Rows of input `id` for `table`, split by event hour.
+    pub fn write(&mut self, id: usize, table: &str, batch: RecordBatch) -> Result<(), LakeError> {
+        let table: Arc<str> = table.into();
+        for (hour, part) in split_by_hour(&batch)? {
+            self.append(id, &table, hour, part)?;
         }
-        self.buffered = 0;
+        self.poll();
         Ok(())
     }
 
-    /// Writes batches older than `max_age`.
-    pub fn flush_aged(&mut self) -> Result<(), LakeError> {
-        let max_age = self.opts.max_age;
-        let mut i = 0;
-        while i < self.open.len() {
-            if self.open[i].since.elapsed() >= max_age {
-                let o = self.open.swap_remove(i);
-                self.write_batch(o)?;
-            } else {
-                i += 1;
-            }
-        }
-        Ok(())
-    }
-
-    /// Flushes everything and returns the statistics.
-    pub fn finish(mut self) -> Result<WriteStats, LakeError> {
-        self.flush_all()?;
-        Ok(std::mem::take(&mut self.stats))
-    }
-
-    fn slot(&mut self, t: &LogType, hour: i64) -> usize {
-        let ptr = t as *const LogType;
-        if let Some(o) = self.open.get(self.last) {
-            if o.schema_of == ptr && o.hour == hour {
-                return self.last;
-            }
-        }
-        let idx = match self
-            .open
-            .iter()
-            .position(|o| o.schema_of == ptr && o.hour == hour)
-        {
-            Some(i) => i,
-            None => {
-                self.open.push(Open {
-                    table: t.table.clone(),
-                    schema_of: ptr,
-                    hour,
-                    batch: TableBatch::new(&t.schema),
-                    since: Instant::now(),
-                });
-                self.open.len() - 1
-            }
-        };
-        self.last = idx;
-        idx
-    }
-
-    fn append(
-        &mut self,
-        t: &LogType,
-        row: &Row<'_>,
-        std: &StandardFields<'_>,
-        event_time: Timestamp,
-    ) -> Result<(), LakeError> {
-        let idx = self.slot(t, hour_of(event_time));
-        let before = self.open[idx].batch.bytes();
-        self.open[idx].batch.append(row, std, event_time);
-        let after = self.open[idx].batch.bytes();
-        self.buffered += after - before;
-        if after >= self.opts.target_file_bytes {
-            let o = self.open.swap_remove(idx);
-            self.buffered -= o.batch.bytes();
-            self.write_batch(o)?;
-        } else if self.buffered > self.opts.memory_budget {
-            let largest = (0..self.open.len())
-                .max_by_key(|&i| self.open[i].batch.bytes())
-                .unwrap_or(0);
-            let o = self.open.swap_remove(largest);
-            self.buffered -= o.batch.bytes();
-            self.write_batch(o)?;
-        }
-        self.rows_since_check += 1;
-        if self.rows_since_check >= 4096 {
-            self.rows_since_check = 0;
-            self.flush_aged()?;
-            self.buffered = self.open.iter().map(|o| o.batch.bytes()).sum();
-        }
-        Ok(())
-    }
-
-    fn write_batch(&mut self, mut o: Open) -> Result<(), LakeError> {
-        if o.batch.rows() == 0 {
-            return Ok(());
-        }
-        let rows = o.batch.rows() as u64;
-        let batch = o.batch.finish()?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(self.opts.zstd_level)?))
-            .set_max_row_group_row_count(Some(self.opts.row_group_rows))
-            .set_created_by(format!("seclake {}", env!("CARGO_PKG_VERSION")))
-            .build();
-        let mut w = ArrowWriter::try_new(Vec::new(), batch.schema(), Some(props))?;
-        w.write(&batch)?;
-        let bytes = w.into_inner()?;
-        self.seq += 1;
-        let name = file_name(self.writer_id, self.seq, Timestamp::now());
-        let path = self
-            .lake
-            .path(&format!("{}/{}/{name}", o.table, partition_dir(o.hour)));
-        let size = bytes.len() as u64;
-        let store = Arc::clone(&self.lake.store);
-        self.rt.block_on(async move {
-            use object_store::ObjectStoreExt;
-            store.put(&path, bytes.into()).await
-        })?;
-        let s = self.stats.tables.entry(o.table).or_default();
-        s.rows += rows;
-        s.files += 1;
-        s.bytes += size;
-        Ok(())
-    }
-}
-
-fn to_io(e: LakeError) -> io::Error {
-    io::Error::other(e)
-}
-
-impl RowSink for LakeWriter {
-    fn row(
-        &mut self,
-        t: &LogType,
-        row: &Row<'_>,
-        std: &StandardFields<'_>,
-        event_time: Timestamp,
-    ) -> io::Result<()> {
-        self.append(t, row, std, event_time).map_err(to_io)
-    }
-
-    fn reject(&mut self, r: &Reject<'_>) -> io::Result<()> {
+    /// A reject of input `id`: a row of the `_rejects` table.
+    pub fn reject(&mut self, id: usize, r: &Reject<'_>) -> Result<(), LakeError> {
         let t = rejects::log_type();
+        if self.rejects.as_ref().is_some_and(|(i, _)| *i != id) {
+            self.flush_rejects()?;
+        }
         let now = Timestamp::now();
         let raw = String::from_utf8_lossy(r.raw);
         let mut std = StandardFields {
@@ -272,13 +198,250 @@ impl RowSink for LakeWriter {
             u32::MAX,
             &mut std.row_id,
         );
-        let mut buf = std::mem::take(&mut self.reject_buf);
-        let mut row = buf.row(t.schema.columns.len());
+        let mut row = self.reject_buf.row(t.schema.columns.len());
         rejects::fill(&mut row, r, &raw);
         row.collect_indicators(&t.schema);
-        let res = self.append(t, &row, &std, now).map_err(to_io);
-        buf.recycle(row);
-        self.reject_buf = buf;
-        res
+        let (_, batch) = self
+            .rejects
+            .get_or_insert_with(|| (id, TableBatch::new(&t.schema)));
+        batch.append(&row, &std, now);
+        self.reject_buf.recycle(row);
+        if batch.rows() >= 4096 {
+            self.flush_rejects()?;
+        }
+        Ok(())
     }
+
+    fn flush_rejects(&mut self) -> Result<(), LakeError> {
+        if let Some((id, mut b)) = self.rejects.take() {
+            let batch = b.finish()?;
+            self.write(id, rejects::TABLE, batch)?;
+        }
+        Ok(())
+    }
+
+    /// Every row and reject of input `id` has been given; it is
+    /// acknowledged as soon as they are durable (maybe now).
+    pub fn end_input(&mut self, id: usize) -> Result<(), LakeError> {
+        self.flush_rejects()?;
+        if let Some(s) = self.inputs.get_mut(&id) {
+            s.ended = true;
+        }
+        self.settle(id);
+        Ok(())
+    }
+
+    /// Input `id` failed before its end (could not be read): it is not
+    /// acknowledged as written.
+    pub fn fail_input(&mut self, id: usize, why: String) {
+        if let Some(s) = self.inputs.get_mut(&id) {
+            s.failure.get_or_insert(why);
+            s.ended = true;
+        }
+        self.settle(id);
+    }
+
+    /// Flushes partitions older than `max_age` and takes in finished
+    /// files. Call it regularly.
+    pub fn tick(&mut self) -> Result<(), LakeError> {
+        let max_age = self.opts.max_age;
+        let old: Vec<_> = self
+            .partitions
+            .iter()
+            .filter(|(_, p)| p.since.elapsed() >= max_age)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in old {
+            self.flush(&k)?;
+        }
+        self.poll();
+        Ok(())
+    }
+
+    /// Writes everything, waits for every file and fires every
+    /// acknowledgement; returns what was written, or the first failure.
+    pub fn finish(mut self) -> Result<WriteStats, LakeError> {
+        self.flush_rejects()?;
+        let keys: Vec<_> = self.partitions.keys().cloned().collect();
+        for k in keys {
+            self.flush(&k)?;
+        }
+        let mut failure = None;
+        while !self.in_flight.is_empty() {
+            let Some(done) = self.encoders.wait() else {
+                break;
+            };
+            if let Err(e) = &done.result {
+                failure.get_or_insert_with(|| e.clone());
+            }
+            self.complete(done);
+        }
+        let ids: Vec<usize> = self.inputs.keys().copied().collect();
+        for id in ids {
+            self.settle(id);
+        }
+        match failure {
+            Some(e) => Err(LakeError::Io(std::io::Error::other(e))),
+            None => Ok(std::mem::take(&mut self.stats)),
+        }
+    }
+
+    fn append(
+        &mut self,
+        id: usize,
+        table: &Arc<str>,
+        hour: i64,
+        batch: RecordBatch,
+    ) -> Result<(), LakeError> {
+        let key = (table.clone(), hour);
+        if !self.partitions.contains_key(&key)
+            && self.partitions.len() >= self.opts.max_open_partitions
+        {
+            let lru = self
+                .partitions
+                .iter()
+                .min_by_key(|(_, p)| p.last_used)
+                .map(|(k, _)| k.clone());
+            if let Some(lru) = lru {
+                self.flush(&lru)?;
+            }
+        }
+        self.clock += 1;
+        let bytes = batch.get_array_memory_size();
+        let p = self
+            .partitions
+            .entry(key.clone())
+            .or_insert_with(|| Partition {
+                batches: Vec::new(),
+                bytes: 0,
+                since: Instant::now(),
+                last_used: 0,
+                inputs: Vec::new(),
+            });
+        p.batches.push(batch);
+        p.bytes += bytes;
+        p.last_used = self.clock;
+        if !p.inputs.contains(&id) {
+            p.inputs.push(id);
+            if let Some(s) = self.inputs.get_mut(&id) {
+                s.pending += 1;
+            }
+        }
+        self.buffered += bytes;
+        if p.bytes >= self.opts.target_file_bytes {
+            self.flush(&key)?;
+        }
+        while self.buffered > self.opts.memory_budget {
+            let largest = self
+                .partitions
+                .iter()
+                .max_by_key(|(_, p)| p.bytes)
+                .map(|(k, _)| k.clone());
+            match largest {
+                Some(k) => self.flush(&k)?,
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands a partition's rows to an encoder.
+    fn flush(&mut self, key: &(Arc<str>, i64)) -> Result<(), LakeError> {
+        let Some(p) = self.partitions.remove(key) else {
+            return Ok(());
+        };
+        self.buffered -= p.bytes;
+        self.seq += 1;
+        let name = file_name(self.writer_id, self.seq, Timestamp::now());
+        let path = self
+            .lake
+            .path(&format!("{}/{}/{name}", key.0, partition_dir(key.1)));
+        self.in_flight.insert(self.seq, (key.0.clone(), p.inputs));
+        self.encoders.submit(Job {
+            id: self.seq,
+            path,
+            batches: p.batches,
+        })
+    }
+
+    /// Takes in the files finished so far.
+    fn poll(&mut self) {
+        let done: Vec<Done> = self.encoders.done().collect();
+        for d in done {
+            self.complete(d);
+        }
+    }
+
+    fn complete(&mut self, done: Done) {
+        let Some((table, inputs)) = self.in_flight.remove(&done.id) else {
+            return;
+        };
+        match &done.result {
+            Ok((rows, bytes)) => {
+                let s = self.stats.tables.entry(table.to_string()).or_default();
+                s.rows += rows;
+                s.files += 1;
+                s.bytes += bytes;
+            }
+            Err(e) => tracing::error!("{e}"),
+        }
+        for id in inputs {
+            if let Some(s) = self.inputs.get_mut(&id) {
+                s.pending = s.pending.saturating_sub(1);
+                if let Err(e) = &done.result {
+                    s.failure.get_or_insert_with(|| e.clone());
+                }
+            }
+            self.settle(id);
+        }
+    }
+
+    /// Fires an input's acknowledgement once it has ended and nothing of
+    /// it is left in memory or in flight.
+    fn settle(&mut self, id: usize) {
+        let ready = self
+            .inputs
+            .get(&id)
+            .is_some_and(|s| s.ended && s.pending == 0);
+        if !ready {
+            return;
+        }
+        if let Some(mut s) = self.inputs.remove(&id) {
+            if let Some(ack) = s.ack.take() {
+                ack(match s.failure {
+                    Some(e) => Err(AckError(e)),
+                    None => Ok(()),
+                });
+            }
+        }
+    }
+}
+
+/// Splits a batch by the hour of `p_event_time`: one piece when all rows
+/// share an hour (the common case, no copy), else one per hour in order.
+pub fn split_by_hour(batch: &RecordBatch) -> Result<Vec<(i64, RecordBatch)>, LakeError> {
+    if batch.num_rows() == 0 {
+        return Ok(Vec::new());
+    }
+    let col = batch.column(batch.schema().index_of("p_event_time")?);
+    let times = col.as_primitive::<TimestampMicrosecondType>();
+    let hours: Vec<i64> = times
+        .values()
+        .iter()
+        .map(|t| t.div_euclid(MICROS_PER_HOUR))
+        .collect();
+    if hours.iter().all(|h| *h == hours[0]) {
+        return Ok(vec![(hours[0], batch.clone())]);
+    }
+    let mut groups: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
+    for (i, h) in hours.iter().enumerate() {
+        groups.entry(*h).or_default().push(i as u32);
+    }
+    groups
+        .into_iter()
+        .map(|(h, idx)| {
+            let idx = UInt32Array::from(idx);
+            Ok((h, arrow_select::take::take_record_batch(batch, &idx)?))
+        })
+        .collect()
 }

@@ -8,7 +8,11 @@ use arrow_schema::{DataType, TimeUnit};
 use futures::TryStreamExt;
 use object_store::ObjectStoreExt;
 use parquet::arrow::ParquetRecordBatchStreamBuilder;
-use seclake_engine::{parse_stream, Options, StreamName};
+use std::io;
+
+use seclake_engine::pipeline::{Input, Output, Settings};
+use seclake_engine::Options;
+use seclake_lake::ingest::ingest_all;
 use seclake_lake::tables::list_files;
 use seclake_lake::{Lake, LakeWriter, WriterOptions};
 
@@ -31,20 +35,25 @@ fn rt() -> tokio::runtime::Runtime {
 
 fn ingest(lake: &Lake, rt: &tokio::runtime::Runtime, name: &str, input: &str) {
     let types: Vec<_> = seclake_registry::all().iter().collect();
-    let mut w = LakeWriter::new(lake.clone(), rt.handle().clone(), WriterOptions::default());
+    let w = LakeWriter::new(lake.clone(), rt.handle().clone(), WriterOptions::default());
     let opts = Options {
         source_id: Some("s1".into()),
         ..Options::default()
     };
-    parse_stream(
-        input.as_bytes(),
-        StreamName::same(name),
+    let data = input.as_bytes().to_vec();
+    let input = Input {
+        display: name.to_string(),
+        identity: name.to_string(),
+        open: Box::new(move || Ok(Box::new(io::Cursor::new(data)) as Box<dyn io::Read + Send>)),
+    };
+    ingest_all(
+        vec![input],
         &types,
         &opts,
-        &mut w,
+        Settings::new(2, Output::Batches),
+        w,
     )
     .unwrap();
-    w.finish().unwrap();
 }
 
 async fn read_table(lake: &Lake, table: &str) -> Vec<RecordBatch> {

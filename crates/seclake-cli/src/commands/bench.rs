@@ -1,39 +1,41 @@
-//! `seclake bench`: throughput per log type, one core, on a generated
-//! corpus; reports MB/s, events/s and peak RSS.
+//! `seclake bench`: throughput and memory per corpus and thread count, with
+//! a peer measured in the same run on the same file.
 //!
-//! The corpus is written to a file first and then read from the file
-//! through the same pipeline the commands use:
-//! - `--mode parse`: decode, framing, classification or forced type,
-//!   indicators, JSON serialization (the output is discarded), as
-//!   `seclake parse`;
+//! Each corpus is generated into a file once, then read from that file:
+//! - `--mode parse`: decode, framing, parsing, indicators, Arrow batches
+//!   rendered as JSON lines (discarded), as `seclake parse`;
 //! - `--mode ingest`: the same into a local Parquet lake (a temporary
-//!   directory), as `seclake ingest`, files flushed and closed.
+//!   directory), every file written, as `seclake ingest`; the peer is
+//!   DuckDB (`pip install duckdb==1.5.6`) converting the same file to zstd
+//!   Parquet with `SET threads` to match;
+//! - `--mode query`: a VPC Flow lake of `--rows` rows, then queries.
 //!
-//! Peak RSS is reset before each run (Linux `clear_refs`), so it shows
-//! what that run needed.
+//! Reported: MB/s and events/s, in all and per thread, and peak RSS (reset
+//! before each run through Linux `clear_refs`; the peer's is its own
+//! process's). The median of `--runs` runs is shown.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use seclake_core::LogType;
-use seclake_engine::sinks::JsonLinesSink;
-use seclake_engine::{parse_stream, Options, StreamName};
-
+use seclake_engine::pipeline::{self, Collector, Input, Output, Part, Settings};
+use seclake_engine::{Options, Reject, StreamStats};
+use seclake_lake::ingest::ingest_all;
 use seclake_lake::{Lake, LakeWriter, WriterOptions};
 
 use super::common::runtime;
 use super::find_log_type;
-use crate::corpus::{generate, GENERATED};
+use crate::corpus::{corpus_log_type, generate, GENERATED};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Mode {
-    /// Parse + normalize + serialize to JSON.
+    /// Parse + normalize + render JSON lines.
     Parse,
-    /// Parse + normalize + write the Parquet lake.
+    /// Parse + normalize + write the Parquet lake (DuckDB as the peer).
     Ingest,
     /// Build a VPC Flow lake of `--rows` rows, then time a GROUP BY and a
     /// time-range filter with `seclake query`'s engine.
@@ -42,18 +44,25 @@ pub enum Mode {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Corpus size per log type, in MB.
+    /// Corpus size, in MB.
     #[arg(long, default_value_t = 128)]
     size_mb: u64,
-    /// Log types to measure (default: every type with a generator).
+    /// Corpora to measure (a log type, or `AWS.CloudTrail.ndjson`,
+    /// `AWS.VPCFlow.hours`); default: all but `.hours`.
     #[arg(long = "log-type")]
     log_types: Vec<String>,
-    /// Runs per log type; the median run is reported (and the best MB/s).
+    /// Thread counts to measure (0: one per core).
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 0])]
+    threads: Vec<usize>,
+    /// Runs per measurement; the median run is reported.
     #[arg(long, default_value_t = 3)]
     runs: usize,
     /// What to measure.
     #[arg(long, value_enum, default_value = "parse")]
     mode: Mode,
+    /// Skip the peer (DuckDB in ingest mode).
+    #[arg(long)]
+    no_peer: bool,
     /// Rows in the query benchmark's lake.
     #[arg(long, default_value_t = 10_000_000)]
     rows: u64,
@@ -66,12 +75,25 @@ pub struct Args {
     dir: Option<PathBuf>,
 }
 
+/// One measured run.
+#[derive(Clone, Copy)]
+struct Run {
+    bytes: u64,
+    events: u64,
+    secs: f64,
+    rss: u64,
+}
+
 pub fn run(args: Args) -> Result<ExitCode> {
     if args.mode == Mode::Query {
         return query_bench(&args);
     }
-    let names: Vec<String> = if args.log_types.is_empty() {
-        GENERATED.iter().map(|s| s.to_string()).collect()
+    let corpora: Vec<String> = if args.log_types.is_empty() {
+        GENERATED
+            .iter()
+            .filter(|c| !c.ends_with(".hours"))
+            .map(|s| s.to_string())
+            .collect()
     } else {
         args.log_types.clone()
     };
@@ -83,99 +105,152 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ),
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let cores = pipeline::available_threads();
     println!(
-        "mode: {:?}, {} run(s) per log type, median reported",
+        "mode: {:?}; {} core(s); median of {} run(s); per-thread figures divide by the thread count",
         args.mode,
+        cores,
         args.runs.max(1)
     );
     println!(
-        "{:18} {:>9} {:>11} {:>8} {:>9} {:>9} {:>12} {:>13}",
-        "log type", "input MB", "events", "secs", "MB/s", "best MB/s", "events/s", "peak RSS MB"
+        "{:24} {:>7} {:>8} {:>9} {:>10} {:>7} {:>8} {:>11} {:>11} {:>13} {:>8}",
+        "corpus",
+        "engine",
+        "threads",
+        "input MB",
+        "events",
+        "secs",
+        "MB/s",
+        "MB/s/thread",
+        "events/s",
+        "events/s/thr",
+        "RSS MB"
     );
-    for name in &names {
-        let t = find_log_type(name)?;
-        if !GENERATED.contains(&t.name()) {
-            bail!(
-                "no corpus generator for {}; generators exist for {}",
-                t.name(),
-                GENERATED.join(", ")
-            );
-        }
-        let path = dir.join(format!("{}.corpus", t.name()));
-        if !path.exists() {
-            let mut w = BufWriter::new(File::create(&path)?);
-            generate(t.name(), args.size_mb << 20, &mut w)?;
-            w.flush()?;
-        }
-        let mut runs = Vec::new();
-        for _ in 0..args.runs.max(1) {
-            match measure(t, &path, args.classify, args.mode, &dir) {
-                Ok(r) => runs.push(r),
-                Err(e) => {
-                    if temporary {
-                        let _ = std::fs::remove_file(&path);
-                    }
-                    return Err(e);
-                }
-            }
-        }
-        if temporary {
-            let _ = std::fs::remove_file(&path);
-        }
-        runs.sort_by(|a, b| a.2.total_cmp(&b.2));
-        let (bytes, events, secs, _) = runs[runs.len() / 2];
-        let best = runs[0].2;
-        let rss = runs.iter().map(|r| r.3).max().unwrap_or(0);
-        let mb = bytes as f64 / 1e6;
-        println!(
-            "{:18} {:>9.1} {:>11} {:>8.2} {:>9.1} {:>9.1} {:>12.0} {:>13.1}",
-            t.name(),
-            mb,
-            events,
-            secs,
-            mb / secs,
-            mb / best,
-            events as f64 / secs,
-            rss as f64 / 1e6
-        );
-    }
+    let result = bench_all(&args, &corpora, &dir, cores);
     if temporary {
-        let _ = std::fs::remove_dir(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
     }
+    result?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Parses `path` once; returns (decoded bytes, rows, seconds, peak RSS).
+fn bench_all(args: &Args, corpora: &[String], dir: &Path, cores: usize) -> Result<()> {
+    for corpus in corpora {
+        if !GENERATED.contains(&corpus.as_str()) {
+            bail!(
+                "no corpus generator for {corpus}; generators exist for {}",
+                GENERATED.join(", ")
+            );
+        }
+        let t = find_log_type(corpus_log_type(corpus))?;
+        let path = dir.join(format!("{corpus}.corpus"));
+        if !path.exists() {
+            let mut w = BufWriter::new(File::create(&path)?);
+            generate(corpus, args.size_mb << 20, &mut w)?;
+            w.flush()?;
+        }
+        for &threads in &args.threads {
+            let threads = if threads == 0 { cores } else { threads };
+            let runs = (0..args.runs.max(1))
+                .map(|_| measure(t, &path, args.classify, args.mode, threads, dir))
+                .collect::<Result<Vec<_>>>()?;
+            print_row(corpus, "seclake", threads, median(runs));
+            if args.mode == Mode::Ingest && !args.no_peer {
+                match duckdb_runs(corpus, &path, threads, args.runs.max(1), dir)? {
+                    Some(run) => print_row(corpus, "duckdb", threads, run),
+                    None => println!(
+                        "{corpus:24} {:>7} (not installed: pip install duckdb==1.5.6)",
+                        "duckdb"
+                    ),
+                }
+            }
+        }
+        if args.dir.is_none() {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    Ok(())
+}
+
+fn median(mut runs: Vec<Run>) -> Run {
+    runs.sort_by(|a, b| a.secs.total_cmp(&b.secs));
+    let mut m = runs[runs.len() / 2];
+    m.rss = runs.iter().map(|r| r.rss).max().unwrap_or(0);
+    m
+}
+
+fn print_row(corpus: &str, engine: &str, threads: usize, r: Run) {
+    let mb = r.bytes as f64 / 1e6;
+    let (mbs, evs) = (mb / r.secs, r.events as f64 / r.secs);
+    println!(
+        "{corpus:24} {engine:>7} {threads:>8} {mb:>9.1} {:>10} {:>7.2} {mbs:>8.1} {:>11.1} {evs:>11.0} {:>13.0} {:>8.1}",
+        r.events,
+        r.secs,
+        mbs / threads as f64,
+        evs / threads as f64,
+        r.rss as f64 / 1e6
+    );
+}
+
+/// Counts what a JSON run produced, discarding the text.
+#[derive(Default)]
+struct Discard {
+    bytes: u64,
+}
+
+impl Collector for Discard {
+    fn part(&mut self, _: usize, part: Part) -> io::Result<()> {
+        if let Part::Json(j) = part {
+            self.bytes += j.len() as u64;
+        }
+        Ok(())
+    }
+    fn reject(&mut self, _: usize, _: &Reject<'_>) -> io::Result<()> {
+        Ok(())
+    }
+    fn input_done(&mut self, _: usize, _: &StreamStats, e: Option<&io::Error>) -> io::Result<()> {
+        e.map_or(Ok(()), |e| Err(io::Error::new(e.kind(), e.to_string())))
+    }
+}
+
+fn file_input(path: &Path) -> Input<'static> {
+    let p = path.to_path_buf();
+    Input {
+        display: path.display().to_string(),
+        identity: path.display().to_string(),
+        open: Box::new(move || Ok(Box::new(File::open(p)?) as Box<dyn io::Read + Send>)),
+    }
+}
+
+/// Parses `path` once with `threads` workers.
 fn measure(
     t: &'static LogType,
     path: &Path,
     classify: bool,
     mode: Mode,
+    threads: usize,
     dir: &Path,
-) -> Result<(u64, u64, f64, u64)> {
+) -> Result<Run> {
     let types: Vec<&LogType> = if classify {
         seclake_registry::all().iter().collect()
     } else {
         vec![t]
     };
     let opts = Options::default();
-    let name = path.display().to_string();
     let (stats, secs) = match mode {
         Mode::Parse => {
             reset_peak_rss();
-            let mut sink = JsonLinesSink::new(io::sink());
             let started = Instant::now();
-            let stats = parse_stream(
-                File::open(path)?,
-                StreamName::same(&name),
+            let settings = Settings::new(threads, Output::Json);
+            let stats = pipeline::run(
+                vec![file_input(path)],
                 &types,
                 &opts,
-                &mut sink,
+                settings,
+                &mut Discard::default(),
             )?;
-            sink.flush()?;
             (stats, started.elapsed().as_secs_f64())
         }
-        // (The query mode builds its lake this same way, in query_bench.)
         Mode::Ingest | Mode::Query => {
             let rt = runtime()?;
             let lake_dir = dir.join(format!("lake-{}", t.table));
@@ -183,15 +258,13 @@ fn measure(
             let lake = Lake::open(lake_dir.to_str().context("lake path")?)?;
             reset_peak_rss();
             let started = Instant::now();
-            let mut writer = LakeWriter::new(lake, rt.handle().clone(), WriterOptions::default());
-            let stats = parse_stream(
-                File::open(path)?,
-                StreamName::same(&name),
-                &types,
-                &opts,
-                &mut writer,
-            )?;
-            writer.finish()?;
+            let writer_opts = WriterOptions {
+                threads,
+                ..WriterOptions::default()
+            };
+            let writer = LakeWriter::new(lake, rt.handle().clone(), writer_opts);
+            let settings = Settings::new(threads, Output::Batches);
+            let (stats, _) = ingest_all(vec![file_input(path)], &types, &opts, settings, writer)?;
             let secs = started.elapsed().as_secs_f64();
             let _ = std::fs::remove_dir_all(&lake_dir);
             (stats, secs)
@@ -204,7 +277,90 @@ fn measure(
             stats.rejects
         );
     }
-    Ok((stats.decoded_bytes, stats.rows, secs, peak_rss()))
+    Ok(Run {
+        bytes: stats.decoded_bytes,
+        events: stats.rows,
+        secs,
+        rss: peak_rss(),
+    })
+}
+
+/// The DuckDB statement that turns a corpus into Parquet, as a user of
+/// DuckDB would write it.
+fn duckdb_sql(corpus: &str, path: &Path, out: &Path) -> String {
+    let (p, o) = (path.display(), out.display());
+    let read = match corpus {
+        "AWS.CloudTrail.ndjson" => format!("SELECT * FROM read_json('{p}', format='newline_delimited')"),
+        "AWS.CloudTrail" => format!(
+            "SELECT unnest(Records, recursive := true) FROM read_json('{p}', maximum_object_size=4000000000)"
+        ),
+        "AWS.ALB" => format!("SELECT * FROM read_csv('{p}', delim=' ', quote='\"', header=false)"),
+        _ => format!("SELECT * FROM read_csv('{p}', delim=' ', header=true)"),
+    };
+    format!("COPY ({read}) TO '{o}' (FORMAT parquet, COMPRESSION zstd)")
+}
+
+const DUCKDB_SCRIPT: &str = r#"
+import json, resource, sys, time
+try:
+    import duckdb
+except ImportError:
+    print(json.dumps({"missing": True})); sys.exit(0)
+sql, threads = sys.argv[1], int(sys.argv[2])
+con = duckdb.connect()
+con.execute(f"SET threads={threads}")
+start = time.perf_counter()
+con.execute(sql)
+secs = time.perf_counter() - start
+rows = con.execute(f"SELECT count(*) FROM read_parquet('{sys.argv[3]}')").fetchone()[0]
+print(json.dumps({"secs": secs, "rows": rows, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"#;
+
+/// Runs DuckDB on the corpus in a fresh process per run; `None` when the
+/// Python package is missing.
+fn duckdb_runs(
+    corpus: &str,
+    path: &Path,
+    threads: usize,
+    runs: usize,
+    dir: &Path,
+) -> Result<Option<Run>> {
+    let out = dir.join("duckdb-out.parquet");
+    let bytes = std::fs::metadata(path)?.len();
+    let mut measured = Vec::new();
+    for _ in 0..runs {
+        let _ = std::fs::remove_file(&out);
+        let sql = duckdb_sql(corpus, path, &out);
+        let res = Command::new("python3")
+            .args([
+                "-c",
+                DUCKDB_SCRIPT,
+                &sql,
+                &threads.to_string(),
+                &out.display().to_string(),
+            ])
+            .output()
+            .context("running python3 for the DuckDB peer")?;
+        if !res.status.success() {
+            bail!(
+                "DuckDB failed on {corpus}: {}",
+                String::from_utf8_lossy(&res.stderr)
+            );
+        }
+        let v: serde_json::Value =
+            serde_json::from_slice(&res.stdout).context("DuckDB's report")?;
+        if v.get("missing").is_some() {
+            return Ok(None);
+        }
+        measured.push(Run {
+            bytes,
+            events: v["rows"].as_u64().unwrap_or(0),
+            secs: v["secs"].as_f64().unwrap_or(f64::NAN),
+            rss: v["rss"].as_u64().unwrap_or(0),
+        });
+    }
+    let _ = std::fs::remove_file(&out);
+    Ok(Some(median(measured)))
 }
 
 fn reset_peak_rss() {
@@ -239,15 +395,20 @@ fn query_bench(args: &Args) -> Result<ExitCode> {
         let lake = Lake::open(lake_dir.to_str().context("lake path")?)?;
         let t = find_log_type("AWS.VPCFlow")?;
         let started = Instant::now();
-        let mut writer = LakeWriter::new(lake, rt.handle().clone(), WriterOptions::default());
-        let stats = parse_stream(
-            File::open(&corpus)?,
-            StreamName::same("corpus"),
+        let threads = pipeline::available_threads();
+        let writer_opts = WriterOptions {
+            threads,
+            ..WriterOptions::default()
+        };
+        let writer = LakeWriter::new(lake, rt.handle().clone(), writer_opts);
+        let settings = Settings::new(threads, Output::Batches);
+        let (stats, _) = ingest_all(
+            vec![file_input(&corpus)],
             &[t],
             &Options::default(),
-            &mut writer,
+            settings,
+            writer,
         )?;
-        writer.finish()?;
         let _ = std::fs::remove_file(&corpus);
         println!(
             "built the lake: {} rows ({made} generated) in {:.1}s at {}",

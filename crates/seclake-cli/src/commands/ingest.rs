@@ -1,22 +1,27 @@
 //! `seclake ingest`: files, directories, globs and S3 prefixes into the
 //! Parquet lake.
 //!
-//! Inputs are parsed one after another on this thread (parsing is the
-//! work; object store I/O runs on the runtime), rows go to the lake writer
-//! and rejects to the `_rejects` table. A progress bar shows bytes read and
+//! Inputs go through the parallel pipeline (`--threads`, one per core by
+//! default): rows to the lake writer, rejects to the `_rejects` table. An
+//! input counts as ingested only when its acknowledgement fires, once all
+//! its rows and rejects are written. A progress bar shows bytes read and
 //! rows per second on a terminal; a summary per table closes the run.
 //! Exit status: 0 when nothing was rejected, 2 when something was (the
 //! rejects are in `_rejects`), 1 on errors.
 
 use std::io::{self, Read};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use seclake_core::{LogType, Row, StandardFields, Timestamp};
+use seclake_engine::ack::Ack;
+use seclake_engine::pipeline::{Input as PipelineInput, Output};
 use seclake_engine::sinks::reject_message;
-use seclake_engine::{parse_stream, Reject, RowSink, StreamName, StreamStats};
+use seclake_engine::{Reject, StreamStats};
+use seclake_lake::ingest::{ingest, Observer};
 use seclake_lake::{Lake, LakeWriter, WriterOptions};
 
 use super::common::{runtime, LakeArg, ParseArgs};
@@ -36,37 +41,29 @@ pub struct Args {
     inputs: Vec<String>,
 }
 
-/// Counts for the progress bar and prints the first rejects.
-struct Progress<'w> {
-    writer: &'w mut LakeWriter,
+/// Progress bar, the first rejects on stderr, and what was acknowledged.
+struct Progress {
     bar: ProgressBar,
     started: Instant,
     rows: u64,
     rejects: u64,
     show: usize,
+    names: Vec<String>,
+    errors: usize,
 }
 
-impl RowSink for Progress<'_> {
-    fn row(
-        &mut self,
-        t: &LogType,
-        row: &Row<'_>,
-        std: &StandardFields<'_>,
-        event_time: Timestamp,
-    ) -> io::Result<()> {
-        self.rows += 1;
-        if self.rows.is_multiple_of(8192) {
-            let secs = self.started.elapsed().as_secs_f64().max(1e-3);
-            self.bar.set_message(format!(
-                "{} rows ({:.0} rows/s)",
-                self.rows,
-                self.rows as f64 / secs
-            ));
-        }
-        self.writer.row(t, row, std, event_time)
+impl Observer for Progress {
+    fn part(&mut self, _: usize, rows: usize) {
+        self.rows += rows as u64;
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        self.bar.set_message(format!(
+            "{} rows ({:.0} rows/s)",
+            self.rows,
+            self.rows as f64 / secs
+        ));
     }
 
-    fn reject(&mut self, r: &Reject<'_>) -> io::Result<()> {
+    fn reject(&mut self, _: usize, r: &Reject<'_>) {
         self.rejects += 1;
         if (self.rejects as usize) <= self.show {
             self.bar
@@ -75,7 +72,14 @@ impl RowSink for Progress<'_> {
             self.bar
                 .suspend(|| eprintln!("reject: ... more rejects are in the _rejects table"));
         }
-        self.writer.reject(r)
+    }
+
+    fn input_done(&mut self, input: usize, _: &StreamStats, e: Option<&io::Error>) {
+        if let Some(e) = e {
+            self.bar
+                .suspend(|| eprintln!("seclake: {}: {e}", self.names[input]));
+            self.errors += 1;
+        }
     }
 }
 
@@ -96,6 +100,7 @@ impl<R: Read> Read for Counted<R> {
 pub fn run(args: Args) -> Result<ExitCode> {
     let types = args.parse.types()?;
     let opts = args.parse.options()?;
+    let settings = args.parse.settings(Output::Batches);
     let rt = runtime()?;
     let lake = Lake::open(&args.lake.lake)?;
     let inputs = expand(&args.inputs, Some(rt.handle())).map_err(anyhow::Error::msg)?;
@@ -110,46 +115,63 @@ pub fn run(args: Args) -> Result<ExitCode> {
     );
     bar.enable_steady_tick(Duration::from_millis(200));
 
-    let mut writer = LakeWriter::new(lake, rt.handle().clone(), WriterOptions::default());
+    let writer_opts = WriterOptions {
+        threads: settings.threads,
+        ..WriterOptions::default()
+    };
+    let mut writer = LakeWriter::new(lake, rt.handle().clone(), writer_opts);
     let started = Instant::now();
-    let mut total = StreamStats::default();
-    let mut errors = 0;
-    {
-        let mut sink = Progress {
-            writer: &mut writer,
-            bar: bar.clone(),
-            started,
-            rows: 0,
-            rejects: 0,
-            show: args.show_rejects,
-        };
-        for input in &inputs {
-            let name = input.name();
-            let reader = match input.open(Some(rt.handle())) {
-                Ok(r) => r,
-                Err(e) => {
-                    bar.suspend(|| eprintln!("seclake: {name}: {e}"));
-                    errors += 1;
-                    continue;
-                }
-            };
-            let counted = Counted {
-                inner: reader,
-                bar: bar.clone(),
-            };
-            let identity = input.identity();
-            let stream = StreamName {
-                display: &name,
-                identity: &identity,
-            };
-            let stats = parse_stream(counted, stream, &types, &opts, &mut sink)
-                .with_context(|| format!("ingesting {name}"))?;
-            total.merge(&stats);
-        }
+    // An input counts as ingested only when its acknowledgement says its
+    // rows and rejects are in the lake.
+    let failed: Arc<Mutex<Vec<(usize, String)>>> = Arc::default();
+    let committed = Arc::new(AtomicUsize::new(0));
+    let mut piped = Vec::with_capacity(inputs.len());
+    let mut acks: Vec<Ack> = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        let (me, bar, handle) = (input.clone(), bar.clone(), rt.handle().clone());
+        piped.push(PipelineInput {
+            display: input.name(),
+            identity: input.identity(),
+            open: Box::new(move || {
+                let inner = me.open(Some(&handle))?;
+                Ok(Box::new(Counted { inner, bar }) as Box<dyn Read + Send>)
+            }),
+        });
+        let (failed, committed) = (failed.clone(), committed.clone());
+        acks.push(Box::new(move |res| match res {
+            Ok(()) => {
+                committed.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => failed.lock().expect("not poisoned").push((i, e.0)),
+        }));
     }
-    let written = writer.finish().context("writing the lake")?;
+    let mut progress = Progress {
+        bar: bar.clone(),
+        started,
+        rows: 0,
+        rejects: 0,
+        show: args.show_rejects,
+        names: inputs.iter().map(|i| i.name()).collect(),
+        errors: 0,
+    };
+    let total = ingest(
+        piped,
+        acks,
+        &types,
+        &opts,
+        settings,
+        &mut writer,
+        &mut progress,
+    )
+    .context("ingesting")?;
+    let written = writer.finish();
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
+    let failed = std::mem::take(&mut *failed.lock().expect("not poisoned"));
+    for (i, why) in &failed {
+        eprintln!("seclake: {}: not ingested: {why}", progress.names[*i]);
+    }
+    let written = written.context("writing the lake")?;
 
     for (table, s) in &written.tables {
         eprintln!(
@@ -166,14 +188,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let mb = total.decoded_bytes as f64 / 1e6;
     eprintln!(
-        "total: {} rows, {} rejects from {} input(s), {mb:.1} MB in {secs:.2}s ({:.1} MB/s) into {}",
+        "total: {} rows, {} rejects from {} of {} input(s) committed, {mb:.1} MB in {secs:.2}s ({:.1} MB/s) into {}",
         total.rows,
         total.rejects,
+        committed.load(Ordering::Relaxed),
         inputs.len(),
         if secs > 0.0 { mb / secs } else { 0.0 },
         args.lake.lake
     );
-    Ok(if errors > 0 {
+    Ok(if progress.errors > 0 || !failed.is_empty() {
         ExitCode::from(1)
     } else if total.rejects > 0 {
         ExitCode::from(2)

@@ -1,0 +1,175 @@
+//! Parquet encoding and upload off the collecting thread: a pool of
+//! encoder threads turns a partition's batches into one zstd Parquet file
+//! and writes it to the lake, retrying failed writes with exponential
+//! backoff. The writer learns of each file's fate through
+//! [`EncoderPool::done`].
+
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use arrow_array::RecordBatch;
+use object_store::path::Path;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use tokio::runtime::Handle;
+
+use crate::store::{Lake, LakeError};
+
+/// One file to write.
+pub struct Job {
+    pub id: u64,
+    pub path: Path,
+    pub batches: Vec<RecordBatch>,
+}
+
+/// What became of a job: the rows and bytes written, or why not.
+pub struct Done {
+    pub id: u64,
+    pub result: Result<(u64, u64), String>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct EncodeOptions {
+    pub row_group_rows: usize,
+    pub zstd_level: i32,
+    /// Attempts at writing a file before its inputs are failed.
+    pub attempts: u32,
+    /// Wait before the second attempt; doubled each time after.
+    pub first_backoff: Duration,
+}
+
+pub struct EncoderPool {
+    jobs: Option<SyncSender<Job>>,
+    done: Receiver<Done>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl EncoderPool {
+    pub fn new(lake: Lake, rt: Handle, opts: EncodeOptions, threads: usize) -> Self {
+        // A full queue makes the writer wait: memory stays bounded when
+        // encoding is slower than parsing.
+        let (jobs_tx, jobs_rx) = sync_channel::<Job>(threads);
+        let jobs_rx = Arc::new(Mutex::new(jobs_rx));
+        let (done_tx, done) = channel();
+        let threads = (0..threads.max(1))
+            .map(|i| {
+                let (lake, rt, rx, tx) =
+                    (lake.clone(), rt.clone(), jobs_rx.clone(), done_tx.clone());
+                std::thread::Builder::new()
+                    .name(format!("seclake-encode-{i}"))
+                    .spawn(move || encoder(lake, rt, opts, rx, tx))
+                    .expect("spawning an encoder thread")
+            })
+            .collect();
+        EncoderPool {
+            jobs: Some(jobs_tx),
+            done,
+            threads,
+        }
+    }
+
+    /// Queues a job, waiting while the queue is full.
+    pub fn submit(&self, job: Job) -> Result<(), LakeError> {
+        self.jobs
+            .as_ref()
+            .and_then(|j| j.send(job).ok())
+            .ok_or_else(|| LakeError::Io(std::io::Error::other("the encoder threads stopped")))
+    }
+
+    /// Results that arrived, without waiting.
+    pub fn done(&self) -> impl Iterator<Item = Done> + '_ {
+        self.done.try_iter()
+    }
+
+    /// Waits for the next result.
+    pub fn wait(&self) -> Option<Done> {
+        self.done.recv().ok()
+    }
+}
+
+impl Drop for EncoderPool {
+    fn drop(&mut self) {
+        self.jobs = None;
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+fn encoder(
+    lake: Lake,
+    rt: Handle,
+    opts: EncodeOptions,
+    jobs: Arc<Mutex<Receiver<Job>>>,
+    done: Sender<Done>,
+) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        let result = encode(&job.batches, &opts).and_then(|(bytes, rows)| {
+            let size = bytes.len() as u64;
+            put_with_retries(&lake, &rt, &job.path, bytes, &opts).map(|()| (rows, size))
+        });
+        let result = result.map_err(|e| format!("{}: {e}", job.path));
+        if done.send(Done { id: job.id, result }).is_err() {
+            return;
+        }
+    }
+}
+
+/// Encodes batches of one schema as one Parquet file.
+pub fn encode(batches: &[RecordBatch], opts: &EncodeOptions) -> Result<(Vec<u8>, u64), LakeError> {
+    let Some(first) = batches.first() else {
+        return Ok((Vec::new(), 0));
+    };
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(opts.zstd_level)?))
+        .set_max_row_group_row_count(Some(opts.row_group_rows))
+        .set_created_by(format!("seclake {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    let mut w = ArrowWriter::try_new(Vec::new(), first.schema(), Some(props))?;
+    let mut rows = 0;
+    for b in batches {
+        w.write(b)?;
+        rows += b.num_rows() as u64;
+    }
+    Ok((w.into_inner()?, rows))
+}
+
+fn put_with_retries(
+    lake: &Lake,
+    rt: &Handle,
+    path: &Path,
+    bytes: Vec<u8>,
+    opts: &EncodeOptions,
+) -> Result<(), LakeError> {
+    let payload = bytes::Bytes::from(bytes);
+    let mut wait = opts.first_backoff;
+    let mut attempt = 1;
+    loop {
+        let store = Arc::clone(&lake.store);
+        let (p, data) = (path.clone(), payload.clone());
+        let res = rt.block_on(async move {
+            use object_store::ObjectStoreExt;
+            store.put(&p, data.into()).await
+        });
+        match res {
+            Ok(_) => return Ok(()),
+            Err(e) if attempt >= opts.attempts => return Err(e.into()),
+            Err(e) => {
+                tracing::warn!(
+                    "writing {path} failed (attempt {attempt}), retrying in {wait:?}: {e}"
+                );
+                std::thread::sleep(wait);
+                wait *= 2;
+                attempt += 1;
+            }
+        }
+    }
+}
