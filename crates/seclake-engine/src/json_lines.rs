@@ -14,33 +14,81 @@ use seclake_core::Timestamp;
 
 use crate::batch::coerce::write_f64;
 
+/// A column resolved to its concrete array once per batch, so each cell
+/// costs a null check and a write, not a type dispatch and a downcast.
+enum Col<'a> {
+    Utf8(&'a arrow_array::StringArray),
+    I64(&'a arrow_array::Int64Array),
+    Ts(&'a arrow_array::TimestampMicrosecondArray),
+    Other(&'a ArrayRef),
+}
+
+impl<'a> Col<'a> {
+    fn new(array: &'a ArrayRef) -> Self {
+        match array.data_type() {
+            DataType::Utf8 => Col::Utf8(array.as_string::<i32>()),
+            DataType::Int64 => Col::I64(array.as_primitive::<Int64Type>()),
+            DataType::Timestamp(..) => Col::Ts(array.as_primitive::<TimestampMicrosecondType>()),
+            _ => Col::Other(array),
+        }
+    }
+
+    fn is_null(&self, row: usize) -> bool {
+        match self {
+            Col::Utf8(a) => a.is_null(row),
+            Col::I64(a) => a.is_null(row),
+            Col::Ts(a) => a.is_null(row),
+            Col::Other(a) => a.is_null(row),
+        }
+    }
+
+    fn write(&self, out: &mut Vec<u8>, row: usize) {
+        match self {
+            Col::Utf8(a) => write_str(out, a.value(row)),
+            Col::I64(a) => int(out, a.value(row)),
+            Col::Ts(a) => {
+                out.push(b'"');
+                Timestamp(a.value(row)).write_rfc3339(out);
+                out.push(b'"');
+            }
+            Col::Other(a) => write_value(out, a, row),
+        }
+    }
+}
+
 /// Appends every row of `batch` to `out`, a JSON object and a newline each.
 pub fn write_batch(out: &mut Vec<u8>, batch: &RecordBatch) {
     let schema = batch.schema();
-    let keys: Vec<Vec<u8>> = schema
+    // `"name":` rendered once, with the comma that follows a first member.
+    let keys: Vec<(Vec<u8>, Vec<u8>)> = schema
         .fields()
         .iter()
         .map(|f| {
             let mut k = Vec::with_capacity(f.name().len() + 4);
             write_str(&mut k, f.name());
             k.push(b':');
-            k
+            let mut later = Vec::with_capacity(k.len() + 1);
+            later.push(b',');
+            later.extend_from_slice(&k);
+            (k, later)
         })
         .collect();
-    let columns = batch.columns();
+    let columns: Vec<Col<'_>> = batch.columns().iter().map(Col::new).collect();
+    // Columns with no value in the whole batch are skipped outright.
+    let live: Vec<usize> = (0..columns.len())
+        .filter(|&i| batch.column(i).null_count() < batch.num_rows())
+        .collect();
     for row in 0..batch.num_rows() {
         out.push(b'{');
         let mut first = true;
-        for (col, key) in columns.iter().zip(&keys) {
+        for &i in &live {
+            let col = &columns[i];
             if col.is_null(row) {
                 continue;
             }
-            if !first {
-                out.push(b',');
-            }
+            out.extend_from_slice(if first { &keys[i].0 } else { &keys[i].1 });
             first = false;
-            out.extend_from_slice(key);
-            write_value(out, col, row);
+            col.write(out, row);
         }
         out.extend_from_slice(b"}\n");
     }

@@ -45,7 +45,7 @@ pub struct WriterOptions {
     /// Rows per Parquet row group.
     pub row_group_rows: usize,
     pub zstd_level: i32,
-    /// Encoder threads.
+    /// Encoder threads; 0 encodes on the thread that gives the rows.
     pub threads: usize,
     /// Attempts at writing a file, and the first wait between attempts.
     pub write_attempts: u32,
@@ -64,6 +64,17 @@ impl Default for WriterOptions {
             threads: 2,
             write_attempts: 6,
             first_backoff: Duration::from_millis(100),
+        }
+    }
+}
+
+impl WriterOptions {
+    /// The defaults for a run of `threads` parse threads: as many encoder
+    /// threads, or none (encoding on the parse thread) for one.
+    pub fn for_threads(threads: usize) -> Self {
+        WriterOptions {
+            threads: if threads <= 1 { 0 } else { threads },
+            ..WriterOptions::default()
         }
     }
 }

@@ -10,9 +10,11 @@
 //!   Parquet with `SET threads` to match;
 //! - `--mode query`: a VPC Flow lake of `--rows` rows, then queries.
 //!
-//! Reported: MB/s and events/s, in all and per thread, and peak RSS (reset
-//! before each run through Linux `clear_refs`; the peer's is its own
-//! process's). The median of `--runs` runs is shown.
+//! Reported: MB/s and events/s in wall-clock time, the CPU seconds used
+//! by every thread of the process, MB/s per core (input over CPU seconds:
+//! what one core of work achieves, however it was spread), and peak RSS
+//! (reset before each run through Linux `clear_refs`; the peer's is read
+//! in its own process). The median of `--runs` runs is shown.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -81,6 +83,8 @@ struct Run {
     bytes: u64,
     events: u64,
     secs: f64,
+    /// User and system CPU seconds of all threads.
+    cpu: f64,
     rss: u64,
 }
 
@@ -107,23 +111,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let cores = pipeline::available_threads();
     println!(
-        "mode: {:?}; {} core(s); median of {} run(s); per-thread figures divide by the thread count",
+        "mode: {:?}; {} core(s); median of {} run(s); per core = over CPU seconds",
         args.mode,
         cores,
         args.runs.max(1)
     );
     println!(
-        "{:24} {:>7} {:>8} {:>9} {:>10} {:>7} {:>8} {:>11} {:>11} {:>13} {:>8}",
+        "{:22} {:>7} {:>7} {:>8} {:>9} {:>6} {:>6} {:>7} {:>10} {:>10} {:>12} {:>7}",
         "corpus",
         "engine",
         "threads",
         "input MB",
         "events",
         "secs",
+        "cpu s",
         "MB/s",
-        "MB/s/thread",
+        "MB/s/core",
         "events/s",
-        "events/s/thr",
+        "events/s/core",
         "RSS MB"
     );
     let result = bench_all(&args, &corpora, &dir, cores);
@@ -181,15 +186,28 @@ fn median(mut runs: Vec<Run>) -> Run {
 
 fn print_row(corpus: &str, engine: &str, threads: usize, r: Run) {
     let mb = r.bytes as f64 / 1e6;
-    let (mbs, evs) = (mb / r.secs, r.events as f64 / r.secs);
     println!(
-        "{corpus:24} {engine:>7} {threads:>8} {mb:>9.1} {:>10} {:>7.2} {mbs:>8.1} {:>11.1} {evs:>11.0} {:>13.0} {:>8.1}",
+        "{corpus:22} {engine:>7} {threads:>7} {mb:>8.1} {:>9} {:>6.2} {:>6.2} {:>7.1} {:>10.1} {:>10.0} {:>12.0} {:>7.1}",
         r.events,
         r.secs,
-        mbs / threads as f64,
-        evs / threads as f64,
+        r.cpu,
+        mb / r.secs,
+        mb / r.cpu,
+        r.events as f64 / r.secs,
+        r.events as f64 / r.cpu,
         r.rss as f64 / 1e6
     );
+}
+
+/// User plus system CPU seconds of this process so far (all threads).
+fn cpu_seconds() -> f64 {
+    // /proc/self/stat fields 14 and 15: utime and stime in clock ticks
+    // (100 a second on Linux).
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Counts what a JSON run produced, discarding the text.
@@ -237,6 +255,7 @@ fn measure(
         vec![t]
     };
     let opts = Options::default();
+    let mut cpu_before = cpu_seconds();
     let (stats, secs) = match mode {
         Mode::Parse => {
             reset_peak_rss();
@@ -257,11 +276,9 @@ fn measure(
             let _ = std::fs::remove_dir_all(&lake_dir);
             let lake = Lake::open(lake_dir.to_str().context("lake path")?)?;
             reset_peak_rss();
+            cpu_before = cpu_seconds();
             let started = Instant::now();
-            let writer_opts = WriterOptions {
-                threads,
-                ..WriterOptions::default()
-            };
+            let writer_opts = WriterOptions::for_threads(threads);
             let writer = LakeWriter::new(lake, rt.handle().clone(), writer_opts);
             let settings = Settings::new(threads, Output::Batches);
             let (stats, _) = ingest_all(vec![file_input(path)], &types, &opts, settings, writer)?;
@@ -270,6 +287,7 @@ fn measure(
             (stats, secs)
         }
     };
+    let cpu = (cpu_seconds() - cpu_before).max(0.01);
     if stats.rejects > 0 {
         bail!(
             "{}: the generated corpus had {} rejects",
@@ -281,6 +299,7 @@ fn measure(
         bytes: stats.decoded_bytes,
         events: stats.rows,
         secs,
+        cpu,
         rss: peak_rss(),
     })
 }
@@ -300,20 +319,30 @@ fn duckdb_sql(corpus: &str, path: &Path, out: &Path) -> String {
     format!("COPY ({read}) TO '{o}' (FORMAT parquet, COMPRESSION zstd)")
 }
 
+/// Times DuckDB's conversion in its own process; peak RSS is that
+/// process's VmHWM (getrusage would count the forking parent's).
 const DUCKDB_SCRIPT: &str = r#"
-import json, resource, sys, time
+import json, os, sys, time
 try:
     import duckdb
 except ImportError:
     print(json.dumps({"missing": True})); sys.exit(0)
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
 sql, threads = sys.argv[1], int(sys.argv[2])
 con = duckdb.connect()
 con.execute(f"SET threads={threads}")
-start = time.perf_counter()
+open("/proc/self/clear_refs", "w").write("5")
+cpu0, start = os.times(), time.perf_counter()
 con.execute(sql)
-secs = time.perf_counter() - start
+secs, cpu1 = time.perf_counter() - start, os.times()
+cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+rss = hwm()
 rows = con.execute(f"SELECT count(*) FROM read_parquet('{sys.argv[3]}')").fetchone()[0]
-print(json.dumps({"secs": secs, "rows": rows, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+print(json.dumps({"secs": secs, "cpu": cpu, "rows": rows, "rss": rss}))
 "#;
 
 /// Runs DuckDB on the corpus in a fresh process per run; `None` when the
@@ -356,6 +385,7 @@ fn duckdb_runs(
             bytes,
             events: v["rows"].as_u64().unwrap_or(0),
             secs: v["secs"].as_f64().unwrap_or(f64::NAN),
+            cpu: v["cpu"].as_f64().unwrap_or(f64::NAN).max(0.01),
             rss: v["rss"].as_u64().unwrap_or(0),
         });
     }
@@ -396,10 +426,7 @@ fn query_bench(args: &Args) -> Result<ExitCode> {
         let t = find_log_type("AWS.VPCFlow")?;
         let started = Instant::now();
         let threads = pipeline::available_threads();
-        let writer_opts = WriterOptions {
-            threads,
-            ..WriterOptions::default()
-        };
+        let writer_opts = WriterOptions::for_threads(threads);
         let writer = LakeWriter::new(lake, rt.handle().clone(), writer_opts);
         let settings = Settings::new(threads, Output::Batches);
         let (stats, _) = ingest_all(

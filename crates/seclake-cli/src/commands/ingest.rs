@@ -115,10 +115,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     );
     bar.enable_steady_tick(Duration::from_millis(200));
 
-    let writer_opts = WriterOptions {
-        threads: settings.threads,
-        ..WriterOptions::default()
-    };
+    let writer_opts = WriterOptions::for_threads(settings.threads);
     let mut writer = LakeWriter::new(lake, rt.handle().clone(), writer_opts);
     let started = Instant::now();
     // An input counts as ingested only when its acknowledgement says its

@@ -88,6 +88,32 @@ impl Builder {
         }
     }
 
+    /// Appends `n` nulls at once (columns a row does not set are filled in
+    /// bulk, not one call per column per row).
+    pub fn append_nulls(&mut self, n: usize) {
+        match self {
+            Builder::Utf8(b) => b.append_nulls(n),
+            Builder::I64(b) => b.append_nulls(n),
+            Builder::I32(b) => b.append_nulls(n),
+            Builder::I16(b) => b.append_nulls(n),
+            Builder::F64(b) => b.append_nulls(n),
+            Builder::F32(b) => b.append_nulls(n),
+            Builder::Bool(b) => b.append_nulls(n),
+            Builder::Ts(b) => b.append_nulls(n),
+            Builder::Struct {
+                children, nulls, ..
+            } => {
+                children.iter_mut().for_each(|c| c.append_nulls(n));
+                nulls.append_n_nulls(n);
+            }
+            Builder::List { offsets, nulls, .. } => {
+                let last = *offsets.last().unwrap_or(&0);
+                offsets.extend(std::iter::repeat_n(last, n));
+                nulls.append_n_nulls(n);
+            }
+        }
+    }
+
     pub fn append_null(&mut self) {
         match self {
             Builder::Utf8(b) => b.append_null(),

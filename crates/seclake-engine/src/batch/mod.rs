@@ -26,6 +26,10 @@ use crate::arrow_map::table_schema;
 pub struct TableBatch {
     schema: SchemaRef,
     cols: Vec<Builder>,
+    /// Rows each column holds; a column catches up with nulls when it next
+    /// gets a value, or at finish (most rows set a fraction of a wide
+    /// schema).
+    filled: Vec<usize>,
     log_type: StringBuilder,
     row_id: StringBuilder,
     event_time: TimestampMicrosecondBuilder,
@@ -48,6 +52,7 @@ impl TableBatch {
         TableBatch {
             schema: table_schema(schema),
             cols: schema.columns.iter().map(|c| Builder::new(&c.ty)).collect(),
+            filled: vec![0; schema.columns.len()],
             log_type: StringBuilder::new(),
             row_id: StringBuilder::new(),
             event_time: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
@@ -78,16 +83,15 @@ impl TableBatch {
     }
 
     pub fn append(&mut self, row: &Row<'_>, std: &StandardFields<'_>, event_time: Timestamp) {
-        let mut cells = row.cells().iter().peekable();
         let mut bytes = row_overhead(self.cols.len());
-        for (i, b) in self.cols.iter_mut().enumerate() {
-            match cells.peek() {
-                Some((c, v)) if *c as usize == i => {
-                    cells.next();
-                    bytes += b.append_value(v);
-                }
-                _ => b.append_null(),
+        for (c, v) in row.cells() {
+            let c = *c as usize;
+            let behind = self.rows - self.filled[c];
+            if behind > 0 {
+                self.cols[c].append_nulls(behind);
             }
+            bytes += self.cols[c].append_value(v);
+            self.filled[c] = self.rows + 1;
         }
         self.log_type.append_value(std.log_type);
         self.row_id
@@ -114,7 +118,9 @@ impl TableBatch {
     /// over empty.
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
-        for c in &mut self.cols {
+        for (c, filled) in self.cols.iter_mut().zip(&mut self.filled) {
+            c.append_nulls(self.rows - *filled);
+            *filled = 0;
             arrays.push(c.finish()?);
         }
         arrays.push(Arc::new(self.log_type.finish()));
