@@ -117,8 +117,11 @@ fn ipv4(rng: &mut Rng, out: &mut String, prefix: &str) {
 
 fn vpc_flow(rng: &mut Rng, t: u64, out: &mut String) {
     use std::fmt::Write;
+    // A flow log file covers a VPC's interfaces: a few hundred of them,
+    // not a new one per line.
     out.push_str("2 123456789012 eni-");
-    rng.hex(out, 17);
+    let mut eni = Rng::new(1 + rng.below(500));
+    eni.hex(out, 17);
     out.push(' ');
     ipv4(rng, out, "10.0.");
     out.push(' ');

@@ -36,6 +36,18 @@ pub struct Args {
     /// Print at most this many rejects on stderr (all are in `_rejects`).
     #[arg(long, default_value_t = 20)]
     show_rejects: usize,
+    /// Print `committed: INPUT` on stderr as each input's rows and rejects
+    /// are written (its acknowledgement).
+    #[arg(long, short)]
+    verbose: bool,
+    /// Write a partition's file once it holds this many MB of rows (in
+    /// memory); smaller files are committed sooner.
+    #[arg(long, default_value_t = 32)]
+    file_mb: usize,
+    /// Write a partition's file at the latest this many seconds after its
+    /// first row (fractions allowed).
+    #[arg(long, default_value_t = 60.0)]
+    flush_after: f64,
     /// Files, directories, glob patterns, s3://bucket/prefix, or `-`.
     #[arg(required = true)]
     inputs: Vec<String>,
@@ -100,7 +112,10 @@ impl<R: Read> Read for Counted<R> {
 pub fn run(args: Args) -> Result<ExitCode> {
     let types = args.parse.types()?;
     let opts = args.parse.options()?;
-    let settings = args.parse.settings(Output::Batches);
+    let mut settings = args.parse.settings(Output::Batches);
+    let flush_after = Duration::try_from_secs_f64(args.flush_after.max(0.001))
+        .context("--flush-after: a number of seconds")?;
+    settings.tick = settings.tick.min(flush_after / 2);
     let rt = runtime()?;
     let lake = Lake::open(&args.lake.lake)?;
     let inputs = expand(&args.inputs, Some(rt.handle())).map_err(anyhow::Error::msg)?;
@@ -115,7 +130,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     );
     bar.enable_steady_tick(Duration::from_millis(200));
 
-    let writer_opts = WriterOptions::for_threads(settings.threads);
+    let writer_opts = WriterOptions {
+        target_file_bytes: args.file_mb.max(1) << 20,
+        max_age: flush_after,
+        ..WriterOptions::for_threads(settings.threads)
+    };
     let mut writer = LakeWriter::new(lake, rt.handle().clone(), writer_opts);
     let started = Instant::now();
     // An input counts as ingested only when its acknowledgement says its
@@ -135,9 +154,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }),
         });
         let (failed, committed) = (failed.clone(), committed.clone());
+        let (name, verbose) = (input.name(), args.verbose);
         acks.push(Box::new(move |res| match res {
             Ok(()) => {
                 committed.fetch_add(1, Ordering::Relaxed);
+                if verbose {
+                    eprintln!("committed: {name}");
+                }
             }
             Err(e) => failed.lock().expect("not poisoned").push((i, e.0)),
         }));

@@ -100,14 +100,16 @@ impl TableBatch {
         self.parse_time.append_value(std.parse_time.micros());
         self.source_id.append_option(std.source_id);
         self.source_label.append_option(std.source_label);
+        // One pass over the row's indicators, grouped by field in field
+        // order; empty lists are stored as null, as they are omitted in JSON.
+        let mut items = row.indicators.iter().peekable();
         for (kind, builder) in Indicator::ALL.iter().zip(&mut self.indicators) {
             let mut any = false;
-            for v in row.indicator_values(*kind) {
+            while let Some((_, v)) = items.next_if(|(k, _)| k == kind) {
                 builder.values().append_value(v);
                 bytes += v.len() + 4;
                 any = true;
             }
-            // Empty lists are stored as null, as they are omitted in JSON.
             builder.append(any);
         }
         self.rows += 1;

@@ -18,9 +18,9 @@
 //!   result), which is how a VPC Flow header reaches every chunk.
 //! - **Bounded memory.** At most `4 × threads` chunks are between the
 //!   reader and the collector; the reader waits for the collector.
-//! - **Timers.** The collector is called about every second
-//!   ([`Collector::tick`]) even when no input arrives, so time-based
-//!   flushes happen on an idle source.
+//! - **Timers.** The collector is called every `Settings::tick` (a second
+//!   by default; [`Collector::tick`]) even when no input arrives, so
+//!   time-based flushes happen on an idle source.
 //! - With one thread everything runs on the calling thread, through the
 //!   same chunk and worker code.
 
@@ -66,6 +66,8 @@ pub struct Settings {
     pub threads: usize,
     pub output: Output,
     pub chunk: ChunkLimits,
+    /// How often [`Collector::tick`] is called.
+    pub tick: Duration,
 }
 
 impl Settings {
@@ -74,6 +76,7 @@ impl Settings {
             threads: threads.max(1),
             output,
             chunk: ChunkLimits::default(),
+            tick: Duration::from_secs(1),
         }
     }
 }
@@ -151,8 +154,6 @@ impl OwnedReject {
     }
 }
 
-const TICK: Duration = Duration::from_secs(1);
-
 /// Runs `inputs` through decoding, framing and parsing with `types` as the
 /// candidates, handing results to `collector` in input order. Returns the
 /// totals. Errors are the collector's (or a worker's sink's); problems
@@ -169,6 +170,7 @@ pub fn run<'t>(
         per_input: HashMap::new(),
         total: StreamStats::default(),
         last_tick: Instant::now(),
+        tick: settings.tick,
     };
     if settings.threads <= 1 {
         run_inline(inputs, types, opts, settings, &mut delivery)?;
@@ -308,7 +310,7 @@ fn collect(
     let mut pending = BTreeMap::new();
     let mut next = 0u64;
     loop {
-        match out_rx.recv_timeout(TICK) {
+        match out_rx.recv_timeout(delivery.tick) {
             Ok(out) => {
                 let out = out?;
                 pending.insert(out.seq, out);
@@ -331,6 +333,7 @@ struct Delivery<'c> {
     per_input: HashMap<usize, StreamStats>,
     total: StreamStats,
     last_tick: Instant,
+    tick: Duration,
 }
 
 impl Delivery<'_> {
@@ -354,7 +357,7 @@ impl Delivery<'_> {
     }
 
     fn maybe_tick(&mut self) -> io::Result<()> {
-        if self.last_tick.elapsed() >= TICK {
+        if self.last_tick.elapsed() >= self.tick {
             self.last_tick = Instant::now();
             self.collector.tick()?;
         }

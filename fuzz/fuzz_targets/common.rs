@@ -1,0 +1,45 @@
+//! Shared by the parse targets: run records through the engine with a
+//! chosen set of log types, render the batches as JSON, and check that
+//! every line is a JSON object (the output contract).
+
+use std::io;
+
+use seclake_core::{LogType, Row, StandardFields, Timestamp};
+use seclake_engine::batch::TableBatch;
+use seclake_engine::{parse_stream, Options, Reject, RowSink, StreamName};
+
+struct Check {
+    json: Vec<u8>,
+}
+
+impl RowSink for Check {
+    fn row(
+        &mut self,
+        t: &LogType,
+        row: &Row<'_>,
+        std: &StandardFields<'_>,
+        event_time: Timestamp,
+    ) -> io::Result<()> {
+        let mut b = TableBatch::new(&t.schema);
+        b.append(row, std, event_time);
+        let batch = b.finish().expect("a row always makes a batch");
+        self.json.clear();
+        seclake_engine::json_lines::write_batch(&mut self.json, &batch);
+        let v: serde_json::Value =
+            serde_json::from_slice(&self.json).expect("the JSON output is valid JSON");
+        assert!(v.is_object());
+        Ok(())
+    }
+    fn reject(&mut self, r: &Reject<'_>) -> io::Result<()> {
+        assert!(!r.reason.is_empty());
+        Ok(())
+    }
+}
+
+pub fn run(data: &[u8], types: &[&LogType]) {
+    let mut opts = Options::default();
+    opts.limits.max_record_bytes = 1 << 16;
+    opts.limits.max_decompressed_bytes = 1 << 22;
+    let mut sink = Check { json: Vec::new() };
+    parse_stream(data, StreamName::same("fuzz"), types, &opts, &mut sink).expect("sink errors only");
+}

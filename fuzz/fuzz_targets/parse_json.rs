@@ -1,0 +1,21 @@
+//! Every JSON log type, chosen by the first byte.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
+
+const LINE_TYPES: &[&str] = &["AWS.VPCFlow", "AWS.ALB", "AWS.S3ServerAccess", "AWS.AuroraMySQLAudit"];
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let json: Vec<_> = seclake_registry::all()
+        .iter()
+        .filter(|t| !LINE_TYPES.contains(&t.name()))
+        .collect();
+    let t = json[pick as usize % json.len()];
+    common::run(rest, &[t]);
+});
