@@ -363,7 +363,11 @@ impl<R: Read> Framer<R> {
                 (Ctx::Top, b'{') if self.records_wrapper()? => {
                     self.ctx = Ctx::RecordsArray;
                 }
-                (Ctx::Array | Ctx::RecordsArray | Ctx::WrapperTail, b',') => self.start += 1,
+                // Commas separate values in arrays, and some writers put
+                // them between concatenated top-level values too.
+                (Ctx::Top | Ctx::Array | Ctx::RecordsArray | Ctx::WrapperTail, b',') => {
+                    self.start += 1
+                }
                 (Ctx::Array, b']') => {
                     self.start += 1;
                     self.ctx = Ctx::Top;
@@ -548,7 +552,9 @@ impl<R: Read> Framer<R> {
                     i += 1;
                 }
                 _ => {
-                    // A scalar: up to the next delimiter.
+                    // A scalar: up to the next delimiter, and at least one
+                    // byte, so that a stray delimiter cannot stall the scan.
+                    i += 1;
                     while i < b.len() {
                         if matches!(b[i], b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n') {
                             return Some(i);
