@@ -22,8 +22,8 @@ use crate::fields::int;
 
 columns! {
     Timestamp = "timestamp", "timestamp", required, [], "The timestamp for the logged event with microsecond precision (UTC).";
-    ServerHost = "serverHost", "string", required, [], "The name of the instance that the event is logged for.";
-    Username = "username", "string", optional, [], "The connected user name of the user.";
+    ServerHost = "serverHost", "string", required, [Host], "The name of the instance that the event is logged for.";
+    Username = "username", "string", optional, [Username], "The connected user name of the user.";
     Host = "host", "string", optional, [Host], "The host that the user connected from.";
     ConnectionId = "connectionId", "bigint", required, [], "The connection ID number for the logged operation.";
     QueryId = "queryId", "bigint", required, [], "The query ID number, which can be used for finding the relational table events and related queries. For TABLE events, multiple lines are added.";
@@ -257,10 +257,11 @@ mod tests {
             &Value::str("SELECT 'a,b\\' FROM t\nWHERE x=''")
         );
         assert_eq!(row.get(C::RetCode), &Value::Int(1045));
+        // The client host and the instance (serverHost) both name hosts.
         assert_eq!(
             row.indicator_values(Indicator::DomainName)
                 .collect::<Vec<_>>(),
-            vec!["client.example.com"]
+            vec!["client.example.com", "database-1-instance-1"]
         );
         let plain = "1603438736650167,database-1-instance-1,admin,1.34.6.81,30,964317,QUERY,world,'create database mysqldemo',0";
         assert!(matches!(

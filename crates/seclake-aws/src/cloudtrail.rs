@@ -40,7 +40,7 @@ columns! {
     ManagementEvent = "managementEvent", "boolean", optional, [], "A Boolean value that identifies whether the event is a management event. managementEvent is shown in an event record if eventVersion is 1.06 or higher, and the event type is one of the following: AwsApiCall, AwsConsoleAction, AwsConsoleSignIn, AwsServiceEvent";
     ReadOnly = "readOnly", "boolean", optional, [], "Identifies whether this operation is a read-only operation.";
     RecipientAccountId = "recipientAccountId", "string", optional, [AwsAccountId], "Represents the account ID that received this event. The recipientAccountID may be different from the CloudTrail userIdentity Element accountId. This can occur in cross-account resource access.";
-    RequestId = "requestID", "string", optional, [], "The value that identifies the request. The service being called generates this value.";
+    RequestId = "requestID", "string", optional, [TraceId], "The value that identifies the request. The service being called generates this value.";
     RequestParameters = "requestParameters", "string", optional, [AwsJson], "The parameters, if any, that were sent with the request. These parameters are documented in the API reference documentation for the appropriate AWS service.";
     Resources = "resources", "[{ \"arn\":string, \"accountId\":string, \"type\":string }]", optional, [AwsJson], "A list of resources accessed in the event.";
     ResponseElements = "responseElements", "string", optional, [AwsJson], "The response element for actions that make changes (create, update, or delete actions). If an action does not change state (for example, a request to get or list objects), this element is omitted. These actions are documented in the API reference documentation for the appropriate AWS service.";
@@ -49,7 +49,7 @@ columns! {
     SourceIpAddress = "sourceIPAddress", "string", optional, [Host], "The IP address that the request was made from, or for requests made by an AWS service the service's DNS name (for example ec2.amazonaws.com).";
     UserAgent = "userAgent", "string", optional, [], "The agent through which the request was made: the console, an AWS service, an AWS SDK or the AWS CLI.";
     EventCategory = "eventCategory", "string", optional, [], "The event category: Management, Data or NetworkActivity.";
-    SharedEventId = "sharedEventID", "string", optional, [], "GUID shared by the CloudTrail events that one AWS action delivers to several accounts (each copy has its own eventID and recipientAccountId).";
+    SharedEventId = "sharedEventID", "string", optional, [TraceId], "GUID shared by the CloudTrail events that one AWS action delivers to several accounts (each copy has its own eventID and recipientAccountId).";
     VpcEndpointId = "vpcEndpointId", "string", optional, [], "The VPC endpoint through which the request was made from a VPC to the AWS service.";
     VpcEndpointAccountId = "vpcEndpointAccountId", "string", optional, [AwsAccountId], "The account ID of the owner of the VPC endpoint through which the request was made.";
     TlsDetails = "tlsDetails", "{ \"tlsVersion\":string, \"cipherSuite\":string, \"clientProvidedHostHeader\":string }", optional, [AwsJson], "The TLS version and cipher suite of the request, and the host name the client asked for (the fully qualified name of the service endpoint).";

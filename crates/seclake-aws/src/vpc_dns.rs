@@ -36,7 +36,7 @@ columns! {
     SrcAddr = "srcaddr", "string", required, [Ip], "The IP address of the instance that the query originated from.";
     SrcPort = "srcport", "string", optional, [], "The port on the instance that the query originated from.";
     Transport = "transport", "string", optional, [], "The protocol used to submit the DNS query.";
-    SrcIds = "srcids", "{ \"instance\":string, \"resolver-endpoint\":string, \"resolver_endpoint\":string, \"resolver_network_interface\":string }", optional, [], "The list of IDs of the sources the DNS query originated from or passed through.";
+    SrcIds = "srcids", "{ \"instance\":string, \"resolver-endpoint\":string, \"resolver_endpoint\":string, \"resolver_network_interface\":string }", optional, [AwsJson], "The list of IDs of the sources the DNS query originated from or passed through.";
     FirewallRuleGroupId = "firewall_rule_group_id", "string", optional, [], "The ID of the DNS Firewall rule group that matched the domain name in the query; present only when a rule with an alert or block action matched.";
     FirewallRuleAction = "firewall_rule_action", "string", optional, [], "The action of the DNS Firewall rule that matched the domain name in the query (for example ALERT or BLOCK); present only when such a rule matched.";
     FirewallDomainListId = "firewall_domain_list_id", "string", optional, [], "The ID of the DNS Firewall domain list used by the rule that matched the domain name in the query; present only when such a rule matched.";

@@ -192,7 +192,9 @@ impl RecordParser for VpcFlowParser {
             .map(|&(s, e)| &line[s as usize..e as usize]);
         match &self.layout {
             Some(layout) => {
-                if count != layout.len() {
+                // More fields than the header names: AWS added one; the
+                // known ones are kept. Fewer: the line is cut short.
+                if count < layout.len() {
                     return Err(ParseError::invalid(
                         "the line has fewer fields than the header names",
                     )
@@ -208,12 +210,16 @@ impl RecordParser for VpcFlowParser {
                 }
             }
             None => {
-                if !HEADERLESS_COUNTS.contains(&count) {
+                // The longest documented layout that fits: fields past it
+                // are ones AWS added since, and are left out, not a reason
+                // to lose the line.
+                let Some(&known) = HEADERLESS_COUNTS.iter().rev().find(|&&c| c <= count) else {
                     return Err(ParseError::mismatch(
                         "no header line, and not a VPC Flow record in AWS's field order",
                     )
                     .with_detail(format!("{count} fields")));
-                }
+                };
+                let tokens = tokens.take(known);
                 // Without a header the order is an assumption: a field that
                 // does not fit it means another kind of line, not a broken one.
                 for (tok, (_, col)) in tokens.zip(FIELDS) {
@@ -311,6 +317,28 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("header names 5 fields"));
+    }
+
+    /// AWS adds fields: a line with more than its header or its version
+    /// names keeps the known ones instead of being rejected.
+    #[test]
+    fn lines_with_fields_added_since_keep_the_known_ones() {
+        let out = parse_all(
+            &DEF,
+            &[
+                "version srcaddr dstaddr log-status",
+                "5 10.0.0.1 10.0.0.2 OK new-field-value",
+            ],
+        );
+        let (_, row) = out[1].as_ref().unwrap();
+        assert_eq!(row.get(C::Status), &Value::str("OK"));
+        let out = parse_all(
+            &DEF,
+            &["2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK extra"],
+        );
+        let (_, row) = out[0].as_ref().unwrap();
+        assert_eq!(row.get(C::Action), &Value::str("ACCEPT"));
+        assert_eq!(row.get(C::Status), &Value::str("OK"));
     }
 
     #[test]

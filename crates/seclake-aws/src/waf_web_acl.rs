@@ -24,7 +24,7 @@ use crate::fields::{from_json_marked, json_of_kind, string};
 columns! {
     Action = "action", "string", required, [], "The action applied by WAF. Possible values for a terminating rule: ALLOW and BLOCK. COUNT is not a valid value for a terminating rule.";
     FormatVersion = "formatVersion", "smallint", required, [], "The format version for the log.";
-    HttpRequest = "httpRequest", "{ \"args\":string, \"clientIp\":string, \"country\":string, \"headers\":[{ \"name\":string, \"value\":string }], \"httpMethod\":string, \"httpVersion\":string, \"requestId\":string, \"uri\":string, \"scheme\":string, \"host\":string, \"fragment\":string }", required, [], "The metadata about the request.";
+    HttpRequest = "httpRequest", "{ \"args\":string, \"clientIp\":string, \"country\":string, \"headers\":[{ \"name\":string, \"value\":string }], \"httpMethod\":string, \"httpVersion\":string, \"requestId\":string, \"uri\":string, \"scheme\":string, \"host\":string, \"fragment\":string }", required, [AwsJson], "The metadata about the request.";
     HttpSourceId = "httpSourceId", "string", required, [], "The source ID. This field shows the ID of the associated resource.";
     HttpSourceName = "httpSourceName", "string", required, [], "The source of the request. Possible values: CF for Amazon CloudFront, APIGW for Amazon API Gateway, ALB for Application Load Balancer, and APPSYNC for AWS AppSync.";
     NonTerminatingMatchingRules = "nonTerminatingMatchingRules", "[{ \"ruleId\":string, \"action\":string, \"ruleMatchDetails\":[{ \"conditionType\":string, \"location\":string, \"matchedData\":[string] }] }]", optional, [], "The list of non-terminating rules in the rule group that match the request. These are always COUNT rules (non-terminating rules that match).";

@@ -31,8 +31,15 @@ pub enum IndicatorKind {
     AwsAccountId,
     AwsInstanceId,
     /// JSON text or nested values scanned for AWS indicators and IPs
-    /// (ARNs, account ids, instance ids, tags, addresses).
+    /// (ARNs, account ids, instance ids, tags, addresses, and request ids,
+    /// user names and e-mail addresses under keys that name them).
     AwsJson,
+    /// A request or trace id (any non-empty value).
+    TraceId,
+    /// An e-mail address (checked for its shape).
+    Email,
+    /// A user name (any non-empty value but `-`).
+    Username,
 }
 
 /// An indicator field of the standard set.
@@ -47,10 +54,15 @@ pub enum Indicator {
     AwsAccountId,
     AwsInstanceId,
     AwsTag,
+    TraceId,
+    Email,
+    Username,
 }
 
 impl Indicator {
-    pub const ALL: [Indicator; 9] = [
+    /// In schema order: fields added later come last, so older files keep
+    /// their column positions.
+    pub const ALL: [Indicator; 12] = [
         Indicator::IpAddress,
         Indicator::DomainName,
         Indicator::Md5,
@@ -60,6 +72,9 @@ impl Indicator {
         Indicator::AwsAccountId,
         Indicator::AwsInstanceId,
         Indicator::AwsTag,
+        Indicator::TraceId,
+        Indicator::Email,
+        Indicator::Username,
     ];
 
     /// The standard field holding this indicator.
@@ -74,6 +89,9 @@ impl Indicator {
             Indicator::AwsAccountId => "p_any_aws_account_ids",
             Indicator::AwsInstanceId => "p_any_aws_instance_ids",
             Indicator::AwsTag => "p_any_aws_tags",
+            Indicator::TraceId => "p_any_trace_ids",
+            Indicator::Email => "p_any_emails",
+            Indicator::Username => "p_any_usernames",
         }
     }
 }
@@ -146,6 +164,34 @@ impl<'a> Indicators<'a> {
             IndicatorKind::AwsAccountId => self.account_id(v),
             IndicatorKind::AwsInstanceId => self.instance_id(v),
             IndicatorKind::AwsJson => self.aws_json(&v),
+            IndicatorKind::TraceId => self.trace_id(v),
+            IndicatorKind::Email => self.email(v),
+            IndicatorKind::Username => self.username(v),
+        }
+    }
+
+    pub fn trace_id(&mut self, v: Cow<'a, str>) {
+        if !v.is_empty() && v != "-" {
+            self.items.push((Indicator::TraceId, v));
+        }
+    }
+
+    /// `local@domain` with a dotted domain, lower-cased.
+    pub fn email(&mut self, v: Cow<'a, str>) {
+        if !is_email(&v) {
+            return;
+        }
+        let value = if v.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(v.to_ascii_lowercase())
+        } else {
+            v
+        };
+        self.items.push((Indicator::Email, value));
+    }
+
+    pub fn username(&mut self, v: Cow<'a, str>) {
+        if !v.is_empty() && v != "-" {
+            self.items.push((Indicator::Username, v));
         }
     }
 
@@ -280,6 +326,19 @@ fn looks_like_domain(s: &str) -> bool {
         && s.bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c == b'*')
         && !s.split('.').any(|l| l.is_empty())
+}
+
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    s.len() <= 254
+        && !local.is_empty()
+        && !local
+            .bytes()
+            .any(|c| c.is_ascii_whitespace() || c == b'@' || c == b'"')
+        && domain.contains('.')
+        && looks_like_domain(domain)
 }
 
 pub fn is_arn(s: &str) -> bool {

@@ -85,6 +85,25 @@ pub fn scan_aws(json: &str, ind: &mut Indicators<'_>) {
                 {
                     ind.account_id(Cow::Owned(v.to_string()));
                 }
+                if is("requestid") || is("sharedeventid") {
+                    ind.trace_id(Cow::Owned(v.to_string()));
+                }
+                if is("username") || is("user_name") {
+                    ind.username(Cow::Owned(v.to_string()));
+                }
+                let names_email = k
+                    .as_bytes()
+                    .windows(5)
+                    .any(|w| w.eq_ignore_ascii_case(b"email"));
+                if names_email {
+                    ind.email(Cow::Owned(v.to_string()));
+                }
+                // A role session named after a person: `AROA...:alice@example.com`.
+                if is("principalid") {
+                    if let Some((_, session)) = v.split_once(':') {
+                        ind.email(Cow::Owned(session.to_string()));
+                    }
+                }
                 if is("domain")
                     || is("domainname")
                     || is("hostname")
@@ -281,6 +300,21 @@ mod tests {
         assert!(has(Indicator::AwsTag, "Name:web"));
         assert!(has(Indicator::AwsTag, "env:prod"));
         assert!(has(Indicator::DomainName, "ip-10-0-0-5.ec2.internal"));
+    }
+
+    #[test]
+    fn request_ids_user_names_and_emails_under_their_keys() {
+        let got = scan(
+            r#"{"requestId":"r-1","userIdentity":{"userName":"alice","principalId":"AROAEXAMPLE:Bob@Example.com"},"contactEmail":"ops@example.org","note":"not@anemail","emailAddress":"nope"}"#,
+        );
+        let has = |k, v: &str| got.contains(&(k, v.to_string()));
+        assert!(has(Indicator::TraceId, "r-1"));
+        assert!(has(Indicator::Username, "alice"));
+        assert!(has(Indicator::Email, "bob@example.com"));
+        assert!(has(Indicator::Email, "ops@example.org"));
+        assert!(!got
+            .iter()
+            .any(|(k, v)| *k == Indicator::Email && (v == "not@anemail" || v == "nope")));
     }
 
     /// A key whose last nine bytes split a multi-byte character once

@@ -37,6 +37,9 @@ pub const STANDARD_COLUMNS: &[ColumnDef] = &[
     std_col("p_any_aws_account_ids", "[string]", false, "seclake added field with collection of AWS account ids associated with the row"),
     std_col("p_any_aws_instance_ids", "[string]", false, "seclake added field with collection of AWS EC2 instance ids associated with the row"),
     std_col("p_any_aws_tags", "[string]", false, "seclake added field with collection of AWS tags (key:value) associated with the row"),
+    std_col("p_any_trace_ids", "[string]", false, "seclake added field with collection of request and trace ids (such as CloudTrail requestID and sharedEventID, WAF requestId) associated with the row"),
+    std_col("p_any_emails", "[string]", false, "seclake added field with collection of e-mail addresses associated with the row"),
+    std_col("p_any_usernames", "[string]", false, "seclake added field with collection of user names associated with the row"),
 ];
 
 /// Where a record came from; the input of the row id.

@@ -22,7 +22,10 @@ fn frame_all(data: Vec<u8>) -> usize {
     let mut items = 0;
     while framer.next().is_some() {
         items += 1;
-        assert!(items <= data.len() + 1, "more items than bytes: the framer is stuck");
+        assert!(
+            items <= data.len() + 1,
+            "more items than bytes: the framer is stuck"
+        );
     }
     items
 }
