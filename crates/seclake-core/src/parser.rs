@@ -12,6 +12,10 @@ use crate::time::Timestamp;
 pub enum Parsed {
     /// The row is filled in.
     Row,
+    /// The row is filled in and the record holds more rows (an Edgecast
+    /// document's `logs[]`): the engine asks for each with
+    /// [`RecordParser::next_row`].
+    RowAndMore,
     /// The record is framing, not data (a VPC Flow header line). It is
     /// counted but yields no row and no reject.
     Skip,
@@ -94,6 +98,20 @@ pub trait RecordParser: Send {
         ctx: &ParseContext,
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError>;
+
+    /// The next row of the record [`RecordParser::parse`] returned
+    /// [`Parsed::RowAndMore`] for: `RowAndMore` again, `Row` for the last
+    /// one, or `Skip` when there are no more. An error rejects the rest of
+    /// the record; the rows given before it stay.
+    fn next_row<'a>(
+        &mut self,
+        record: &'a str,
+        ctx: &ParseContext,
+        row: &mut Row<'a>,
+    ) -> Result<Parsed, ParseError> {
+        let _ = (record, ctx, row);
+        Ok(Parsed::Skip)
+    }
 }
 
 /// Everything a log type declares. One `const` of this per parser file,

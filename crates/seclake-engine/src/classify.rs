@@ -19,7 +19,9 @@ pub struct Classifier<'t> {
 
 /// The outcome of one record.
 pub enum Outcome<'t, 'a> {
-    Row(&'t LogType, Row<'a>),
+    /// A row; `more` when the record holds further rows
+    /// ([`Classifier::next_row`]).
+    Row(&'t LogType, Row<'a>, bool),
     Skip(&'t LogType),
     Reject {
         log_type: Option<&'t LogType>,
@@ -56,7 +58,8 @@ impl<'t> Classifier<'t> {
                         self.order[..=pos].rotate_right(1);
                     }
                     return match parsed {
-                        Parsed::Row => Outcome::Row(t, row),
+                        Parsed::Row => Outcome::Row(t, row, false),
+                        Parsed::RowAndMore => Outcome::Row(t, row, true),
                         Parsed::Skip => {
                             buf.recycle(row);
                             Outcome::Skip(t)
@@ -91,6 +94,39 @@ impl<'t> Classifier<'t> {
                 error: ParseError::invalid("no log type recognises this record")
                     .with_detail(format!("tried {} log types", self.types.len())),
             },
+        }
+    }
+
+    /// The next row of a record that [`Classifier::classify`] gave as a
+    /// row of `t` with more to come.
+    pub fn next_row<'a>(
+        &mut self,
+        t: &'t LogType,
+        record: &'a str,
+        ctx: &ParseContext,
+        buf: &mut RowBuf,
+    ) -> Outcome<'t, 'a> {
+        let Some(idx) = self.types.iter().position(|c| std::ptr::eq(*c, t)) else {
+            return Outcome::Skip(t);
+        };
+        let Some(parser) = self.parsers[idx].as_mut() else {
+            return Outcome::Skip(t);
+        };
+        let mut row = buf.row(t.schema.columns.len());
+        match parser.next_row(record, ctx, &mut row) {
+            Ok(Parsed::Row) => Outcome::Row(t, row, false),
+            Ok(Parsed::RowAndMore) => Outcome::Row(t, row, true),
+            Ok(Parsed::Skip) => {
+                buf.recycle(row);
+                Outcome::Skip(t)
+            }
+            Err(error) => {
+                buf.recycle(row);
+                Outcome::Reject {
+                    log_type: Some(t),
+                    error,
+                }
+            }
         }
     }
 }

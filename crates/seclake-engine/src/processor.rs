@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use seclake_core::row::RowBuf;
 use seclake_core::standard::RowIdHasher;
-use seclake_core::{LogType, ParseContext, StandardFields, Timestamp};
+use seclake_core::{LogType, ParseContext, Row, StandardFields, Timestamp};
 use seclake_decode::FrameError;
 
 use crate::classify::{Classifier, Outcome};
@@ -158,10 +158,65 @@ impl<'t, 'o> RecordProcessor<'t, 'o> {
                 return self.reject(why, sink, stats);
             }
         };
+        let first = self.guarded(at, bytes, sink, stats, |c, buf, ctx| {
+            c.classify(text, ctx, buf)
+        })?;
+        let Some(mut outcome) = first else {
+            return Ok(());
+        };
+        // One record may hold several rows; each gets its own index in the
+        // row id.
+        let mut index = 0u32;
+        loop {
+            match outcome {
+                Outcome::Row(t, row, more) => {
+                    self.emit(t, row, offset, index, sink, stats)?;
+                    if !more {
+                        return Ok(());
+                    }
+                    index += 1;
+                    let next = self.guarded(at, bytes, sink, stats, |c, buf, ctx| {
+                        c.next_row(t, text, ctx, buf)
+                    })?;
+                    match next {
+                        Some(o) => outcome = o,
+                        None => return Ok(()),
+                    }
+                }
+                Outcome::Skip(t) => {
+                    if index == 0 {
+                        stats.skipped += 1;
+                        stats.per_type.entry(t.name()).or_default().skipped += 1;
+                    }
+                    return Ok(());
+                }
+                Outcome::Reject { log_type, error } => {
+                    let why = Why {
+                        at,
+                        log_type: log_type.map(|t| t.name()),
+                        reason: error.reason(),
+                        detail: error.detail(),
+                        raw: bytes,
+                    };
+                    return self.reject(why, sink, stats);
+                }
+            }
+        }
+    }
+
+    /// Runs a parser call; a panic in it becomes a reject of the record
+    /// (and `None`), with the parsers started afresh.
+    fn guarded<'a>(
+        &mut self,
+        at: (u64, u64),
+        bytes: &[u8],
+        sink: &mut dyn RowSink,
+        stats: &mut StreamStats,
+        call: impl FnOnce(&mut Classifier<'t>, &mut RowBuf, &ParseContext) -> Outcome<'t, 'a>,
+    ) -> io::Result<Option<Outcome<'t, 'a>>> {
         let (classifier, buf, ctx) = (&mut self.classifier, &mut self.buf, &self.ctx);
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| classifier.classify(text, ctx, buf)));
-        let outcome = match outcome {
-            Ok(o) => o,
+        match panic::catch_unwind(AssertUnwindSafe(|| call(classifier, buf, ctx))) {
+            Ok(o) => Ok(Some(o)),
             Err(payload) => {
                 // The parsers' state may be half-updated: start them afresh.
                 self.classifier = Classifier::new(self.types.to_vec());
@@ -174,49 +229,44 @@ impl<'t, 'o> RecordProcessor<'t, 'o> {
                     detail: Some(detail),
                     raw: bytes,
                 };
-                return self.reject(why, sink, stats);
-            }
-        };
-        match outcome {
-            Outcome::Row(t, mut row) => {
-                row.collect_indicators(&t.schema);
-                if self.opts.parse_time.is_none() {
-                    self.rows_on_clock += 1;
-                    if self.rows_on_clock == PARSE_TIME_EVERY {
-                        self.rows_on_clock = 0;
-                        self.parse_time = Timestamp::now();
-                    }
-                }
-                let mut std = StandardFields {
-                    log_type: t.name(),
-                    row_id: [0; 32],
-                    parse_time: self.parse_time,
-                    source_id: self.opts.source_id.as_deref(),
-                    source_label: self.opts.source_label.as_deref(),
-                };
-                self.ids.row_id(offset, 0, &mut std.row_id);
-                let event_time = row.event_time.unwrap_or(self.parse_time);
-                let res = sink.row(t, &row, &std, event_time);
-                self.buf.recycle(row);
-                res?;
-                stats.rows += 1;
-                stats.per_type.entry(t.name()).or_default().rows += 1;
-            }
-            Outcome::Skip(t) => {
-                stats.skipped += 1;
-                stats.per_type.entry(t.name()).or_default().skipped += 1;
-            }
-            Outcome::Reject { log_type, error } => {
-                let why = Why {
-                    at,
-                    log_type: log_type.map(|t| t.name()),
-                    reason: error.reason(),
-                    detail: error.detail(),
-                    raw: bytes,
-                };
                 self.reject(why, sink, stats)?;
+                Ok(None)
             }
         }
+    }
+
+    /// Gives a parsed row its standard fields and hands it to the sink.
+    fn emit(
+        &mut self,
+        t: &LogType,
+        mut row: Row<'_>,
+        offset: u64,
+        index: u32,
+        sink: &mut dyn RowSink,
+        stats: &mut StreamStats,
+    ) -> io::Result<()> {
+        row.collect_indicators(&t.schema);
+        if self.opts.parse_time.is_none() {
+            self.rows_on_clock += 1;
+            if self.rows_on_clock == PARSE_TIME_EVERY {
+                self.rows_on_clock = 0;
+                self.parse_time = Timestamp::now();
+            }
+        }
+        let mut std = StandardFields {
+            log_type: t.name(),
+            row_id: [0; 32],
+            parse_time: self.parse_time,
+            source_id: self.opts.source_id.as_deref(),
+            source_label: self.opts.source_label.as_deref(),
+        };
+        self.ids.row_id(offset, index, &mut std.row_id);
+        let event_time = row.event_time.unwrap_or(self.parse_time);
+        let res = sink.row(t, &row, &std, event_time);
+        self.buf.recycle(row);
+        res?;
+        stats.rows += 1;
+        stats.per_type.entry(t.name()).or_default().rows += 1;
         Ok(())
     }
 }

@@ -1,0 +1,126 @@
+//! One record, several rows (an Edgecast document's `logs[]`): each row
+//! has its own row id, an error part-way rejects the rest of the record
+//! and keeps the rows before it.
+
+use std::io;
+
+use seclake_core::{
+    columns, LogType, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row,
+    StandardFields, Timestamp, Value,
+};
+use seclake_engine::{parse_stream, Options, Reject, RowSink, StreamName};
+
+columns! {
+    Item = "item", "string", required, [], "One item of the record.";
+}
+
+/// `a;b;c` is three rows; an item `!` is an error.
+#[derive(Default)]
+struct Items {
+    rest: usize,
+}
+
+impl Items {
+    fn item<'a>(&mut self, record: &'a str, row: &mut Row<'a>) -> Result<Parsed, ParseError> {
+        let tail = &record[self.rest..];
+        let (item, more) = match tail.split_once(';') {
+            Some((item, _)) => (item, true),
+            None => (tail, false),
+        };
+        if item == "!" {
+            return Err(ParseError::invalid("bad item"));
+        }
+        self.rest += item.len() + 1;
+        row.set(C::Item, Value::str(item));
+        Ok(if more {
+            Parsed::RowAndMore
+        } else {
+            Parsed::Row
+        })
+    }
+}
+
+impl RecordParser for Items {
+    fn parse<'a>(
+        &mut self,
+        record: &'a str,
+        _: &ParseContext,
+        row: &mut Row<'a>,
+    ) -> Result<Parsed, ParseError> {
+        self.rest = 0;
+        self.item(record, row)
+    }
+    fn next_row<'a>(
+        &mut self,
+        record: &'a str,
+        _: &ParseContext,
+        row: &mut Row<'a>,
+    ) -> Result<Parsed, ParseError> {
+        self.item(record, row)
+    }
+}
+
+const DEF: LogTypeDef = LogTypeDef {
+    name: "Test.Items",
+    description: "Several rows a record.",
+    reference: "",
+    columns: COLUMNS,
+    examples: &[],
+    new_parser: || Box::new(Items::default()),
+};
+
+#[derive(Default)]
+struct Collect {
+    rows: Vec<(String, String)>,
+    rejects: Vec<(u64, String)>,
+}
+
+impl RowSink for Collect {
+    fn row(
+        &mut self,
+        _: &LogType,
+        row: &Row<'_>,
+        std: &StandardFields<'_>,
+        _: Timestamp,
+    ) -> io::Result<()> {
+        if let Value::Str(s) = row.get(C::Item) {
+            self.rows.push((
+                s.to_string(),
+                String::from_utf8_lossy(&std.row_id).into_owned(),
+            ));
+        }
+        Ok(())
+    }
+    fn reject(&mut self, r: &Reject<'_>) -> io::Result<()> {
+        self.rejects.push((r.line, r.reason.to_string()));
+        Ok(())
+    }
+}
+
+fn run(input: &str) -> Collect {
+    let t = LogType::new(DEF).unwrap();
+    let mut sink = Collect::default();
+    parse_stream(
+        input.as_bytes(),
+        StreamName::same("items"),
+        &[&t],
+        &Options::default(),
+        &mut sink,
+    )
+    .unwrap();
+    sink
+}
+
+#[test]
+fn each_row_of_a_record_is_a_row_with_its_own_id() {
+    let got = run("a;b;c\nd\ne;!;f\ng\n");
+    let items: Vec<&str> = got.rows.iter().map(|(i, _)| i.as_str()).collect();
+    assert_eq!(items, ["a", "b", "c", "d", "e", "g"]);
+    let mut ids: Vec<&str> = got.rows.iter().map(|(_, id)| id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 6, "row ids are distinct");
+    assert_eq!(got.rejects, [(3, "bad item".to_string())]);
+    // The same input gives the same ids.
+    assert_eq!(run("a;b;c\nd\ne;!;f\ng\n").rows, got.rows);
+}
