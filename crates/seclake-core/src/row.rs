@@ -189,6 +189,11 @@ fn extract_value<'a>(ind: &mut Indicators<'a>, kind: crate::IndicatorKind, value
                 extract_value(ind, kind, item);
             }
         }
+        Value::Map(pairs) => {
+            for (_, v) in pairs {
+                ind.extract(kind, v.clone());
+            }
+        }
         Value::Int(i) if kind == crate::IndicatorKind::AwsAccountId => {
             ind.account_id(Cow::Owned(format!("{i:012}")))
         }

@@ -23,6 +23,9 @@ pub enum ColumnType {
     Timestamp,
     Array(Box<ColumnType>),
     Object(Vec<Field>),
+    /// `map<string,string>`: keys not known in advance (CEF extensions,
+    /// unknown syslog parameters).
+    Map,
 }
 
 /// A named member of an object type.
@@ -162,7 +165,10 @@ impl ColumnType {
     }
 
     pub fn is_nested(&self) -> bool {
-        matches!(self, ColumnType::Array(_) | ColumnType::Object(_))
+        matches!(
+            self,
+            ColumnType::Array(_) | ColumnType::Object(_) | ColumnType::Map
+        )
     }
 }
 
@@ -177,6 +183,7 @@ impl fmt::Display for ColumnType {
             ColumnType::Float => f.write_str("float"),
             ColumnType::Boolean => f.write_str("boolean"),
             ColumnType::Timestamp => f.write_str("timestamp"),
+            ColumnType::Map => f.write_str("map<string,string>"),
             ColumnType::Array(inner) => write!(f, "[{inner}]"),
             ColumnType::Object(fields) => {
                 f.write_str("{ ")?;
@@ -268,6 +275,25 @@ impl TypeParser<'_> {
         let start = self.pos;
         while self.pos < self.s.len() && self.s[self.pos].is_ascii_alphabetic() {
             self.pos += 1;
+        }
+        if &self.text[start..self.pos] == "map" {
+            let rest: String = self.text[self.pos..]
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .take("<string,string>".len())
+                .collect();
+            if rest != "<string,string>" {
+                return Err(self.err("only map<string,string> is supported"));
+            }
+            // Step over `<string,string>` and any white space inside it.
+            let mut seen = 0;
+            while seen < rest.len() {
+                if !self.s[self.pos].is_ascii_whitespace() {
+                    seen += 1;
+                }
+                self.pos += 1;
+            }
+            return Ok(ColumnType::Map);
         }
         Ok(match &self.text[start..self.pos] {
             "string" => ColumnType::String,

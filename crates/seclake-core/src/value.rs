@@ -20,6 +20,8 @@ pub enum Value<'a> {
     Json(Cow<'a, str>),
     /// Values of an array column that the parser built itself.
     List(Vec<Value<'a>>),
+    /// Keys and values of a `map<string,string>` column, in record order.
+    Map(Vec<(Cow<'a, str>, Cow<'a, str>)>),
 }
 
 impl<'a> Value<'a> {

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
+use arrow_schema::{DataType, Field, FieldRef, Fields, Schema, SchemaRef, TimeUnit};
 use seclake_core::schema::{Column, ColumnType};
 
 /// The Arrow type of a column type.
@@ -22,6 +22,7 @@ pub fn data_type(ty: &ColumnType) -> DataType {
         ColumnType::Array(inner) => {
             DataType::List(Arc::new(Field::new("item", data_type(inner), true)))
         }
+        ColumnType::Map => DataType::Map(map_entries(), false),
         ColumnType::Object(fields) => DataType::Struct(
             fields
                 .iter()
@@ -29,6 +30,19 @@ pub fn data_type(ty: &ColumnType) -> DataType {
                 .collect::<Fields>(),
         ),
     }
+}
+
+/// The entries of a `map<string,string>`: non-null keys, nullable values
+/// (the layout Parquet's MAP and every engine reading it expect).
+pub fn map_entries() -> FieldRef {
+    Arc::new(Field::new(
+        "entries",
+        DataType::Struct(Fields::from(vec![
+            Field::new("key", DataType::Utf8, false),
+            Field::new("value", DataType::Utf8, true),
+        ])),
+        false,
+    ))
 }
 
 pub fn timestamp_type() -> DataType {

@@ -157,6 +157,26 @@ fn write_value(out: &mut Vec<u8>, array: &ArrayRef, row: usize) {
             }
             out.push(b'}');
         }
+        DataType::Map(..) => {
+            let map = array.as_map();
+            let offsets = map.value_offsets();
+            let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+            let (keys, values) = (map.keys().as_string::<i32>(), map.values());
+            out.push(b'{');
+            for i in start..end {
+                if i > start {
+                    out.push(b',');
+                }
+                write_str(out, keys.value(i));
+                out.push(b':');
+                if values.is_null(i) {
+                    out.extend_from_slice(b"null");
+                } else {
+                    write_value(out, values, i);
+                }
+            }
+            out.push(b'}');
+        }
         // The batches hold only the types above (`arrow_map`).
         other => write_str(out, &format!("<{other}>")),
     }

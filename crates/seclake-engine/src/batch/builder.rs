@@ -13,7 +13,7 @@ use arrow_array::builder::{
     BooleanBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder, Int64Builder,
     StringBuilder, TimestampMicrosecondBuilder,
 };
-use arrow_array::{ArrayRef, ListArray, StructArray};
+use arrow_array::{ArrayRef, ListArray, MapArray, StructArray};
 use arrow_buffer::{NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, FieldRef, Fields};
 use seclake_core::schema::ColumnType;
@@ -21,7 +21,7 @@ use seclake_core::{Timestamp, Value};
 
 use super::coerce;
 use super::json_walk::Cursor;
-use crate::arrow_map::data_type;
+use crate::arrow_map::{data_type, map_entries};
 
 pub enum Builder {
     Utf8(StringBuilder),
@@ -44,6 +44,13 @@ pub enum Builder {
     List {
         field: FieldRef,
         child: Box<Builder>,
+        offsets: Vec<i32>,
+        nulls: NullBufferBuilder,
+    },
+    /// `map<string,string>`.
+    Map {
+        keys: StringBuilder,
+        values: StringBuilder,
         offsets: Vec<i32>,
         nulls: NullBufferBuilder,
     },
@@ -74,6 +81,12 @@ impl Builder {
                     nulls: NullBufferBuilder::new(0),
                 }
             }
+            ColumnType::Map => Builder::Map {
+                keys: StringBuilder::new(),
+                values: StringBuilder::new(),
+                offsets: vec![0],
+                nulls: NullBufferBuilder::new(0),
+            },
             ColumnType::Array(inner) => {
                 let arrow_schema::DataType::List(field) = data_type(ty) else {
                     unreachable!("arrays map to lists")
@@ -106,7 +119,7 @@ impl Builder {
                 children.iter_mut().for_each(|c| c.append_nulls(n));
                 nulls.append_n_nulls(n);
             }
-            Builder::List { offsets, nulls, .. } => {
+            Builder::List { offsets, nulls, .. } | Builder::Map { offsets, nulls, .. } => {
                 let last = *offsets.last().unwrap_or(&0);
                 offsets.extend(std::iter::repeat_n(last, n));
                 nulls.append_n_nulls(n);
@@ -130,7 +143,7 @@ impl Builder {
                 children.iter_mut().for_each(Builder::append_null);
                 nulls.append_null();
             }
-            Builder::List { offsets, nulls, .. } => {
+            Builder::List { offsets, nulls, .. } | Builder::Map { offsets, nulls, .. } => {
                 offsets.push(*offsets.last().unwrap_or(&0));
                 nulls.append_null();
             }
@@ -166,13 +179,33 @@ impl Builder {
                 nulls.append_non_null();
                 n + 4 * items.len()
             }
-            (Value::List(_), Builder::Utf8(b)) => {
+            (
+                Value::Map(pairs),
+                Builder::Map {
+                    keys,
+                    values,
+                    offsets,
+                    nulls,
+                },
+            ) => {
+                let mut n = 0;
+                for (k, v) in pairs {
+                    keys.append_value(k);
+                    values.append_value(v);
+                    n += k.len() + v.len();
+                }
+                push_offset(offsets, pairs.len());
+                nulls.append_non_null();
+                n
+            }
+            (Value::List(_) | Value::Map(_), Builder::Utf8(b)) => {
                 let mut text = Vec::new();
                 coerce::value_json(&mut text, v);
                 b.append_value(String::from_utf8_lossy(&text));
                 text.len()
             }
-            (_, Builder::Struct { .. } | Builder::List { .. }) | (Value::List(_), _) => {
+            (_, Builder::Struct { .. } | Builder::List { .. } | Builder::Map { .. })
+            | (Value::List(_) | Value::Map(_), _) => {
                 self.append_null();
                 0
             }
@@ -273,7 +306,43 @@ impl Builder {
                 nulls.append_non_null();
                 n + 4 * items
             }
-            Builder::Struct { .. } | Builder::List { .. } => {
+            Builder::Map {
+                keys,
+                values,
+                offsets,
+                nulls,
+            } if first == Some(b'{') => {
+                c.bump();
+                let (mut entries, mut n) = (0, 0);
+                loop {
+                    if c.eat(b'}') {
+                        break;
+                    }
+                    if c.eat(b',') {
+                        continue;
+                    }
+                    let (Some(key), true) = (c.string(), c.eat(b':')) else {
+                        c.skip_to_end();
+                        break;
+                    };
+                    let Some(raw) = c.skip_value() else {
+                        c.skip_to_end();
+                        break;
+                    };
+                    keys.append_value(&key);
+                    match raw {
+                        "null" => values.append_null(),
+                        lit if lit.starts_with('"') => values.append_value(coerce::unquote(lit)),
+                        other => values.append_value(seclake_core::jsonscan::compact(other)),
+                    }
+                    n += key.len() + raw.len();
+                    entries += 1;
+                }
+                push_offset(offsets, entries);
+                nulls.append_non_null();
+                n
+            }
+            Builder::Struct { .. } | Builder::List { .. } | Builder::Map { .. } => {
                 c.skip_value();
                 self.append_null();
                 0
@@ -357,7 +426,7 @@ impl Builder {
                 b.append_option(s.to_time().map(Timestamp::micros));
                 8
             }
-            Builder::Struct { .. } | Builder::List { .. } => {
+            Builder::Struct { .. } | Builder::List { .. } | Builder::Map { .. } => {
                 self.append_null();
                 0
             }
@@ -407,6 +476,29 @@ impl Builder {
                     offsets,
                     values,
                     nulls.finish(),
+                )?)
+            }
+            Builder::Map {
+                keys,
+                values,
+                offsets,
+                nulls,
+            } => {
+                let entries = StructArray::try_new(
+                    match map_entries().data_type() {
+                        arrow_schema::DataType::Struct(f) => f.clone(),
+                        _ => unreachable!("map entries are a struct"),
+                    },
+                    vec![Arc::new(keys.finish()), Arc::new(values.finish())],
+                    None,
+                )?;
+                let offs = std::mem::replace(offsets, vec![0]);
+                Arc::new(MapArray::try_new(
+                    map_entries(),
+                    OffsetBuffer::new(ScalarBuffer::from(offs)),
+                    entries,
+                    nulls.finish(),
+                    false,
                 )?)
             }
         })

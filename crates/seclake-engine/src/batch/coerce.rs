@@ -41,7 +41,7 @@ impl<'a> Scalar<'a> {
             Value::Float(f) => Scalar::Float(*f),
             Value::Bool(b) => Scalar::Bool(*b),
             Value::Time(t) => Scalar::Time(*t),
-            Value::Null | Value::Json(_) | Value::List(_) => Scalar::Null,
+            Value::Null | Value::Json(_) | Value::List(_) | Value::Map(_) => Scalar::Null,
         }
     }
 
@@ -159,6 +159,18 @@ pub fn value_json(out: &mut Vec<u8>, v: &Value<'_>) {
                 value_json(out, item);
             }
             out.push(b']');
+        }
+        Value::Map(pairs) => {
+            out.push(b'{');
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(out, k);
+                out.push(b':');
+                write_str(out, v);
+            }
+            out.push(b'}');
         }
     }
 }

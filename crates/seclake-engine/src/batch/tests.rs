@@ -142,3 +142,43 @@ fn lists_built_by_parsers_and_scalars_as_text() {
     );
     assert_eq!(got, [r#""7""#, r#""true""#, r#""0.5""#]);
 }
+
+#[test]
+fn maps_from_pairs_and_from_json_objects() {
+    let got = column(
+        "map<string,string>",
+        &[
+            Value::Map(vec![
+                ("act".into(), "blocked".into()),
+                ("src".into(), "10.0.0.1".into()),
+            ]),
+            json(r#"{"k":"v","n":3,"o":{"a":[1, 2]},"z":null}"#),
+            json("[1]"),
+            Value::Null,
+            Value::Map(Vec::new()),
+        ],
+    );
+    assert_eq!(
+        got,
+        [
+            r#"{"act":"blocked","src":"10.0.0.1"}"#,
+            r#"{"k":"v","n":"3","o":"{\"a\":[1,2]}","z":null}"#,
+            "(null)",
+            "(null)",
+            "{}"
+        ]
+    );
+}
+
+#[test]
+fn map_types_parse_and_print_in_seed_notation() {
+    let ty = ColumnType::parse("map< string , string >").unwrap();
+    assert_eq!(ty, ColumnType::Map);
+    assert_eq!(ty.to_string(), "map<string,string>");
+    assert!(ColumnType::parse("map<string,bigint>").is_err());
+    let nested = ColumnType::parse(r#"{ "ext":map<string,string>, "n":bigint }"#).unwrap();
+    assert_eq!(
+        nested.to_string(),
+        r#"{ "ext":map<string,string>, "n":bigint }"#
+    );
+}
