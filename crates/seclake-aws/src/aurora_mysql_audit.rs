@@ -15,7 +15,8 @@ use std::borrow::Cow;
 
 use seclake_core::time::parse_i64;
 use seclake_core::{
-    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Timestamp, Value,
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Timestamp,
+    Value,
 };
 
 use crate::fields::int;
@@ -43,6 +44,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
     description: "Aurora MySQL advanced auditing: connections, queries and table accesses of an Aurora MySQL DB cluster.",
     reference: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Auditing.html",
     columns: COLUMNS,
+    signature: Signature::Any,
     examples: &[
         "1603442208508100,database-1-instance-1,admin,1.34.6.81,50,0,CONNECT,,,0",
         "1603439251354761,database-1-instance-1,admin,1.34.6.81,30,966941,CREATE,world,customers,",

@@ -18,7 +18,7 @@
 use std::borrow::Cow;
 
 use seclake_core::{
-    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Value,
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Value,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -65,6 +65,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
     description: "AWS CloudTrail event records: API calls, service events and console sign-ins in an AWS account.",
     reference: "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html",
     columns: COLUMNS,
+    signature: Signature::QuotedTokens(MARKERS),
     examples: &[
         r#"{"eventVersion":"1.05","userIdentity":{"type":"IAMUser","principalId":"AIDACKCEVSQ6C2EXAMPLE","arn":"arn:aws:iam::111122223333:user/anaya","accountId":"111122223333","userName":"anaya"},"eventTime":"2022-11-10T16:24:34Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.0","userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_6) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/67.0.3396.99 Safari/537.36","requestParameters":null,"responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"LoginTo":"https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true","MobileVersion":"No","MFAIdentifier":"arn:aws:iam::111122223333:u2f/user/anaya/default-AAAAAAAABBBBBBBBCCCCCCCCDD","MFAUsed":"Yes"},"eventID":"fed06f42-cb12-4764-8c69-121063dc79b9","eventType":"AwsConsoleSignIn","recipientAccountId":"111122223333"}"#,
         r#"{"eventVersion":"1.05","userIdentity":{"accountId":"123456789012","invokedBy":"AWS Internal"},"eventTime":"2019-06-02T00:06:08Z","eventSource":"kms.amazonaws.com","eventName":"RotateKey","awsRegion":"us-east-2","sourceIPAddress":"AWS Internal","userAgent":"AWS Internal","requestParameters":null,"responseElements":null,"eventID":"234f004b-EXAMPLE","readOnly":false,"resources":[{"ARN":"arn:aws:kms:us-east-2:123456789012:key/7944f0ec-EXAMPLE","accountId":"123456789012","type":"AWS::KMS::Key"}],"eventType":"AwsServiceEvent","recipientAccountId":"123456789012","serviceEventDetails":{"keyId":"7944f0ec-EXAMPLE"}}"#,

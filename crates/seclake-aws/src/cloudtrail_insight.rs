@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 
 use seclake_core::{
-    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Value,
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Value,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -34,11 +34,14 @@ columns! {
     EventCategory = "eventCategory", "string", optional, [], "Shows the event category that is used in LookupEvents calls. In Insights events, the value is insight.";
 }
 
+const INSIGHT_MARKERS: &[&str] = &["eventType", "AwsCloudTrailInsight"];
+
 pub const DEF: LogTypeDef = LogTypeDef {
     name: "AWS.CloudTrailInsight",
     description: "AWS CloudTrail Insights events: unusual API call or error rates in an AWS account, at their start and end.",
     reference: "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-insights-fields-trails.html",
     columns: COLUMNS,
+    signature: Signature::QuotedTokens(INSIGHT_MARKERS),
     examples: &[
         r#"{"eventVersion":"1.07","eventTime":"2019-11-14T00:51:00Z","awsRegion":"us-east-1","eventID":"EXAMPLE8-9621-4d00-b913-beca2EXAMPLE","eventType":"AwsCloudTrailInsight","recipientAccountId":"123456789012","sharedEventID":"EXAMPLE2-1729-42f1-b735-5d8c0EXAMPLE","insightDetails":{"state":"Start","eventSource":"ssm.amazonaws.com","eventName":"UpdateInstanceInformation","insightType":"ApiCallRateInsight","insightContext":{"statistics":{"baseline":{"average":85.4202380952},"insight":{"average":664}}}},"eventCategory":"Insight"}"#,
         r#"{"eventVersion":"1.07","eventTime":"2019-11-14T00:52:00Z","awsRegion":"us-east-1","eventID":"EXAMPLEc-28be-486c-8928-49ce6EXAMPLE","eventType":"AwsCloudTrailInsight","recipientAccountId":"123456789012","sharedEventID":"EXAMPLE2-1729-42f1-b735-5d8c0EXAMPLE","insightDetails":{"state":"End","eventSource":"ssm.amazonaws.com","eventName":"UpdateInstanceInformation","insightType":"ApiCallRateInsight","insightContext":{"statistics":{"baseline":{"average":85.4202380952},"insight":{"average":664},"insightDuration":1}}},"eventCategory":"Insight"}"#,
@@ -86,7 +89,7 @@ impl RecordParser for InsightParser {
         _ctx: &ParseContext,
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
-        let r: Record<'a> = from_json_marked(record, &["eventType", "AwsCloudTrailInsight"])?;
+        let r: Record<'a> = from_json_marked(record, INSIGHT_MARKERS)?;
         let Some(event_type) = r.eventType.filter(|t| t == "AwsCloudTrailInsight") else {
             return Err(ParseError::mismatch(
                 "not a CloudTrail Insights event: eventType is not AwsCloudTrailInsight",

@@ -241,11 +241,9 @@ pub fn from_json_marked<'a, T: serde::Deserialize<'a>>(
         return Err(ParseError::mismatch("not a JSON object"));
     }
     serde_json::from_str(record).map_err(|e| {
-        let looks_like = markers.iter().all(|m| {
-            let b = record.as_bytes();
-            memchr::memmem::find_iter(b, m.as_bytes())
-                .any(|i| i > 0 && b[i - 1] == b'"' && b.get(i + m.len()) == Some(&b'"'))
-        });
+        let looks_like = markers
+            .iter()
+            .all(|m| seclake_core::parser::has_quoted(record, m));
         if looks_like {
             ParseError::invalid("invalid JSON").with_detail(e.to_string())
         } else {

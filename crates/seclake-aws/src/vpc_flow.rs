@@ -8,7 +8,8 @@
 
 use seclake_core::time::parse_i64;
 use seclake_core::{
-    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Timestamp, Value,
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Timestamp,
+    Value,
 };
 
 columns! {
@@ -112,6 +113,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
     description: "VPC Flow Logs: a layer 3 record of the network traffic of a VPC's network interfaces.",
     reference: "https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html",
     columns: COLUMNS,
+    signature: Signature::Any,
     examples: &[
         "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
         "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",

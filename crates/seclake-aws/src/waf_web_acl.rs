@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use seclake_core::{
-    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Timestamp, Value,
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Timestamp,
+    Value,
 };
 
 use crate::fields::{from_json_marked, json_of_kind, string};
@@ -53,6 +54,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
     description: "AWS WAF web ACL traffic logs: each web request AWS WAF inspected, the rules it matched and the action taken.",
     reference: "https://docs.aws.amazon.com/waf/latest/developerguide/logging-fields.html",
     columns: COLUMNS,
+    signature: Signature::QuotedTokens(MARKERS),
     examples: &[
         r#"{"timestamp":1576280412771,"formatVersion":1,"webaclId":"arn:aws:wafv2:ap-southeast-2:111122223333:regional/webacl/STMTest/1EXAMPLE-2ARN-3ARN-4ARN-123456EXAMPLE","terminatingRuleId":"STMTest_SQLi_XSS","terminatingRuleType":"REGULAR","action":"BLOCK","terminatingRuleMatchDetails":[{"conditionType":"SQL_INJECTION","sensitivityLevel":"HIGH","location":"HEADER","matchedData":["10","AND","1"]}],"httpSourceName":"-","httpSourceId":"-","ruleGroupList":[],"rateBasedRuleList":[],"nonTerminatingMatchingRules":[],"httpRequest":{"clientIp":"1.1.1.1","country":"AU","headers":[{"name":"Host","value":"localhost:1989"},{"name":"User-Agent","value":"curl/7.61.1"},{"name":"Accept","value":"*/*"},{"name":"x-stm-test","value":"10 AND 1=1"}],"uri":"/myUri","args":"","httpVersion":"HTTP/1.1","httpMethod":"GET","requestId":"rid"},"labels":[{"name":"value"}]}"#,
         r#"{"timestamp":1533689070589,"formatVersion":1,"webaclId":"385cb038-3a6f-4f2f-ac64-09ab912af590","terminatingRuleId":"Default_Action","terminatingRuleType":"REGULAR","action":"ALLOW","httpSourceName":"CF","httpSourceId":"i-123","ruleGroupList":[{"ruleGroupId":"41f4eb08-4e1b-2985-92b5-e8abf434fad3","terminatingRule":null,"nonTerminatingMatchingRules":[{"action":"COUNT","ruleId":"4659b169-2083-4a91-bbd4-08851a9aaf74"}],"excludedRules":[{"exclusionType":"EXCLUDED_AS_COUNT","ruleId":"5432a230-0113-5b83-bbb2-89375c5bfa98"}]}],"rateBasedRuleList":[{"rateBasedRuleId":"7c968ef6-32ec-4fee-96cc-51198e412e7f","limitKey":"IP","maxRateAllowed":100},{"rateBasedRuleId":"462b169-2083-4a93-bbd4-08851a9aaf30","limitKey":"IP","maxRateAllowed":100}],"nonTerminatingMatchingRules":[{"action":"COUNT","ruleId":"4659b181-2011-4a91-bbd4-08851a9aaf52"}],"httpRequest":{"clientIp":"192.10.23.23","country":"US","headers":[{"name":"Host","value":"127.0.0.1:1989"},{"name":"User-Agent","value":"curl/7.51.2"},{"name":"Accept","value":"*/*"}],"uri":"REDACTED","args":"usernam=abc","httpVersion":"HTTP/1.1","httpMethod":"GET","requestId":"cloud front Request id"}}"#,

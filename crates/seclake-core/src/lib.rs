@@ -19,7 +19,7 @@ pub mod time;
 pub mod value;
 
 pub use indicators::{Indicator, IndicatorKind};
-pub use parser::{LogType, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser};
+pub use parser::{LogType, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Signature};
 pub use row::Row;
 pub use schema::{Column, ColumnDef, ColumnType, Schema};
 pub use standard::{RowIdentity, StandardFields};

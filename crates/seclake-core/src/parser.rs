@@ -114,6 +114,37 @@ pub trait RecordParser: Send {
     }
 }
 
+/// What a record must show before a log type's parser is tried while
+/// classifying among several types: a necessary condition, checked with a
+/// substring search, so that a record costs one parse for its own type, not
+/// one per registered type. (With one type named, its parser always runs,
+/// for the best error message.)
+#[derive(Clone, Copy, Debug)]
+pub enum Signature {
+    /// Any record may be of this type.
+    Any,
+    /// Every one of these appears in the record as a quoted JSON token
+    /// (`"eventVersion"`): the member names (or values) the parser cannot
+    /// do without. A record spelling one with escapes is not recognised.
+    QuotedTokens(&'static [&'static str]),
+}
+
+impl Signature {
+    pub fn admits(&self, record: &str) -> bool {
+        match self {
+            Signature::Any => true,
+            Signature::QuotedTokens(tokens) => tokens.iter().all(|t| has_quoted(record, t)),
+        }
+    }
+}
+
+/// `"token"` somewhere in `text`.
+pub fn has_quoted(text: &str, token: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memmem::find_iter(b, token.as_bytes())
+        .any(|i| i > 0 && b[i - 1] == b'"' && b.get(i + token.len()) == Some(&b'"'))
+}
+
 /// Everything a log type declares. One `const` of this per parser file,
 /// listed once in the registry.
 #[derive(Clone, Copy)]
@@ -124,6 +155,8 @@ pub struct LogTypeDef {
     /// Where the vendor documents the format.
     pub reference: &'static str,
     pub columns: &'static [ColumnDef],
+    /// What a record must show to be tried as this type when classifying.
+    pub signature: Signature,
     /// Raw records that must parse: tests and documentation at once.
     pub examples: &'static [&'static str],
     pub new_parser: fn() -> Box<dyn RecordParser>,

@@ -1,7 +1,9 @@
 //! Choosing the log type of each record.
 //!
 //! Records are tried against the candidate types, the last successful type
-//! first (a stream is almost always one type, so the first try wins). Each
+//! first (a stream is almost always one type, so the first try wins), and
+//! only against types whose signature the record shows (a substring search,
+//! so more registered types cost little). Each
 //! type's parser is created on first use and kept for the stream, since
 //! parsers may hold per-stream state. When no type accepts a record, the
 //! reason reported is the first "this type, but broken" error, which names
@@ -47,9 +49,13 @@ impl<'t> Classifier<'t> {
     ) -> Outcome<'t, 'a> {
         let mut first_invalid: Option<(usize, ParseError)> = None;
         let mut first_mismatch: Option<(usize, ParseError)> = None;
+        let choosing = self.types.len() > 1;
         for pos in 0..self.order.len() {
             let idx = self.order[pos];
             let t = self.types[idx];
+            if choosing && !t.def.signature.admits(record) {
+                continue;
+            }
             let parser = self.parsers[idx].get_or_insert_with(|| (t.def.new_parser)());
             let mut row = buf.row(t.schema.columns.len());
             match parser.parse(record, ctx, &mut row) {

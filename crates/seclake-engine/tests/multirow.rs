@@ -65,6 +65,7 @@ const DEF: LogTypeDef = LogTypeDef {
     description: "Several rows a record.",
     reference: "",
     columns: COLUMNS,
+    signature: seclake_core::Signature::Any,
     examples: &[],
     new_parser: || Box::new(Items::default()),
 };

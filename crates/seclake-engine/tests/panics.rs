@@ -37,6 +37,7 @@ const DEF: LogTypeDef = LogTypeDef {
     description: "A parser that panics on some records.",
     reference: "",
     columns: COLUMNS,
+    signature: seclake_core::Signature::Any,
     examples: &[],
     new_parser: || Box::new(Fragile),
 };
@@ -95,4 +96,48 @@ fn a_panicking_parser_costs_one_record() {
         "{:?}",
         sink.rejects
     );
+}
+
+/// While classifying, a type whose signature a record lacks is not even
+/// tried: the fragile parser never sees the records that would crash it.
+#[test]
+fn classification_skips_types_whose_signature_the_record_lacks() {
+    let guarded = LogType::new(LogTypeDef {
+        name: "Test.Guarded",
+        signature: seclake_core::Signature::QuotedTokens(&["fragile"]),
+        ..DEF
+    })
+    .unwrap();
+    let any = LogType::new(LogTypeDef {
+        name: "Test.Any",
+        new_parser: || Box::new(Sturdy),
+        ..DEF
+    })
+    .unwrap();
+    let mut sink = Collect::default();
+    let stats = parse_stream(
+        "boom\nboom again\n".as_bytes(),
+        StreamName::same("mixed.log"),
+        &[&guarded, &any],
+        &Options::default(),
+        &mut sink,
+    )
+    .unwrap();
+    assert_eq!(stats.rejects, 0, "{:?}", sink.rejects);
+    assert_eq!(stats.per_type["Test.Any"].rows, 2);
+}
+
+/// Takes any line.
+struct Sturdy;
+
+impl RecordParser for Sturdy {
+    fn parse<'a>(
+        &mut self,
+        record: &'a str,
+        _: &ParseContext,
+        row: &mut Row<'a>,
+    ) -> Result<Parsed, ParseError> {
+        row.set(C::Text, Value::str(record));
+        Ok(Parsed::Row)
+    }
 }

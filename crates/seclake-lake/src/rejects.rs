@@ -42,6 +42,7 @@ const DEF: LogTypeDef = LogTypeDef {
     description: "Records that failed to parse, kept with their raw text and reason.",
     reference: "https://github.com/seclake/seclake",
     columns: COLUMNS,
+    signature: seclake_core::Signature::Any,
     examples: &[],
     new_parser: || Box::new(NoParser),
 };

@@ -15,6 +15,7 @@ const DEF: LogTypeDef = LogTypeDef {
     description: "Map columns.",
     reference: "",
     columns: COLUMNS,
+    signature: seclake_core::Signature::Any,
     examples: &[],
     new_parser: || unreachable!("rows are built by the test"),
 };

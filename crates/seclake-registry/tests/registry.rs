@@ -113,3 +113,19 @@ fn garbage_is_rejected_by_every_type() {
         );
     }
 }
+
+/// A signature is a necessary condition: every example shows its own
+/// type's signature (or classification would never try that type).
+#[test]
+fn every_example_shows_its_types_signature() {
+    for t in seclake_registry::all() {
+        for ex in t.def.examples {
+            assert!(
+                t.def.signature.admits(ex),
+                "{}: an example lacks the signature {:?}",
+                t.name(),
+                t.def.signature
+            );
+        }
+    }
+}
