@@ -19,9 +19,12 @@ pub mod time;
 pub mod value;
 
 pub use indicators::{Indicator, IndicatorKind};
-pub use parser::{LogType, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Signature};
+pub use parser::{
+    DecodeContext, DecoderDef, LogType, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser,
+    Secrets, Signature,
+};
 pub use row::Row;
 pub use schema::{Column, ColumnDef, ColumnType, Schema};
 pub use standard::{RowIdentity, StandardFields};
-pub use time::Timestamp;
+pub use time::{TimeZone, Timestamp};
 pub use value::Value;

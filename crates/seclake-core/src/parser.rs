@@ -2,10 +2,11 @@
 //! one record into one row.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::row::Row;
 use crate::schema::ColumnDef;
-use crate::time::Timestamp;
+use crate::time::{TimeZone, Timestamp};
 
 /// What parsing one record produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,11 +83,94 @@ impl std::fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Context shared by every record of a run.
-#[derive(Debug, Clone, Copy)]
+/// What parsers may need beyond the record: the source's settings.
+#[derive(Debug, Clone)]
 pub struct ParseContext {
-    /// The reference time for formats without a year.
+    /// The reference time for formats without a year: the clock (moving
+    /// on as a long run goes) unless a replay fixes it.
     pub reference_time: Timestamp,
+    /// The time zone of formats whose times carry none.
+    pub time_zone: TimeZone,
+    /// The source's secrets (private keys), for parsers and decoders that
+    /// need them.
+    pub secrets: Arc<Secrets>,
+}
+
+impl ParseContext {
+    /// UTC, no secrets, the given reference time.
+    pub fn at(reference_time: Timestamp) -> Self {
+        ParseContext {
+            reference_time,
+            time_zone: TimeZone::Utc,
+            secrets: Arc::default(),
+        }
+    }
+}
+
+/// Named secret values of a source (e.g. `private-key`), kept out of
+/// debug output.
+#[derive(Default, Clone)]
+pub struct Secrets {
+    items: Vec<(String, Arc<[u8]>)>,
+}
+
+impl Secrets {
+    pub fn add(&mut self, kind: &str, value: impl Into<Arc<[u8]>>) {
+        self.items.push((kind.to_string(), value.into()));
+    }
+
+    /// Every secret of a kind, in the order given.
+    pub fn of_kind<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s [u8]> + 's {
+        self.items
+            .iter()
+            .filter(move |(k, _)| k == kind)
+            .map(|(_, v)| &v[..])
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.items.iter().map(|(k, _)| format!("{k}: (hidden)")))
+            .finish()
+    }
+}
+
+/// Where a decoder's input comes from, and the secrets it may use.
+pub struct DecodeContext<'a> {
+    /// The input's name, for messages.
+    pub input: &'a str,
+    pub secrets: &'a Secrets,
+}
+
+/// A file format around the records (an Imperva log file: a header, then a
+/// compressed or encrypted body), recognised after decompression and
+/// unwrapped before framing. Listed in the registry like log types.
+#[derive(Clone, Copy)]
+pub struct DecoderDef {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// Whether a stream starting with these bytes is this format.
+    pub detect: fn(head: &[u8]) -> bool,
+    /// The bytes of the records inside. An error (no key for an encrypted
+    /// body, say) is reported for the whole input.
+    pub open: OpenDecoded,
+}
+
+/// A boxed byte stream, as decoders take and give them (read on the
+/// thread that opened it).
+pub type ByteStream<'r> = Box<dyn std::io::Read + 'r>;
+
+/// How a decoder unwraps a stream.
+pub type OpenDecoded =
+    for<'r> fn(ByteStream<'r>, &DecodeContext<'_>) -> std::io::Result<ByteStream<'r>>;
+
+impl std::fmt::Debug for DecoderDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecoderDef")
+            .field("name", &self.name)
+            .finish()
+    }
 }
 
 /// Parses records of one log type, one stream at a time: a parser may keep

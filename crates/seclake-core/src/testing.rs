@@ -10,9 +10,7 @@ use crate::time::Timestamp;
 
 /// The context the helpers parse with: reference time zero.
 fn context() -> ParseContext {
-    ParseContext {
-        reference_time: Timestamp(0),
-    }
+    ParseContext::at(Timestamp(0))
 }
 
 fn schema(def: &LogTypeDef) -> Schema {

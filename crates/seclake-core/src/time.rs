@@ -248,6 +248,61 @@ impl Timestamp {
     }
 }
 
+/// The time zone of times written without one: UTC, a fixed offset, or a
+/// named zone with its daylight-saving rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TimeZone {
+    #[default]
+    Utc,
+    /// Seconds east of UTC.
+    Fixed(i32),
+    Named(chrono_tz::Tz),
+}
+
+impl std::str::FromStr for TimeZone {
+    type Err = String;
+
+    /// `UTC`, `Z`, `+02:00`, `-0530`, or an IANA name (`Europe/Paris`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("utc") || s == "Z" {
+            return Ok(TimeZone::Utc);
+        }
+        if s.starts_with(['+', '-']) {
+            return parse_offset(s.as_bytes())
+                .map(|o| TimeZone::Fixed(o as i32))
+                .ok_or_else(|| format!("{s:?}: not an offset like +02:00"));
+        }
+        s.parse::<chrono_tz::Tz>()
+            .map(TimeZone::Named)
+            .map_err(|_| {
+                format!("{s:?}: not a time zone (UTC, +02:00 or a name like Europe/Paris)")
+            })
+    }
+}
+
+impl TimeZone {
+    /// The UTC time of a local civil time in this zone. In a daylight-saving
+    /// fold the earlier instant is taken; a time in a gap does not exist
+    /// and is `None`.
+    pub fn to_utc(
+        self,
+        (year, month, day, hour, min, sec, nanos): (i64, u32, u32, u32, u32, u32, u32),
+    ) -> Option<Timestamp> {
+        let local = Timestamp::from_civil(year, month, day, hour, min, sec, nanos)?;
+        match self {
+            TimeZone::Utc => Some(local),
+            TimeZone::Fixed(offset) => local.add_secs(-i64::from(offset)),
+            TimeZone::Named(tz) => {
+                use chrono::{NaiveDate, TimeZone as _};
+                let naive = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?
+                    .and_hms_opt(hour, min, sec.min(59))?;
+                let utc = tz.from_local_datetime(&naive).earliest()?;
+                Timestamp::from_micros(utc.timestamp() * 1_000_000 + i64::from(nanos / 1_000))
+            }
+        }
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rfc3339())
@@ -497,6 +552,29 @@ mod tests {
         );
         assert!(Timestamp::parse_unix_seconds("14x").is_none());
         assert!(Timestamp::parse_unix_seconds("").is_none());
+    }
+
+    #[test]
+    fn local_times_in_zones() {
+        let utc = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
+        let paris: TimeZone = "Europe/Paris".parse().unwrap();
+        assert_eq!(
+            paris.to_utc((2024, 1, 15, 12, 0, 0, 0)),
+            Some(utc("2024-01-15T11:00:00Z"))
+        );
+        assert_eq!(
+            paris.to_utc((2024, 7, 15, 12, 0, 0, 0)),
+            Some(utc("2024-07-15T10:00:00Z"))
+        );
+        // 02:30 on the spring-forward night does not exist in Paris.
+        assert_eq!(paris.to_utc((2024, 3, 31, 2, 30, 0, 0)), None);
+        let fixed: TimeZone = "-05:30".parse().unwrap();
+        assert_eq!(
+            fixed.to_utc((2024, 1, 1, 0, 0, 0, 0)),
+            Some(utc("2024-01-01T05:30:00Z"))
+        );
+        assert_eq!("utc".parse::<TimeZone>(), Ok(TimeZone::Utc));
+        assert!("Mars/Olympus".parse::<TimeZone>().is_err());
     }
 
     #[test]

@@ -53,7 +53,9 @@ impl<'t, 'o> RecordProcessor<'t, 'o> {
             types,
             opts,
             ctx: ParseContext {
-                reference_time: opts.reference_time,
+                reference_time: opts.reference_time.unwrap_or_else(Timestamp::now),
+                time_zone: opts.time_zone,
+                secrets: opts.secrets.clone(),
             },
             forced: (types.len() == 1).then(|| types[0].name()),
             classifier: Classifier::new(types.to_vec()),
@@ -251,6 +253,9 @@ impl<'t, 'o> RecordProcessor<'t, 'o> {
             if self.rows_on_clock == PARSE_TIME_EVERY {
                 self.rows_on_clock = 0;
                 self.parse_time = Timestamp::now();
+                if self.opts.reference_time.is_none() {
+                    self.ctx.reference_time = self.parse_time;
+                }
             }
         }
         let mut std = StandardFields {

@@ -3,15 +3,27 @@
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 
-use seclake_core::{LogType, Row, StandardFields, Timestamp};
-use seclake_decode::{framing::Framer, Compression, Limits};
+use std::sync::Arc;
+
+use seclake_core::{DecoderDef, LogType, Row, Secrets, StandardFields, TimeZone, Timestamp};
+use seclake_decode::{Compression, Limits};
 
 use crate::processor::RecordProcessor;
 
 /// Settings of a parse run.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub reference_time: Timestamp,
+    /// The reference time for formats without a year; `None` is the clock
+    /// (read again as the run goes on, so a long-running source does not
+    /// age).
+    pub reference_time: Option<Timestamp>,
+    /// The time zone of formats whose times carry none.
+    pub time_zone: TimeZone,
+    /// The source's secrets (private keys) for decoders and parsers.
+    pub secrets: Arc<Secrets>,
+    /// File formats around records, tried after decompression (the
+    /// registry's list).
+    pub decoders: Vec<DecoderDef>,
     /// Fixed parse time (tests); `None` means the wall clock (read again
     /// every thousand rows or so).
     pub parse_time: Option<Timestamp>,
@@ -23,7 +35,10 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            reference_time: Timestamp::now(),
+            reference_time: None,
+            time_zone: TimeZone::Utc,
+            secrets: Arc::default(),
+            decoders: Vec::new(),
             parse_time: None,
             source_id: None,
             source_label: None,
@@ -139,8 +154,7 @@ pub fn parse_stream<R: Read>(
 ) -> io::Result<StreamStats> {
     let mut stats = StreamStats::default();
     let mut p = RecordProcessor::new(name, types, opts);
-    let opened = seclake_decode::open(input, opts.limits)
-        .and_then(|(compression, decoded)| Ok((compression, Framer::new(decoded, opts.limits)?)));
+    let opened = crate::pipeline::open_records(input, name.display, opts);
     let (compression, mut framer) = match opened {
         Ok(x) => x,
         Err(e) => {

@@ -1,4 +1,5 @@
-//! The one explicit list of every log type seclake knows.
+//! The one explicit list of every log type seclake knows, and of the file
+//! formats (decoders) that wrap records.
 //!
 //! Adding a log type is one parser file, one line here, its fixtures under
 //! `fixtures/log-types/<LogType>/`, and regenerated docs
@@ -7,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use seclake_core::{LogType, LogTypeDef};
+use seclake_core::{DecoderDef, LogType, LogTypeDef};
 
 pub mod docs;
 
@@ -25,6 +26,16 @@ pub const DEFINITIONS: &[LogTypeDef] = &[
     seclake_aws::vpc_flow::DEF,
     seclake_aws::waf_web_acl::DEF,
 ];
+
+/// Every file format around records (a header, then an encrypted or
+/// compressed body), tried in this order after decompression. None is
+/// registered yet; Imperva's log files will be the first.
+pub const DECODERS: &[DecoderDef] = &[];
+
+/// The registered decoders.
+pub fn decoders() -> &'static [DecoderDef] {
+    DECODERS
+}
 
 /// The registered log types with their schemas built.
 pub fn all() -> &'static [LogType] {

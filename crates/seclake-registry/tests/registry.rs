@@ -129,3 +129,20 @@ fn every_example_shows_its_types_signature() {
         }
     }
 }
+
+#[test]
+fn decoder_and_log_type_names_are_unique() {
+    let mut names: Vec<&str> = seclake_registry::decoders()
+        .iter()
+        .map(|d| d.name)
+        .chain(seclake_registry::all().iter().map(|t| t.name()))
+        .collect();
+    let n = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), n, "a decoder shares a name with another entry");
+    for d in seclake_registry::decoders() {
+        assert!(!d.description.is_empty(), "{}: no description", d.name);
+        assert!(!(d.detect)(b""), "{}: claims an empty stream", d.name);
+    }
+}

@@ -52,12 +52,14 @@ impl ParseArgs {
         let mut opts = Options {
             source_id: self.source_id.clone(),
             source_label: self.source_label.clone(),
+            decoders: seclake_registry::decoders().to_vec(),
             ..Options::default()
         };
         opts.limits.max_record_bytes = self.max_record_bytes;
         if let Some(rt) = &self.reference_time {
-            opts.reference_time = Timestamp::parse_rfc3339(rt)
-                .with_context(|| format!("--reference-time {rt:?} is not an RFC 3339 timestamp"))?;
+            opts.reference_time = Some(Timestamp::parse_rfc3339(rt).with_context(|| {
+                format!("--reference-time {rt:?} is not an RFC 3339 timestamp")
+            })?);
         }
         Ok(opts)
     }

@@ -6,10 +6,14 @@
 //! A record's byte offset and line travel with it, so row ids and reject
 //! positions are the same whatever worker parses it.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::sync::{Arc, OnceLock};
 
-use seclake_decode::{framing::Framer, Compression, FrameError, Limits};
+use seclake_core::parser::ByteStream;
+use seclake_core::DecodeContext;
+use seclake_decode::{framing::Framer, Compression, FrameError};
+
+use crate::stream::Options;
 
 /// What every chunk of one input shares.
 pub struct StreamInfo {
@@ -70,11 +74,12 @@ impl Default for ChunkLimits {
 
 /// Cuts one opened input into chunks, calling `emit` with each (the last
 /// one marked). `next_seq` numbers chunks across the whole run.
+#[allow(clippy::too_many_arguments)]
 pub fn read_input(
     input: usize,
     stream: Arc<StreamInfo>,
     reader: io::Result<Box<dyn Read + Send + '_>>,
-    limits: Limits,
+    opts: &Options,
     chunk: ChunkLimits,
     next_seq: &mut u64,
     emit: &mut dyn FnMut(Chunk) -> bool,
@@ -107,9 +112,7 @@ pub fn read_input(
             return;
         }
     };
-    let opened = seclake_decode::open(reader, limits)
-        .and_then(|(compression, decoded)| Ok((compression, Framer::new(decoded, limits)?)));
-    let (compression, mut framer) = match opened {
+    let (compression, mut framer) = match open_records(reader, &stream.display, opts) {
         Ok(x) => x,
         Err(e) => {
             current.items.push(Item::DecodeError(e));
@@ -146,4 +149,39 @@ pub fn read_input(
     current.decoded_bytes = framer.position();
     current.compression = Some(compression.name()).filter(|_| compression != Compression::None);
     emit(current);
+}
+
+/// Decompresses, unwraps a file format, and frames: the records of an
+/// input, however it was stored.
+pub(crate) fn open_records<'r>(
+    reader: impl Read + 'r,
+    input: &str,
+    opts: &Options,
+) -> io::Result<(Compression, Framer<ByteStream<'r>>)> {
+    let (compression, decoded) = seclake_decode::open(reader, opts.limits)?;
+    let decoded = unwrap_format(decoded, input, opts)?;
+    Ok((compression, Framer::new(decoded, opts.limits)?))
+}
+
+/// Applies the first decoder (file format around the records) that
+/// recognises the start of the decompressed stream; the stream as it is
+/// when none does.
+fn unwrap_format<'r>(
+    mut decoded: Box<dyn BufRead + 'r>,
+    input: &str,
+    opts: &Options,
+) -> io::Result<ByteStream<'r>> {
+    if opts.decoders.is_empty() {
+        return Ok(Box::new(decoded));
+    }
+    let head = decoded.fill_buf()?;
+    let Some(d) = opts.decoders.iter().find(|d| (d.detect)(head)) else {
+        return Ok(Box::new(decoded));
+    };
+    let ctx = DecodeContext {
+        input,
+        secrets: &opts.secrets,
+    };
+    (d.open)(Box::new(decoded), &ctx)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", d.name)))
 }

@@ -36,6 +36,7 @@ use std::time::{Duration, Instant};
 
 use seclake_core::LogType;
 
+pub(crate) use chunk::open_records;
 pub use chunk::ChunkLimits;
 use chunk::{read_input, StreamInfo};
 pub use worker::Part;
@@ -205,7 +206,7 @@ fn run_inline(
             i,
             stream,
             reader,
-            opts.limits,
+            opts,
             settings.chunk,
             &mut seq,
             &mut |c| {
@@ -255,7 +256,7 @@ fn run_threads(
                     i,
                     stream,
                     reader,
-                    opts.limits,
+                    opts,
                     settings.chunk,
                     &mut seq,
                     &mut |c| {

@@ -20,7 +20,7 @@ pub fn blessing() -> bool {
 /// Fixed options so that fixture output is reproducible.
 pub fn fixture_options() -> Options {
     Options {
-        reference_time: Timestamp::parse_rfc3339("2024-06-01T00:00:00Z").unwrap(),
+        reference_time: Timestamp::parse_rfc3339("2024-06-01T00:00:00Z"),
         parse_time: Some(Timestamp::parse_rfc3339("2024-01-01T00:00:00Z").unwrap()),
         source_id: Some("fixture".into()),
         source_label: Some("golden fixtures".into()),
