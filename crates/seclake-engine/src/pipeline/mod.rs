@@ -197,11 +197,28 @@ fn run_inline(
     delivery: &mut Delivery<'_>,
 ) -> io::Result<()> {
     let mut worker = Worker::new(types, opts, settings.output);
+    let mut failed = None;
+    read_inputs(inputs, opts, settings, &mut |c| {
+        let res = worker.process(c).and_then(|out| delivery.deliver(out));
+        let res = res.and_then(|()| delivery.maybe_tick());
+        res.map_err(|e| failed = Some(e)).is_ok()
+    });
+    failed.map_or(Ok(()), Err)
+}
+
+/// Opens and cuts every input in turn, handing each chunk to `emit`; stops
+/// when `emit` says so.
+fn read_inputs(
+    inputs: Vec<Input<'_>>,
+    opts: &Options,
+    settings: Settings,
+    emit: &mut dyn FnMut(chunk::Chunk) -> bool,
+) {
     let mut seq = 0;
     for (i, input) in inputs.into_iter().enumerate() {
         let stream = stream_info(&input);
-        let mut failed = None;
         let reader = (input.open)();
+        let mut go_on = true;
         read_input(
             i,
             stream,
@@ -210,16 +227,14 @@ fn run_inline(
             settings.chunk,
             &mut seq,
             &mut |c| {
-                let res = worker.process(c).and_then(|out| delivery.deliver(out));
-                let res = res.and_then(|()| delivery.maybe_tick());
-                res.map_err(|e| failed = Some(e)).is_ok()
+                go_on = emit(c);
+                go_on
             },
         );
-        if let Some(e) = failed {
-            return Err(e);
+        if !go_on {
+            return;
         }
     }
-    Ok(())
 }
 
 fn run_threads(
@@ -247,29 +262,11 @@ fn run_threads(
         let abort = &abort;
         let chunk_rx = &chunk_rx;
         s.spawn(move || {
-            let mut seq = 0;
-            for (i, input) in inputs.into_iter().enumerate() {
-                let stream = stream_info(&input);
-                let reader = (input.open)();
-                let mut go_on = true;
-                read_input(
-                    i,
-                    stream,
-                    reader,
-                    opts,
-                    settings.chunk,
-                    &mut seq,
-                    &mut |c| {
-                        go_on = !abort.load(Ordering::Relaxed)
-                            && token_rx.recv().is_ok()
-                            && chunk_tx.send(c).is_ok();
-                        go_on
-                    },
-                );
-                if !go_on {
-                    break;
-                }
-            }
+            read_inputs(inputs, opts, settings, &mut |c| {
+                !abort.load(Ordering::Relaxed)
+                    && token_rx.recv().is_ok()
+                    && chunk_tx.send(c).is_ok()
+            });
         });
         for _ in 0..threads {
             let out_tx = out_tx.clone();
