@@ -14,7 +14,7 @@ use arrow_schema::DataType;
 use object_store::path::Path;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use tokio::runtime::Handle;
 
@@ -171,6 +171,12 @@ pub fn encode(batches: &[RecordBatch], opts: &EncodeOptions) -> Result<(Vec<u8>,
                 props.set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
         }
     }
+    // Row-group statistics prune queries (time ranges, equality on ids);
+    // per-page ones cost a comparison per value for little more. Row ids
+    // are never ranged over.
+    props = props
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .set_column_statistics_enabled(ColumnPath::from("p_row_id"), EnabledStatistics::None);
     let props = props.build();
     let mut w = ArrowWriter::try_new(Vec::new(), first.schema(), Some(props))?;
     let mut rows = 0;
