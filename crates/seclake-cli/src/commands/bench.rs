@@ -3,7 +3,9 @@
 //!
 //! Each corpus is generated into a file once, then read from that file:
 //! - `--mode parse`: decode, framing, parsing, indicators, Arrow batches
-//!   rendered as JSON lines (discarded), as `seclake parse`;
+//!   rendered as JSON lines (discarded), as `seclake parse`; with
+//!   `SECLAKE_VRL_PEER` set to the `bench/vrl-peer` binary, VRL's
+//!   `parse_aws_vpc_flow_log` / `parse_aws_alb_log` run on the same file;
 //! - `--mode ingest`: the same into a local Parquet lake (a temporary
 //!   directory), every file written, as `seclake ingest`; the peer is
 //!   DuckDB (`pip install duckdb==1.5.6`) converting the same file to zstd
@@ -160,6 +162,11 @@ fn bench_all(args: &Args, corpora: &[String], dir: &Path, cores: usize) -> Resul
                 .map(|_| measure(t, &path, args.classify, args.mode, threads, dir))
                 .collect::<Result<Vec<_>>>()?;
             print_row(corpus, "seclake", threads, median(runs));
+            if args.mode == Mode::Parse && !args.no_peer && threads == 1 {
+                if let Some(run) = vrl_runs(corpus, &path, args.runs.max(1))? {
+                    print_row(corpus, "vrl", 1, run);
+                }
+            }
             if args.mode == Mode::Ingest && !args.no_peer {
                 match duckdb_runs(corpus, &path, threads, args.runs.max(1), dir)? {
                     Some(run) => print_row(corpus, "duckdb", threads, run),
@@ -390,6 +397,47 @@ fn duckdb_runs(
         });
     }
     let _ = std::fs::remove_file(&out);
+    Ok(Some(median(measured)))
+}
+
+/// Runs the VRL peer (`bench/vrl-peer`, its path in `SECLAKE_VRL_PEER`)
+/// on the corpus: VRL's own parser for the format, one thread, the result
+/// serialized to JSON. `None` when it is not configured or has no parser
+/// for this corpus.
+fn vrl_runs(corpus: &str, path: &Path, runs: usize) -> Result<Option<Run>> {
+    let Some(peer) = std::env::var_os("SECLAKE_VRL_PEER") else {
+        return Ok(None);
+    };
+    let kind = match corpus {
+        "AWS.VPCFlow" => "vpc",
+        "AWS.ALB" => "alb",
+        _ => return Ok(None),
+    };
+    let mut measured = Vec::new();
+    for _ in 0..runs {
+        let res = Command::new(&peer)
+            .args([kind, &path.display().to_string()])
+            .output()
+            .context("running the VRL peer (SECLAKE_VRL_PEER)")?;
+        if !res.status.success() {
+            bail!(
+                "the VRL peer failed on {corpus}: {}",
+                String::from_utf8_lossy(&res.stderr)
+            );
+        }
+        let v: serde_json::Value =
+            serde_json::from_slice(&res.stdout).context("the VRL peer's report")?;
+        if v["errors"].as_u64().unwrap_or(0) > 0 {
+            bail!("the VRL peer rejected {} lines of {corpus}", v["errors"]);
+        }
+        measured.push(Run {
+            bytes: v["bytes"].as_u64().unwrap_or(0),
+            events: v["events"].as_u64().unwrap_or(0),
+            secs: v["secs"].as_f64().unwrap_or(f64::NAN),
+            cpu: v["cpu"].as_f64().unwrap_or(f64::NAN).max(0.01),
+            rss: v["rss"].as_u64().unwrap_or(0),
+        });
+    }
     Ok(Some(median(measured)))
 }
 
