@@ -161,14 +161,25 @@ pub fn encode(batches: &[RecordBatch], opts: &EncodeOptions) -> Result<(Vec<u8>,
     // not for values that are nearly all distinct: row ids, times, counters.
     // Building a dictionary and dropping it was a fifth of ingest time.
     for field in first.schema().fields() {
+        // The p_any_* lists repeat values of other columns; their
+        // dictionaries cost as much again for no gain in queries.
         let distinct = field.name() == "p_row_id"
+            || field.name().starts_with("p_any_")
             || matches!(
                 field.data_type(),
                 DataType::Int64 | DataType::Float64 | DataType::Float32 | DataType::Timestamp(..)
             );
         if distinct {
-            props =
-                props.set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
+            // A list's values live at `name.list.item` in Parquet.
+            let path = match field.data_type() {
+                DataType::List(_) => ColumnPath::from(vec![
+                    field.name().to_string(),
+                    "list".to_string(),
+                    "item".to_string(),
+                ]),
+                _ => ColumnPath::from(field.name().as_str()),
+            };
+            props = props.set_column_dictionary_enabled(path, false);
         }
     }
     // Row-group statistics prune queries (time ranges, equality on ids);
