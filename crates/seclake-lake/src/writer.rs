@@ -10,7 +10,8 @@
 //! than `max_open_partitions` are open (the least recently used goes: rows
 //! spread over thousands of hours cost files, not memory), and at
 //! [`LakeWriter::finish`]. Memory is the Arrow buffers themselves, counted
-//! exactly.
+//! exactly; rows handed to the encoders count too (at most half the budget
+//! is in flight: the writer waits for a file before handing over more).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -121,8 +122,10 @@ pub struct LakeWriter {
     partitions: HashMap<(Arc<str>, i64), Partition>,
     buffered: usize,
     inputs: HashMap<usize, InputState>,
-    /// Files being written: their table and the inputs with rows in them.
-    in_flight: HashMap<u64, (Arc<str>, Vec<usize>)>,
+    /// Files being written: their table, the inputs with rows in them, and
+    /// the bytes of rows they hold.
+    in_flight: HashMap<u64, (Arc<str>, Vec<usize>, usize)>,
+    in_flight_bytes: usize,
     encoders: EncoderPool,
     stats: WriteStats,
     /// Rejects of the current input, written when it ends.
@@ -150,6 +153,7 @@ impl LakeWriter {
             buffered: 0,
             inputs: HashMap::new(),
             in_flight: HashMap::new(),
+            in_flight_bytes: 0,
             stats: WriteStats::default(),
             rejects: None,
             reject_buf: RowBuf::default(),
@@ -362,12 +366,24 @@ impl LakeWriter {
             return Ok(());
         };
         self.buffered -= p.bytes;
+        // Rows being encoded count against the budget too: past half of it,
+        // wait for a file to be written before handing over another.
+        while !self.in_flight.is_empty()
+            && self.in_flight_bytes + p.bytes > self.opts.memory_budget / 2
+        {
+            match self.encoders.wait() {
+                Some(done) => self.complete(done),
+                None => break,
+            }
+        }
         self.seq += 1;
         let name = file_name(self.writer_id, self.seq, Timestamp::now());
         let path = self
             .lake
             .path(&format!("{}/{}/{name}", key.0, partition_dir(key.1)));
-        self.in_flight.insert(self.seq, (key.0.clone(), p.inputs));
+        self.in_flight
+            .insert(self.seq, (key.0.clone(), p.inputs, p.bytes));
+        self.in_flight_bytes += p.bytes;
         self.encoders.submit(Job {
             id: self.seq,
             path,
@@ -384,9 +400,10 @@ impl LakeWriter {
     }
 
     fn complete(&mut self, done: Done) {
-        let Some((table, inputs)) = self.in_flight.remove(&done.id) else {
+        let Some((table, inputs, bytes)) = self.in_flight.remove(&done.id) else {
             return;
         };
+        self.in_flight_bytes -= bytes;
         match &done.result {
             Ok((rows, bytes)) => {
                 let s = self.stats.tables.entry(table.to_string()).or_default();
