@@ -37,8 +37,8 @@ impl Rng {
 
 /// The corpora the bench can generate: a log type, or a log type and a
 /// shape (`AWS.CloudTrail.ndjson`: one record a line instead of a
-/// `{"Records":[...]}` file; `AWS.VPCFlow.hours`: every line in another of
-/// 10,000 hours).
+/// `{"Records":[...]}` file; `AWS.VPCFlow.hours`: 10,000 lines, each in
+/// another hour).
 pub const GENERATED: &[&str] = &[
     "AWS.VPCFlow",
     "AWS.ALB",
@@ -74,7 +74,10 @@ pub fn generate(corpus: &str, bytes: u64, out: &mut dyn Write) -> io::Result<u64
         out.write_all(b"{\"Records\":[")?;
         written += 12;
     }
-    while written < bytes {
+    // The spread corpus is one line in each of 10,000 hours, whatever the
+    // size asked for: the point is the number of partitions, not volume.
+    let cap = if hours { 10_000 } else { u64::MAX };
+    while written < bytes && records < cap {
         line.clear();
         let t = if hours {
             base + (records % 10_000) * 3600
