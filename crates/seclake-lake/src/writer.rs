@@ -186,7 +186,15 @@ impl LakeWriter {
     /// Rows of input `id` for `table`, split by event hour.
     pub fn write(&mut self, id: usize, table: &str, batch: RecordBatch) -> Result<(), LakeError> {
         let table: Arc<str> = table.into();
-        for (hour, part) in split_by_hour(&batch)? {
+        // One hour's rows at a time: a batch spread over thousands of hours
+        // is never copied whole.
+        for (hour, rows) in rows_by_hour(&batch)? {
+            let part = match rows {
+                None => batch.clone(),
+                Some(idx) => {
+                    arrow_select::take::take_record_batch(&batch, &UInt32Array::from(idx))?
+                }
+            };
             self.append(id, &table, hour, part)?;
         }
         self.poll();
@@ -445,31 +453,26 @@ impl LakeWriter {
     }
 }
 
-/// Splits a batch by the hour of `p_event_time`: one piece when all rows
-/// share an hour (the common case, no copy), else one per hour in order.
-pub fn split_by_hour(batch: &RecordBatch) -> Result<Vec<(i64, RecordBatch)>, LakeError> {
+/// An hour since the epoch and its rows (`None`: all of the batch).
+pub type HourRows = (i64, Option<Vec<u32>>);
+
+/// The rows of a batch by the hour of `p_event_time`, hours in order:
+/// `None` when all rows share one hour (the common case: no copy), else
+/// the row indexes of each hour.
+pub fn rows_by_hour(batch: &RecordBatch) -> Result<Vec<HourRows>, LakeError> {
     if batch.num_rows() == 0 {
         return Ok(Vec::new());
     }
     let col = batch.column(batch.schema().index_of("p_event_time")?);
     let times = col.as_primitive::<TimestampMicrosecondType>();
-    let hours: Vec<i64> = times
-        .values()
-        .iter()
-        .map(|t| t.div_euclid(MICROS_PER_HOUR))
-        .collect();
-    if hours.iter().all(|h| *h == hours[0]) {
-        return Ok(vec![(hours[0], batch.clone())]);
+    let hour = |t: &i64| t.div_euclid(MICROS_PER_HOUR);
+    let first = hour(&times.values()[0]);
+    if times.values().iter().all(|t| hour(t) == first) {
+        return Ok(vec![(first, None)]);
     }
     let mut groups: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
-    for (i, h) in hours.iter().enumerate() {
-        groups.entry(*h).or_default().push(i as u32);
+    for (i, t) in times.values().iter().enumerate() {
+        groups.entry(hour(t)).or_default().push(i as u32);
     }
-    groups
-        .into_iter()
-        .map(|(h, idx)| {
-            let idx = UInt32Array::from(idx);
-            Ok((h, arrow_select::take::take_record_batch(batch, &idx)?))
-        })
-        .collect()
+    Ok(groups.into_iter().map(|(h, idx)| (h, Some(idx))).collect())
 }
