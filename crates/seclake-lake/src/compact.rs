@@ -162,16 +162,18 @@ fn reader(
     open_parquet(lake, f)
 }
 
-/// The batch with the merged schema's columns, nulls where it lacks one.
+/// The batch with the merged schema's columns: its own aligned to the
+/// merged types (struct members it lacks read null, the rest keep their
+/// values), nulls for columns it lacks.
 fn conform(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, LakeError> {
-    let cols: Vec<ArrayRef> = schema
+    let cols = schema
         .fields()
         .iter()
         .map(|f| match batch.column_by_name(f.name()) {
-            Some(c) if c.data_type() == f.data_type() => c.clone(),
-            _ => arrow_array::new_null_array(f.data_type(), batch.num_rows()),
+            Some(c) => crate::align::align(c, f.data_type()),
+            None => Ok(arrow_array::new_null_array(f.data_type(), batch.num_rows())),
         })
-        .collect();
+        .collect::<Result<Vec<ArrayRef>, _>>()?;
     Ok(RecordBatch::try_new(schema.clone(), cols)?)
 }
 

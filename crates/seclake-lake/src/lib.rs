@@ -13,6 +13,7 @@
 //! - [`rejects`]: the `_rejects` table.
 //! - [`tables`], [`compact`]: what is in the lake, and merging small files.
 
+pub mod align;
 pub mod compact;
 pub mod encode;
 pub mod ingest;

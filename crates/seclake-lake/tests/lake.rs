@@ -280,3 +280,72 @@ fn table_listing_counts_rows_and_hours() {
     assert_eq!(lo, 1_418_530_010 / 3600);
     assert_eq!(hi, 1_431_280_876 / 3600);
 }
+
+/// A file written before a struct gained a member: compaction keeps the
+/// older rows' values of that struct (it once blanked the whole column).
+#[test]
+fn compaction_keeps_nested_values_of_older_files() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::StructArray;
+    use arrow_schema::{Field, Schema};
+
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+    let rt = rt();
+    ingest(&lake, &rt, "trail.json", TRAIL);
+    let files = rt.block_on(list_files(&lake)).unwrap();
+    let f = &files["aws_cloudtrail"][0];
+    let batch = rt.block_on(read_table(&lake, "aws_cloudtrail")).remove(0);
+
+    // The older shape: userIdentity without its `arn` member, another row id.
+    let ui_idx = batch.schema().index_of("userIdentity").unwrap();
+    let ui = batch.column(ui_idx).as_struct();
+    let (fields, cols): (Vec<Field>, Vec<_>) = ui
+        .fields()
+        .iter()
+        .zip(ui.columns())
+        .filter(|(f, _)| f.name() != "arn")
+        .map(|(f, c)| (f.as_ref().clone(), c.clone()))
+        .unzip();
+    let older_ui = StructArray::try_new(fields.into(), cols, ui.nulls().cloned()).unwrap();
+    let mut schema_fields: Vec<Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    schema_fields[ui_idx] = Field::new("userIdentity", older_ui.data_type().clone(), true);
+    let mut columns = batch.columns().to_vec();
+    columns[ui_idx] = Arc::new(older_ui);
+    let id_idx = batch.schema().index_of("p_row_id").unwrap();
+    columns[id_idx] = Arc::new(StringArray::from(vec![Some("older-row-id")]));
+    let older = RecordBatch::try_new(Arc::new(Schema::new(schema_fields)), columns).unwrap();
+    let mut buf = Vec::new();
+    let mut w = parquet::arrow::ArrowWriter::try_new(&mut buf, older.schema(), None).unwrap();
+    w.write(&older).unwrap();
+    w.close().unwrap();
+    let dirname = f.location.as_ref().rsplit_once('/').unwrap().0.to_string();
+    rt.block_on(
+        lake.store
+            .put(&lake.path(&format!("{dirname}/older.parquet")), buf.into()),
+    )
+    .unwrap();
+
+    rt.block_on(seclake_lake::compact::compact(&lake, None))
+        .unwrap();
+    let merged = rt.block_on(read_table(&lake, "aws_cloudtrail"));
+    assert_eq!(rows(&merged), 2);
+    let b = &merged[0];
+    let ids = b.column_by_name("p_row_id").unwrap().as_string::<i32>();
+    let ui = b.column_by_name("userIdentity").unwrap().as_struct();
+    let types = ui.column_by_name("type").unwrap().as_string::<i32>();
+    let arns = ui.column_by_name("arn").unwrap();
+    for i in 0..b.num_rows() {
+        assert_eq!(
+            types.value(i),
+            "IAMUser",
+            "row {i}: the struct kept its values"
+        );
+        assert_eq!(arns.is_null(i), ids.value(i) == "older-row-id", "row {i}");
+    }
+}
