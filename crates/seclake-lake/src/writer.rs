@@ -57,7 +57,7 @@ impl Default for WriterOptions {
     fn default() -> Self {
         WriterOptions {
             target_file_bytes: 32 << 20,
-            memory_budget: 128 << 20,
+            memory_budget: 64 << 20,
             max_open_partitions: 256,
             max_age: Duration::from_secs(60),
             row_group_rows: 128 * 1024,
