@@ -93,7 +93,7 @@ impl<'t, 'o> Worker<'t, 'o> {
                 Item::DecodeError(e) => p.open_error(e, &mut self.sink, &mut stats)?,
             }
         }
-        self.sink.end_chunk()?;
+        self.sink.end_run()?;
         stats.decoded_bytes = chunk.decoded_bytes;
         stats.compression = chunk.compression;
         if chunk.last {
@@ -166,10 +166,6 @@ impl ChunkSink<'_> {
             }),
         }
         Ok(())
-    }
-
-    fn end_chunk(&mut self) -> io::Result<()> {
-        self.end_run()
     }
 }
 
