@@ -74,6 +74,32 @@ fn rows(batches: &[RecordBatch]) -> usize {
     batches.iter().map(|b| b.num_rows()).sum()
 }
 
+/// Writes `batch` as `older.parquet` in the partition directory of `beside`,
+/// as a file written under an older schema would be.
+fn put_older_file(
+    lake: &Lake,
+    rt: &tokio::runtime::Runtime,
+    beside: &object_store::ObjectMeta,
+    batch: &RecordBatch,
+) {
+    let mut buf = Vec::new();
+    let mut w = parquet::arrow::ArrowWriter::try_new(&mut buf, batch.schema(), None).unwrap();
+    w.write(batch).unwrap();
+    w.close().unwrap();
+    let dirname = beside
+        .location
+        .as_ref()
+        .rsplit_once('/')
+        .unwrap()
+        .0
+        .to_string();
+    rt.block_on(
+        lake.store
+            .put(&lake.path(&format!("{dirname}/older.parquet")), buf.into()),
+    )
+    .unwrap();
+}
+
 #[test]
 fn rows_land_in_hour_partitions_with_utc_timestamps() {
     let dir = tempfile::tempdir().unwrap();
@@ -232,16 +258,7 @@ fn compaction_merges_older_schemas() {
     let mut cols = older.columns().to_vec();
     cols[id_idx] = Arc::new(ids);
     let older = RecordBatch::try_new(older.schema(), cols).unwrap();
-    let mut buf = Vec::new();
-    let mut w = parquet::arrow::ArrowWriter::try_new(&mut buf, older.schema(), None).unwrap();
-    w.write(&older).unwrap();
-    w.close().unwrap();
-    let dirname = f.location.as_ref().rsplit_once('/').unwrap().0.to_string();
-    rt.block_on(
-        lake.store
-            .put(&lake.path(&format!("{dirname}/older.parquet")), buf.into()),
-    )
-    .unwrap();
+    put_older_file(&lake, &rt, f, &older);
 
     let stats = rt
         .block_on(seclake_lake::compact::compact(&lake, None))
@@ -320,16 +337,7 @@ fn compaction_keeps_nested_values_of_older_files() {
     let id_idx = batch.schema().index_of("p_row_id").unwrap();
     columns[id_idx] = Arc::new(StringArray::from(vec![Some("older-row-id")]));
     let older = RecordBatch::try_new(Arc::new(Schema::new(schema_fields)), columns).unwrap();
-    let mut buf = Vec::new();
-    let mut w = parquet::arrow::ArrowWriter::try_new(&mut buf, older.schema(), None).unwrap();
-    w.write(&older).unwrap();
-    w.close().unwrap();
-    let dirname = f.location.as_ref().rsplit_once('/').unwrap().0.to_string();
-    rt.block_on(
-        lake.store
-            .put(&lake.path(&format!("{dirname}/older.parquet")), buf.into()),
-    )
-    .unwrap();
+    put_older_file(&lake, &rt, f, &older);
 
     rt.block_on(seclake_lake::compact::compact(&lake, None))
         .unwrap();
