@@ -45,6 +45,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
     reference: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Auditing.html",
     columns: COLUMNS,
     signature: Signature::Any,
+    event_time: Some("timestamp"),
     examples: &[
         "1603442208508100,database-1-instance-1,admin,1.34.6.81,50,0,CONNECT,,,0",
         "1603439251354761,database-1-instance-1,admin,1.34.6.81,30,966941,CREATE,world,customers,",

@@ -15,15 +15,12 @@
 //! events (`eventType` `AwsCloudTrailInsight`, or an `insightDetails`
 //! member) are left to AWS.CloudTrailInsight.
 
-use std::borrow::Cow;
+use std::sync::LazyLock;
 
+use seclake_core::json::JsonRecord;
 use seclake_core::{
-    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Value,
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature,
 };
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
-use crate::fields::{from_json_marked, json_of_kind, rfc3339};
 
 columns! {
     AdditionalEventData = "additionalEventData", "string", optional, [AwsJson], "Additional data about the event that was not part of the request or response.";
@@ -66,6 +63,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
     reference: "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html",
     columns: COLUMNS,
     signature: Signature::QuotedTokens(MARKERS),
+    event_time: Some("eventTime"),
     examples: &[
         r#"{"eventVersion":"1.05","userIdentity":{"type":"IAMUser","principalId":"AIDACKCEVSQ6C2EXAMPLE","arn":"arn:aws:iam::111122223333:user/anaya","accountId":"111122223333","userName":"anaya"},"eventTime":"2022-11-10T16:24:34Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.0","userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_6) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/67.0.3396.99 Safari/537.36","requestParameters":null,"responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"LoginTo":"https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true","MobileVersion":"No","MFAIdentifier":"arn:aws:iam::111122223333:u2f/user/anaya/default-AAAAAAAABBBBBBBBCCCCCCCCDD","MFAUsed":"Yes"},"eventID":"fed06f42-cb12-4764-8c69-121063dc79b9","eventType":"AwsConsoleSignIn","recipientAccountId":"111122223333"}"#,
         r#"{"eventVersion":"1.05","userIdentity":{"accountId":"123456789012","invokedBy":"AWS Internal"},"eventTime":"2019-06-02T00:06:08Z","eventSource":"kms.amazonaws.com","eventName":"RotateKey","awsRegion":"us-east-2","sourceIPAddress":"AWS Internal","userAgent":"AWS Internal","requestParameters":null,"responseElements":null,"eventID":"234f004b-EXAMPLE","readOnly":false,"resources":[{"ARN":"arn:aws:kms:us-east-2:123456789012:key/7944f0ec-EXAMPLE","accountId":"123456789012","type":"AWS::KMS::Key"}],"eventType":"AwsServiceEvent","recipientAccountId":"123456789012","serviceEventDetails":{"keyId":"7944f0ec-EXAMPLE"}}"#,
@@ -76,83 +74,11 @@ pub const DEF: LogTypeDef = LogTypeDef {
 
 struct CloudTrailParser;
 
-/// The members of a record. Every member is optional here so that the
-/// parser decides, in a fixed order, what is another type and what is a
-/// broken CloudTrail record.
-#[derive(Deserialize)]
-#[allow(non_snake_case)]
-struct Record<'a> {
-    #[serde(borrow)]
-    eventVersion: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    eventTime: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    eventSource: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    eventName: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    eventType: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    insightDetails: Option<&'a RawValue>,
-    #[serde(borrow)]
-    additionalEventData: Option<&'a RawValue>,
-    #[serde(borrow)]
-    apiVersion: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    awsRegion: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    errorCode: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    errorMessage: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    eventID: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    managementEvent: Option<&'a RawValue>,
-    #[serde(borrow)]
-    readOnly: Option<&'a RawValue>,
-    #[serde(borrow)]
-    recipientAccountId: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    requestID: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    requestParameters: Option<&'a RawValue>,
-    #[serde(borrow)]
-    resources: Option<&'a RawValue>,
-    #[serde(borrow)]
-    responseElements: Option<&'a RawValue>,
-    #[serde(borrow)]
-    serviceEventDetails: Option<&'a RawValue>,
-    #[serde(borrow)]
-    userIdentity: Option<&'a RawValue>,
-    #[serde(borrow)]
-    sourceIPAddress: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    userAgent: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    eventCategory: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    sharedEventID: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    vpcEndpointId: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    vpcEndpointAccountId: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    tlsDetails: Option<&'a RawValue>,
-    #[serde(borrow)]
-    sessionCredentialFromConsole: Option<&'a RawValue>,
-    #[serde(borrow)]
-    addendum: Option<&'a RawValue>,
-    #[serde(borrow)]
-    edgeDeviceDetails: Option<&'a RawValue>,
-    #[serde(borrow)]
-    eventContext: Option<&'a RawValue>,
-    #[serde(borrow)]
-    annotation: Option<Cow<'a, str>>,
-}
-
-/// Member names every CloudTrail record has: a record that names them but
-/// does not deserialize is a broken CloudTrail record.
+/// Member names every CloudTrail record has at its top level.
 const MARKERS: &[&str] = &["eventVersion", "eventSource", "eventName"];
+
+static JSON: LazyLock<JsonRecord> =
+    LazyLock::new(|| JsonRecord::new(COLUMNS, MARKERS).expect("CloudTrail columns are valid"));
 
 impl RecordParser for CloudTrailParser {
     fn parse<'a>(
@@ -161,79 +87,28 @@ impl RecordParser for CloudTrailParser {
         _ctx: &ParseContext,
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
-        let r: Record<'a> = from_json_marked(record, MARKERS)?;
-        if r.eventType.as_deref() == Some("AwsCloudTrailInsight") || r.insightDetails.is_some() {
+        let mut insight = false;
+        let decoded = JSON.decode(record, row, |m, _| {
+            match m.key {
+                "insightDetails" => insight = true,
+                "eventType" => insight |= m.raw == "\"AwsCloudTrailInsight\"",
+                "eventVersion" if !m.string().is_some_and(|v| is_event_version(&v)) => {
+                    return Err(ParseError::field(
+                        "eventVersion",
+                        "expected major.minor",
+                        &m.string().unwrap_or(m.raw.into()),
+                    ));
+                }
+                _ => {}
+            }
+            Ok(None)
+        });
+        if insight {
             return Err(ParseError::mismatch(
                 "a CloudTrail Insights event, not an event record",
             ));
         }
-        let (Some(version), Some(time), Some(source), Some(name)) =
-            (r.eventVersion, r.eventTime, r.eventSource, r.eventName)
-        else {
-            return Err(ParseError::mismatch(
-                "not a CloudTrail record: needs eventVersion, eventTime, eventSource and eventName",
-            ));
-        };
-        if !is_event_version(&version) {
-            return Err(ParseError::field(
-                "eventVersion",
-                "expected major.minor",
-                &version,
-            ));
-        }
-        let ts = rfc3339("eventTime", &time)?;
-        row.event_time = Some(ts);
-
-        row.set(C::AdditionalEventData, json_text(r.additionalEventData));
-        row.set(C::ApiVersion, text(r.apiVersion));
-        row.set(C::AwsRegion, text(r.awsRegion));
-        row.set(C::ErrorCode, text(r.errorCode));
-        row.set(C::ErrorMessage, text(r.errorMessage));
-        row.set(C::EventId, text(r.eventID));
-        row.set(C::EventName, Value::Str(name));
-        row.set(C::EventSource, Value::Str(source));
-        row.set(C::EventTime, ts);
-        row.set(C::EventType, text(r.eventType));
-        row.set(C::EventVersion, Value::Str(version));
-        row.set(
-            C::ManagementEvent,
-            boolean("managementEvent", r.managementEvent)?,
-        );
-        row.set(C::ReadOnly, boolean("readOnly", r.readOnly)?);
-        row.set(C::RecipientAccountId, text(r.recipientAccountId));
-        row.set(C::RequestId, text(r.requestID));
-        row.set(C::RequestParameters, json_text(r.requestParameters));
-        row.set(C::Resources, resources(r.resources)?);
-        row.set(C::ResponseElements, json_text(r.responseElements));
-        row.set(C::ServiceEventDetails, json_text(r.serviceEventDetails));
-        // userIdentity.invokedBy and tlsDetails.clientProvidedHostHeader
-        // are found by the AwsJson scan (host-like keys).
-        row.set(
-            C::UserIdentity,
-            json_of_kind("userIdentity", r.userIdentity, b'{')?,
-        );
-        row.set(C::SourceIpAddress, text(r.sourceIPAddress));
-        row.set(C::UserAgent, text(r.userAgent));
-        row.set(C::EventCategory, text(r.eventCategory));
-        row.set(C::SharedEventId, text(r.sharedEventID));
-        row.set(C::VpcEndpointId, text(r.vpcEndpointId));
-        row.set(C::VpcEndpointAccountId, text(r.vpcEndpointAccountId));
-        row.set(
-            C::TlsDetails,
-            json_of_kind("tlsDetails", r.tlsDetails, b'{')?,
-        );
-        row.set(
-            C::SessionCredentialFromConsole,
-            boolean(
-                "sessionCredentialFromConsole",
-                r.sessionCredentialFromConsole,
-            )?,
-        );
-        row.set(C::Addendum, json_text(r.addendum));
-        row.set(C::EdgeDeviceDetails, json_text(r.edgeDeviceDetails));
-        row.set(C::EventContext, json_text(r.eventContext));
-        row.set(C::Annotation, text(r.annotation));
-        Ok(Parsed::Row)
+        decoded.map(|()| Parsed::Row)
     }
 }
 
@@ -250,48 +125,13 @@ fn is_event_version(v: &str) -> bool {
     }
 }
 
-/// A string member; empty strings carry nothing and are null.
-fn text(s: Option<Cow<'_, str>>) -> Value<'_> {
-    match s {
-        Some(s) if !s.is_empty() => Value::Str(s),
-        _ => Value::Null,
-    }
-}
-
-/// A member kept as JSON text; `null` and `""` are null.
-fn json_text(raw: Option<&RawValue>) -> Value<'_> {
-    match raw {
-        Some(r) if r.get() != "null" && r.get() != "\"\"" => Value::Json(Cow::Borrowed(r.get())),
-        _ => Value::Null,
-    }
-}
-
-/// A boolean written as JSON `true`/`false` or as the text `"true"` /
-/// `"false"` (CloudTrail writes `sessionCredentialFromConsole` as text).
-fn boolean<'a>(field: &str, raw: Option<&RawValue>) -> Result<Value<'a>, ParseError> {
-    match raw.map(RawValue::get) {
-        None | Some("null") => Ok(Value::Null),
-        Some("true" | "\"true\"") => Ok(Value::Bool(true)),
-        Some("false" | "\"false\"") => Ok(Value::Bool(false)),
-        Some(other) => Err(ParseError::field(field, "expected true or false", other)),
-    }
-}
-
-/// The `resources` array, kept as JSON. CloudTrail names the member
-/// `ARN`; the writer matches member names case-insensitively when the
-/// exact name is absent, so it lands in the column's `arn`.
-fn resources<'a>(raw: Option<&'a RawValue>) -> Result<Value<'a>, ParseError> {
-    match raw.map(RawValue::get) {
-        None | Some("null" | "\"\"") => Ok(Value::Null),
-        _ => json_of_kind("resources", raw, b'['),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use seclake_core::testing::{indicators, parse};
+    use seclake_core::Value;
     use seclake_core::{Indicator, Timestamp};
+    use std::borrow::Cow;
 
     #[test]
     fn console_sign_in() {

@@ -114,6 +114,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
     reference: "https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html",
     columns: COLUMNS,
     signature: Signature::Any,
+    event_time: Some("start"),
     examples: &[
         "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
         "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",

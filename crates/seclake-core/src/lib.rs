@@ -8,6 +8,7 @@
 //! [`testing`] holds helpers for parser unit tests.
 
 pub mod indicators;
+pub mod json;
 pub mod json_out;
 pub mod jsonscan;
 pub mod parser;

@@ -241,6 +241,10 @@ pub struct LogTypeDef {
     pub columns: &'static [ColumnDef],
     /// What a record must show to be tried as this type when classifying.
     pub signature: Signature,
+    /// The timestamp column that gives a row its `p_event_time` (the
+    /// parse time stands in when it is null). A parser may set the event
+    /// time itself; otherwise the engine takes it from this column.
+    pub event_time: Option<&'static str>,
     /// Raw records that must parse: tests and documentation at once.
     pub examples: &'static [&'static str],
     pub new_parser: fn() -> Box<dyn RecordParser>,
@@ -261,14 +265,31 @@ pub fn table_name(log_type: &str) -> String {
 pub struct LogType {
     pub def: LogTypeDef,
     pub schema: crate::schema::Schema,
+    /// Index of the declared event-time column.
+    pub event_time: Option<usize>,
     /// `lower(name with . → _)`.
     pub table: String,
 }
 
 impl LogType {
     pub fn new(def: LogTypeDef) -> Result<Self, crate::schema::TypeSyntaxError> {
+        let schema = crate::schema::Schema::new(def.columns)?;
+        let event_time = match def.event_time {
+            None => None,
+            Some(name) => match schema.index_of(name) {
+                Some(i) if schema.columns[i].ty == crate::schema::ColumnType::Timestamp => Some(i),
+                _ => {
+                    return Err(crate::schema::TypeSyntaxError {
+                        text: name.to_string(),
+                        reason: "the event-time column must be a timestamp column of the type",
+                        pos: 0,
+                    })
+                }
+            },
+        };
         Ok(LogType {
-            schema: crate::schema::Schema::new(def.columns)?,
+            event_time,
+            schema,
             table: def.table_name(),
             def,
         })
@@ -276,6 +297,17 @@ impl LogType {
 
     pub fn name(&self) -> &'static str {
         self.def.name
+    }
+
+    /// Completes a parsed row: the event time from the declared column
+    /// when the parser set none, then the indicators of every column.
+    pub fn finish_row(&self, row: &mut Row<'_>) {
+        if row.event_time.is_none() {
+            if let Some(crate::value::Value::Time(t)) = self.event_time.map(|c| row.get(c)) {
+                row.event_time = Some(*t);
+            }
+        }
+        row.collect_indicators(&self.schema);
     }
 }
 

@@ -3,9 +3,8 @@
 //! schema) and read the indicators back.
 
 use crate::indicators::Indicator;
-use crate::parser::{LogTypeDef, ParseContext, ParseError, Parsed};
+use crate::parser::{LogType, LogTypeDef, ParseContext, ParseError, Parsed};
 use crate::row::Row;
-use crate::schema::Schema;
 use crate::time::Timestamp;
 
 /// The context the helpers parse with: reference time zero.
@@ -13,8 +12,8 @@ fn context() -> ParseContext {
     ParseContext::at(Timestamp(0))
 }
 
-fn schema(def: &LogTypeDef) -> Schema {
-    Schema::new(def.columns)
+fn log_type(def: &LogTypeDef) -> LogType {
+    LogType::new(*def)
         .unwrap_or_else(|e| panic!("log type {} has an invalid schema: {e}", def.name))
 }
 
@@ -36,7 +35,7 @@ pub fn parse_all<'a>(
     records: &[&'a str],
 ) -> Vec<Result<(Parsed, Row<'a>), ParseError>> {
     let ctx = context();
-    let schema = schema(def);
+    let log_type = log_type(def);
     let mut parser = (def.new_parser)();
     records
         .iter()
@@ -44,7 +43,7 @@ pub fn parse_all<'a>(
             let mut row = Row::new(def.columns.len());
             let parsed = parser.parse(record, &ctx, &mut row)?;
             if parsed == Parsed::Row {
-                row.collect_indicators(&schema);
+                log_type.finish_row(&mut row);
             }
             Ok((parsed, row))
         })

@@ -247,7 +247,7 @@ impl<'t, 'o> RecordProcessor<'t, 'o> {
         sink: &mut dyn RowSink,
         stats: &mut StreamStats,
     ) -> io::Result<()> {
-        row.collect_indicators(&t.schema);
+        t.finish_row(&mut row);
         if self.opts.parse_time.is_none() {
             self.rows_on_clock += 1;
             if self.rows_on_clock == PARSE_TIME_EVERY {

@@ -53,6 +53,7 @@ const DEF: LogTypeDef = LogTypeDef {
     reference: "",
     columns: COLUMNS,
     signature: seclake_core::Signature::Any,
+    event_time: None,
     examples: &[],
     new_parser: || Box::new(Local),
 };

@@ -66,6 +66,7 @@ const DEF: LogTypeDef = LogTypeDef {
     reference: "",
     columns: COLUMNS,
     signature: seclake_core::Signature::Any,
+    event_time: None,
     examples: &[],
     new_parser: || Box::new(Items::default()),
 };

@@ -38,6 +38,7 @@ const DEF: LogTypeDef = LogTypeDef {
     reference: "",
     columns: COLUMNS,
     signature: seclake_core::Signature::Any,
+    event_time: None,
     examples: &[],
     new_parser: || Box::new(Fragile),
 };
@@ -105,6 +106,7 @@ fn classification_skips_types_whose_signature_the_record_lacks() {
     let guarded = LogType::new(LogTypeDef {
         name: "Test.Guarded",
         signature: seclake_core::Signature::QuotedTokens(&["fragile"]),
+        event_time: None,
         ..DEF
     })
     .unwrap();

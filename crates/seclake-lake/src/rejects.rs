@@ -43,6 +43,7 @@ const DEF: LogTypeDef = LogTypeDef {
     reference: "https://github.com/seclake/seclake",
     columns: COLUMNS,
     signature: seclake_core::Signature::Any,
+    event_time: None,
     examples: &[],
     new_parser: || Box::new(NoParser),
 };

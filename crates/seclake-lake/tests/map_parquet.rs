@@ -16,6 +16,7 @@ const DEF: LogTypeDef = LogTypeDef {
     reference: "",
     columns: COLUMNS,
     signature: seclake_core::Signature::Any,
+    event_time: None,
     examples: &[],
     new_parser: || unreachable!("rows are built by the test"),
 };

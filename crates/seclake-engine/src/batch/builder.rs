@@ -1,7 +1,7 @@
 //! One builder per column, a tree for nested types. Values go straight into
 //! typed Arrow buffers: scalars from a parser's [`Value`]s, nested columns
 //! (structs, lists) by walking the record's JSON text once
-//! ([`super::json_walk`]), with no JSON rendered and decoded again.
+//! ([`seclake_core::json::Cursor`]), with no JSON rendered and decoded again.
 //!
 //! Every append adds exactly one slot to the builder and to each of its
 //! children, whatever the input (a wrong type is a null, malformed JSON
@@ -20,8 +20,8 @@ use seclake_core::schema::ColumnType;
 use seclake_core::{Timestamp, Value};
 
 use super::coerce;
-use super::json_walk::Cursor;
 use crate::arrow_map::{data_type, map_entries};
+use seclake_core::json::Cursor;
 
 pub enum Builder {
     Utf8(StringBuilder),

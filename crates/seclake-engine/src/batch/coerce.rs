@@ -121,14 +121,7 @@ fn unix_number(f: f64) -> Option<Timestamp> {
     }
 }
 
-/// The text of a JSON string literal (quotes included), escapes undone.
-pub fn unquote(lit: &str) -> Cow<'_, str> {
-    let inner = &lit[1..lit.len() - 1];
-    if !inner.contains('\\') {
-        return Cow::Borrowed(inner);
-    }
-    serde_json::from_str::<String>(lit).map_or(Cow::Borrowed(inner), Cow::Owned)
-}
+pub use seclake_core::json::unquote;
 
 /// Finite numbers in their shortest form; others (NaN, infinities) as
 /// `null`, which is what JSON can say of them.

@@ -5,7 +5,6 @@
 
 mod builder;
 pub mod coerce;
-mod json_walk;
 #[cfg(test)]
 mod tests;
 

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::coerce::unquote;
+use super::unquote;
 
 pub struct Cursor<'j> {
     s: &'j str,
