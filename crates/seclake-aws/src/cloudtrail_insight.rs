@@ -12,15 +12,16 @@
 //! Classification: `eventType` must be `AwsCloudTrailInsight`; every other
 //! CloudTrail record is left to AWS.CloudTrail.
 
-use std::borrow::Cow;
+use std::sync::LazyLock;
 
+use seclake_core::json::record::top_level_member;
+use seclake_core::json::{unquote, JsonRecord};
+use seclake_core::parser::has_quoted;
 use seclake_core::{
-    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Value,
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature,
 };
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
-use crate::fields::{from_json_marked, json, rfc3339, string};
+use crate::fields::member_text;
 
 columns! {
     EventVersion = "eventVersion", "string", required, [], "The version of the log event format.";
@@ -34,7 +35,8 @@ columns! {
     EventCategory = "eventCategory", "string", optional, [], "Shows the event category that is used in LookupEvents calls. In Insights events, the value is insight.";
 }
 
-const INSIGHT_MARKERS: &[&str] = &["eventType", "AwsCloudTrailInsight"];
+const INSIGHT: &str = "AwsCloudTrailInsight";
+const INSIGHT_MARKERS: &[&str] = &["eventType", INSIGHT];
 
 pub const DEF: LogTypeDef = LogTypeDef {
     name: "AWS.CloudTrailInsight",
@@ -53,35 +55,11 @@ pub const DEF: LogTypeDef = LogTypeDef {
 
 struct InsightParser;
 
-#[derive(Deserialize)]
-#[allow(non_snake_case)]
-struct Record<'a> {
-    #[serde(borrow)]
-    eventType: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    eventVersion: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    eventTime: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    awsRegion: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    eventID: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    recipientAccountId: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    sharedEventID: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    insightDetails: Option<&'a RawValue>,
-    #[serde(borrow)]
-    eventCategory: Option<Cow<'a, str>>,
-}
-
-/// The member of `insightDetails` that is checked.
-#[derive(Deserialize)]
-struct Details<'a> {
-    #[serde(borrow)]
-    state: Option<Cow<'a, str>>,
-}
+/// Only `eventType` is identifying: an Insights event missing another
+/// required member is a broken Insights event.
+static JSON: LazyLock<JsonRecord> = LazyLock::new(|| {
+    JsonRecord::new(COLUMNS, &["eventType"]).expect("CloudTrail Insights columns are valid")
+});
 
 impl RecordParser for InsightParser {
     fn parse<'a>(
@@ -90,46 +68,46 @@ impl RecordParser for InsightParser {
         _ctx: &ParseContext,
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
-        let r: Record<'a> = from_json_marked(record, INSIGHT_MARKERS)?;
-        let Some(event_type) = r.eventType.filter(|t| t == "AwsCloudTrailInsight") else {
-            return Err(ParseError::mismatch(
-                "not a CloudTrail Insights event: eventType is not AwsCloudTrailInsight",
-            ));
-        };
-        let Some(version) = r.eventVersion else {
-            return Err(ParseError::invalid("Insights event without eventVersion"));
-        };
-        let Some(time) = r.eventTime else {
-            return Err(ParseError::invalid("Insights event without eventTime"));
-        };
-        let details = match r.insightDetails {
-            Some(d) if d.get() != "null" => d,
-            _ => return Err(ParseError::invalid("Insights event without insightDetails")),
-        };
-        let parsed: Details<'_> = serde_json::from_str(details.get()).map_err(|_| {
-            ParseError::field("insightDetails", "expected an object", details.get())
-        })?;
-        if let Some(state) = parsed.state.as_deref() {
-            if state != "Start" && state != "End" {
-                return Err(ParseError::field(
-                    "insightDetails.state",
-                    "expected Start or End",
-                    state,
-                ));
+        // Whether eventType names an Insights event, once it is met.
+        let mut insight = None;
+        let decoded = JSON.decode(record, row, |m, row| {
+            match m.key {
+                "eventType" => insight = Some(m.string().as_deref() == Some(INSIGHT)),
+                // The seed's columns spell these `eventId`, `sharedEventId`.
+                "eventID" => row.set(C::EventId, member_text(&m)),
+                "sharedEventID" => row.set(C::SharedEventId, member_text(&m)),
+                "insightDetails" => check_state(m.raw)?,
+                _ => {}
             }
+            Ok(None)
+        });
+        match (insight, decoded) {
+            (_, Err(e)) if e.is_mismatch() => Err(e),
+            (Some(true), decoded) => decoded.map(|()| Parsed::Row),
+            // Broken JSON before eventType: the token decides.
+            (None, Err(e)) if has_quoted(record, INSIGHT) => Err(e),
+            _ => Err(ParseError::mismatch(
+                "not a CloudTrail Insights event: eventType is not AwsCloudTrailInsight",
+            )),
         }
-        let ts = rfc3339("eventTime", &time)?;
-        row.event_time = Some(ts);
-        row.set(C::EventVersion, Value::Str(version));
-        row.set(C::EventTime, ts);
-        row.set(C::AwsRegion, string(r.awsRegion));
-        row.set(C::EventId, string(r.eventID));
-        row.set(C::EventType, Value::Str(event_type));
-        row.set(C::RecipientAccountId, string(r.recipientAccountId));
-        row.set(C::SharedEventId, string(r.sharedEventID));
-        row.set(C::InsightDetails, json(Some(details)));
-        row.set(C::EventCategory, string(r.eventCategory));
-        Ok(Parsed::Row)
+    }
+}
+
+/// `insightDetails.state`, when given, is `Start` or `End`: any other
+/// value means the record is not what an Insights consumer expects.
+fn check_state(details: &str) -> Result<(), ParseError> {
+    match top_level_member(details, "state") {
+        None | Some("null" | "\"Start\"" | "\"End\"") => Ok(()),
+        Some(state) if state.starts_with('"') => Err(ParseError::field(
+            "insightDetails.state",
+            "expected Start or End",
+            &unquote(state),
+        )),
+        Some(state) => Err(ParseError::field(
+            "insightDetails.state",
+            "expected Start or End",
+            state,
+        )),
     }
 }
 
@@ -137,7 +115,7 @@ impl RecordParser for InsightParser {
 mod tests {
     use super::*;
     use seclake_core::testing::parse;
-    use seclake_core::{Indicator, Timestamp};
+    use seclake_core::{Indicator, Timestamp, Value};
 
     #[test]
     fn fields_and_indicators() {

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use seclake_core::json::{unquote, Member};
 use seclake_core::time::parse_i64;
 use seclake_core::{ParseError, Timestamp, Value};
 
@@ -193,6 +194,19 @@ pub fn host_port<'a>(field: &str, s: &'a str) -> Result<(Value<'a>, Value<'a>), 
     let port = parse_i64(&s[colon + 1..])
         .ok_or_else(|| ParseError::field(field, "bad port in host:port", s))?;
     Ok((Value::str(host), Value::Int(port)))
+}
+
+/// A member whose name is not its column's (CloudTrail Insights writes
+/// `eventID` for the `eventId` column), by the decoder's rule for string
+/// columns: a string's contents, nested JSON as text, a number as written;
+/// null for `null` and `""`.
+pub fn member_text<'a>(m: &Member<'_, 'a>) -> Value<'a> {
+    match m.raw.as_bytes().first() {
+        _ if m.raw == "null" || m.raw == "\"\"" => Value::Null,
+        Some(b'"') => Value::Str(unquote(m.raw)),
+        Some(b'{' | b'[') => Value::Json(Cow::Borrowed(m.raw)),
+        _ => Value::Str(Cow::Borrowed(m.raw)),
+    }
 }
 
 /// Deserializes a JSON record. A missing required member means the record
