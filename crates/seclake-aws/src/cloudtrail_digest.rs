@@ -11,16 +11,16 @@
 //! Classification: `awsAccountId`, `digestStartTime` and `digestEndTime`
 //! must be present; no other AWS record has them.
 
-use std::borrow::Cow;
+use std::sync::LazyLock;
 
+use seclake_core::json::record::top_level_member;
+use seclake_core::json::{unquote, Cursor, JsonRecord};
 use seclake_core::{
     columns, IndicatorKind, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row,
-    Signature, Value,
+    Signature, Timestamp,
 };
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
-use crate::fields::{from_json_marked, json, rfc3339, string};
+use crate::fields::scalar_text;
 
 columns! {
     AwsAccountId = "awsAccountId", "string", required, [AwsAccountId], "The AWS account ID for which the digest file has been delivered.";
@@ -72,54 +72,11 @@ pub const DEF: LogTypeDef = LogTypeDef {
 
 struct DigestParser;
 
-#[derive(Deserialize)]
-#[allow(non_snake_case)]
-struct Record<'a> {
-    #[serde(borrow)]
-    awsAccountId: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    digestStartTime: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    digestEndTime: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    digestS3Bucket: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    digestS3Object: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    newestEventTime: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    oldestEventTime: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    previousDigestS3Bucket: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    previousDigestS3Object: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    previousDigestHashValue: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    previousDigestHashAlgorithm: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    previousDigestSignature: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    digestPublicKeyFingerprint: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    digestSignatureAlgorithm: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    logFiles: Option<&'a RawValue>,
-}
-
-/// The members of a `logFiles` element that are checked or indexed.
-#[derive(Deserialize)]
-#[allow(non_snake_case)]
-struct LogFile<'a> {
-    #[serde(borrow)]
-    hashValue: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    newestEventTime: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    oldestEventTime: Option<Cow<'a, str>>,
-}
-
 const MARKERS: &[&str] = &["awsAccountId", "digestStartTime", "digestEndTime"];
+
+static JSON: LazyLock<JsonRecord> = LazyLock::new(|| {
+    JsonRecord::new(COLUMNS, MARKERS).expect("CloudTrail digest columns are valid")
+});
 
 impl RecordParser for DigestParser {
     fn parse<'a>(
@@ -128,73 +85,55 @@ impl RecordParser for DigestParser {
         _ctx: &ParseContext,
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
-        let r: Record<'a> = from_json_marked(record, MARKERS)?;
-        let (Some(account), Some(start), Some(end)) =
-            (r.awsAccountId, r.digestStartTime, r.digestEndTime)
-        else {
-            return Err(ParseError::mismatch(
-                "not a CloudTrail digest: needs awsAccountId, digestStartTime and digestEndTime",
-            ));
-        };
-        let start = rfc3339("digestStartTime", &start)?;
-        let end = rfc3339("digestEndTime", &end)?;
-        row.event_time = Some(end);
-        row.set(C::AwsAccountId, Value::Str(account));
-        row.set(C::DigestStartTime, start);
-        row.set(C::DigestEndTime, end);
-        row.set(C::DigestS3Bucket, string(r.digestS3Bucket));
-        row.set(C::DigestS3Object, string(r.digestS3Object));
-        row.set(
-            C::NewestEventTime,
-            optional_time("newestEventTime", r.newestEventTime.as_deref())?,
-        );
-        row.set(
-            C::OldestEventTime,
-            optional_time("oldestEventTime", r.oldestEventTime.as_deref())?,
-        );
-        row.set(C::PreviousDigestS3Bucket, string(r.previousDigestS3Bucket));
-        row.set(C::PreviousDigestS3Object, string(r.previousDigestS3Object));
-        row.set(
-            C::PreviousDigestHashValue,
-            string(r.previousDigestHashValue),
-        );
-        row.set(
-            C::PreviousDigestHashAlgorithm,
-            string(r.previousDigestHashAlgorithm),
-        );
-        row.set(
-            C::PreviousDigestSignature,
-            string(r.previousDigestSignature),
-        );
-        row.set(
-            C::DigestPublicKeyFingerprint,
-            string(r.digestPublicKeyFingerprint),
-        );
-        row.set(
-            C::DigestSignatureAlgorithm,
-            string(r.digestSignatureAlgorithm),
-        );
-        if let Some(raw) = r.logFiles.filter(|v| v.get() != "null") {
-            let files: Vec<LogFile<'a>> = serde_json::from_str(raw.get()).map_err(|_| {
-                ParseError::field("logFiles", "expected an array of log files", raw.get())
-            })?;
-            for f in files {
-                optional_time("logFiles.newestEventTime", f.newestEventTime.as_deref())?;
-                optional_time("logFiles.oldestEventTime", f.oldestEventTime.as_deref())?;
-                if let Some(h) = f.hashValue {
-                    row.indicators.extract(IndicatorKind::Sha256, h);
-                }
+        JSON.decode(record, row, |m, row| {
+            if m.key == "logFiles" {
+                check_log_files(m.raw, row)?;
             }
-            row.set(C::LogFiles, json(Some(raw)));
-        }
+            Ok(None)
+        })?;
         Ok(Parsed::Row)
     }
 }
 
-fn optional_time<'a>(field: &str, s: Option<&str>) -> Result<Value<'a>, ParseError> {
-    match s {
-        None => Ok(Value::Null),
-        Some(s) => rfc3339(field, s).map(Value::Time),
+/// The listed log files' hashes are indicators, and their times are
+/// checked here: the batch builder would silently null a bad one, and a
+/// digest with bad times is not one integrity validation can trust.
+fn check_log_files<'a>(raw: &'a str, row: &mut Row<'a>) -> Result<(), ParseError> {
+    let bad = || ParseError::field("logFiles", "expected an array of log files", raw);
+    let mut c = Cursor::new(raw);
+    // Anything but an array is the declaration's to reject.
+    if !c.eat(b'[') || c.eat(b']') {
+        return Ok(());
+    }
+    loop {
+        let file = c
+            .skip_value()
+            .filter(|f| f.starts_with('{'))
+            .ok_or_else(bad)?;
+        for name in ["newestEventTime", "oldestEventTime"] {
+            let Some(t) = top_level_member(file, name).filter(|t| !matches!(*t, "null" | "\"\""))
+            else {
+                continue;
+            };
+            let text = scalar_text(t);
+            if !t.starts_with('"') || Timestamp::parse_rfc3339(&text).is_none() {
+                return Err(ParseError::field(
+                    &format!("logFiles.{name}"),
+                    "not an RFC 3339 timestamp",
+                    &text,
+                ));
+            }
+        }
+        match top_level_member(file, "hashValue") {
+            None | Some("null") => {}
+            Some(h) if h.starts_with('"') => {
+                row.indicators.extract(IndicatorKind::Sha256, unquote(h))
+            }
+            Some(_) => return Err(bad()),
+        }
+        if !c.eat(b',') {
+            return Ok(());
+        }
     }
 }
 
@@ -202,7 +141,8 @@ fn optional_time<'a>(field: &str, s: Option<&str>) -> Result<Value<'a>, ParseErr
 mod tests {
     use super::*;
     use seclake_core::testing::parse;
-    use seclake_core::{Indicator, Timestamp};
+    use seclake_core::{Indicator, Value};
+    use std::borrow::Cow;
 
     #[test]
     fn hashes_are_sha256_indicators() {

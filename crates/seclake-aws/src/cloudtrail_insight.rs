@@ -15,13 +15,13 @@
 use std::sync::LazyLock;
 
 use seclake_core::json::record::top_level_member;
-use seclake_core::json::{unquote, JsonRecord};
+use seclake_core::json::JsonRecord;
 use seclake_core::parser::has_quoted;
 use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature,
 };
 
-use crate::fields::member_text;
+use crate::fields::{member_text, scalar_text};
 
 columns! {
     EventVersion = "eventVersion", "string", required, [], "The version of the log event format.";
@@ -98,15 +98,10 @@ impl RecordParser for InsightParser {
 fn check_state(details: &str) -> Result<(), ParseError> {
     match top_level_member(details, "state") {
         None | Some("null" | "\"Start\"" | "\"End\"") => Ok(()),
-        Some(state) if state.starts_with('"') => Err(ParseError::field(
-            "insightDetails.state",
-            "expected Start or End",
-            &unquote(state),
-        )),
         Some(state) => Err(ParseError::field(
             "insightDetails.state",
             "expected Start or End",
-            state,
+            &scalar_text(state),
         )),
     }
 }

@@ -209,6 +209,16 @@ pub fn member_text<'a>(m: &Member<'_, 'a>) -> Value<'a> {
     }
 }
 
+/// The text of a JSON scalar, for checks and messages: a string's
+/// contents, anything else as written.
+pub fn scalar_text(raw: &str) -> Cow<'_, str> {
+    if raw.starts_with('"') {
+        unquote(raw)
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
 /// Deserializes a JSON record. A missing required member means the record
 /// is of another type (mismatch ([`ParseError::mismatch`])); any other failure means it
 /// is of this type but broken.
