@@ -10,16 +10,14 @@
 //! GuardDuty findings delivered through EventBridge (`detail-type`
 //! `GuardDuty Finding`) belong to AWS.GuardDuty and are a mismatch here.
 
-use std::borrow::Cow;
+use std::sync::LazyLock;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
+use seclake_core::json::JsonRecord;
 use seclake_core::{
-    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Value,
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature,
 };
 
-use crate::fields::{from_json_marked, json_of_kind, rfc3339, string};
+use crate::fields::scalar_text;
 
 columns! {
     Id = "id", "string", required, [], "A unique value is generated for every event. This can be helpful in tracing events as they move through rules to targets, and are processed.";
@@ -52,33 +50,12 @@ pub const DEF: LogTypeDef = LogTypeDef {
 /// The `detail-type` of GuardDuty findings, which AWS.GuardDuty parses.
 pub const GUARDDUTY_DETAIL_TYPE: &str = "GuardDuty Finding";
 
-#[derive(Deserialize)]
-struct Event<'a> {
-    #[serde(borrow)]
-    id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    account: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    source: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    resources: Option<&'a RawValue>,
-    #[serde(borrow)]
-    region: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "detail-type")]
-    detail_type: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    version: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    time: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    detail: Option<&'a RawValue>,
-    #[serde(borrow, rename = "replay-name")]
-    replay_name: Option<Cow<'a, str>>,
-}
-
-/// The members whose presence makes a record an event (if it then fails
-/// to deserialize, it is a broken event rather than another type).
+/// The envelope members that tell an event from other AWS JSON; the
+/// other required ones missing make a broken event.
 const MARKERS: &[&str] = &["id", "detail-type", "source", "time", "version"];
+
+static JSON: LazyLock<JsonRecord> =
+    LazyLock::new(|| JsonRecord::new(COLUMNS, MARKERS).expect("EventBridge columns are valid"));
 
 struct CloudWatchEventsParser;
 
@@ -89,46 +66,27 @@ impl RecordParser for CloudWatchEventsParser {
         _ctx: &ParseContext,
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
-        let ev: Event<'a> = from_json_marked(record, MARKERS)?;
-        let (Some(id), Some(detail_type), Some(source), Some(time), Some(version)) =
-            (ev.id, ev.detail_type, ev.source, ev.time, ev.version)
-        else {
-            return Err(ParseError::mismatch(
-                "not an EventBridge event: id, detail-type, source, time and version are required",
-            ));
-        };
-        if detail_type == GUARDDUTY_DETAIL_TYPE {
+        let mut guardduty = false;
+        let decoded = JSON.decode(record, row, |m, _| match m.key {
+            "detail-type" => {
+                guardduty = m.string().as_deref() == Some(GUARDDUTY_DETAIL_TYPE);
+                Ok(None)
+            }
+            // A string column, so that any event's detail is kept as text,
+            // but the envelope says it is an object.
+            "detail" if m.raw != "null" && !m.raw.starts_with('{') => Err(ParseError::field(
+                "detail",
+                "expected a JSON object",
+                &scalar_text(m.raw),
+            )),
+            _ => Ok(None),
+        });
+        if guardduty {
             return Err(ParseError::mismatch(
                 "a GuardDuty finding event: parsed as AWS.GuardDuty",
             ));
         }
-        let time = rfc3339("time", &time)?;
-        let resources = json_of_kind("resources", ev.resources, b'[')?;
-        let detail = json_of_kind("detail", ev.detail, b'{')?;
-        for (name, missing) in [
-            ("account", ev.account.is_none()),
-            ("region", ev.region.is_none()),
-            ("resources", resources.is_null()),
-            ("detail", detail.is_null()),
-        ] {
-            if missing {
-                return Err(ParseError::invalid(format!(
-                    "EventBridge event without its required `{name}` member"
-                )));
-            }
-        }
-        row.set(C::Id, Value::Str(id));
-        row.set(C::Account, string(ev.account));
-        row.set(C::Source, Value::Str(source));
-        row.set(C::Resources, resources);
-        row.set(C::Region, string(ev.region));
-        row.set(C::DetailType, Value::Str(detail_type));
-        row.set(C::Version, Value::Str(version));
-        row.set(C::Time, time);
-        row.set(C::Detail, detail);
-        row.set(C::ReplayName, string(ev.replay_name));
-        row.event_time = Some(time);
-        Ok(Parsed::Row)
+        decoded.map(|()| Parsed::Row)
     }
 }
 
@@ -136,7 +94,7 @@ impl RecordParser for CloudWatchEventsParser {
 mod tests {
     use super::*;
     use seclake_core::testing::parse;
-    use seclake_core::Indicator;
+    use seclake_core::{Indicator, Value};
 
     #[test]
     fn examples_parse_with_indicators() {
@@ -198,11 +156,17 @@ mod tests {
             r#"{"version":"0","id":"x","detail-type":"T","source":"s","account":"123456789012","time":"2020-01-01T00:00:00Z","region":"r","resources":"arn:aws:s3:::b","detail":{}}"#,
             r#"{"version":"0","id":"x","detail-type":"T","source":"s","account":"123456789012","time":"2020-01-01T00:00:00Z","region":"r","resources":[],"detail":"{}"}"#,
             r#"{"version":"0","id":"x","detail-type":"T","source":"s","time":"2020-01-01T00:00:00Z","region":"r","resources":[],"detail":{}}"#,
-            r#"{"version":0,"id":"x","detail-type":"T","source":"s","account":"1","time":"2020-01-01T00:00:00Z","region":"r","resources":[],"detail":{}}"#,
             r#"{"version":"0","id":"x","detail-type":"T","source":"s","time":"2020-01-01T00:00:00Z""#,
         ] {
             let err = parse(&DEF, rec).err().unwrap();
             assert!(!err.is_mismatch(), "{rec}: {err}");
         }
+    }
+
+    #[test]
+    fn a_number_in_a_string_member_is_kept_as_text() {
+        let row = parse(&DEF, r#"{"version":0,"id":"x","detail-type":"T","source":"s","account":"1","time":"2020-01-01T00:00:00Z","region":"r","resources":[],"detail":{}}"#)
+            .unwrap();
+        assert_eq!(row.get(C::Version), &Value::str("0"));
     }
 }
