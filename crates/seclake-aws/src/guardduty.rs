@@ -11,17 +11,17 @@
 //! indicators, so the remote IPs, domains, access keys' ARNs and instance
 //! ids of any action type land in the `p_any_*` fields.
 
-use std::borrow::Cow;
+use std::sync::LazyLock;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
+use seclake_core::json::record::top_level_member;
+use seclake_core::json::syntax::{skip_ws, value_end};
+use seclake_core::json::JsonRecord;
 use seclake_core::{
-    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Value,
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature,
 };
 
 use crate::cloudwatch_events::GUARDDUTY_DETAIL_TYPE;
-use crate::fields::{from_json_marked, json_of_kind, rfc3339, string};
+use crate::fields::scalar_text;
 
 columns! {
     SchemaVersion = "schemaVersion", "string", required, [], "The schema format version of this record.";
@@ -56,50 +56,17 @@ pub const DEF: LogTypeDef = LogTypeDef {
     new_parser: || Box::new(GuardDutyParser),
 };
 
-/// A finding, or an EventBridge event carrying one in `detail`.
-#[derive(Deserialize)]
-#[allow(non_snake_case)]
-struct Finding<'a> {
-    #[serde(borrow)]
-    schemaVersion: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    accountId: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    region: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    partition: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    arn: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "type")]
-    finding_type: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    resource: Option<&'a RawValue>,
-    severity: Option<f64>,
-    #[serde(borrow)]
-    createdAt: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    updatedAt: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    title: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    description: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    service: Option<&'a RawValue>,
-    confidence: Option<f64>,
-    #[serde(borrow)]
-    associatedAttackSequenceArn: Option<Cow<'a, str>>,
-    // EventBridge envelope members.
-    #[serde(borrow, rename = "detail-type")]
-    detail_type: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    detail: Option<&'a RawValue>,
-}
-
-/// Members whose presence makes a record that fails to deserialize a
-/// broken finding rather than another type.
+/// Tokens every finding shows, for classification.
 const MARKERS: &[&str] = &["accountId", "type", "createdAt", "updatedAt"];
+
+/// The members without which a record is not a finding.
+static JSON: LazyLock<JsonRecord> = LazyLock::new(|| {
+    JsonRecord::new(
+        COLUMNS,
+        &["id", "type", "accountId", "createdAt", "updatedAt"],
+    )
+    .expect("GuardDuty columns are valid")
+});
 
 struct GuardDutyParser;
 
@@ -110,76 +77,60 @@ impl RecordParser for GuardDutyParser {
         _ctx: &ParseContext,
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
-        let mut f: Finding<'a> = from_json_marked(record, MARKERS)?;
-        if let Some(dt) = &f.detail_type {
-            if dt != GUARDDUTY_DETAIL_TYPE {
-                return Err(ParseError::mismatch(
-                    "an EventBridge event that is not a GuardDuty finding",
-                ));
-            }
-            let Some(detail) = f.detail else {
+        let Some(detail_type) = top_level_member(record, "detail-type") else {
+            decode(record, row)?;
+            return Ok(Parsed::Row);
+        };
+        if scalar_text(detail_type) != GUARDDUTY_DETAIL_TYPE {
+            return Err(ParseError::mismatch(
+                "an EventBridge event that is not a GuardDuty finding",
+            ));
+        }
+        let b = record.as_bytes();
+        let end = value_end(b, 0)
+            .map_err(|e| ParseError::invalid("invalid JSON").with_detail(e.to_string()))?;
+        if skip_ws(b, end) != b.len() {
+            return Err(ParseError::invalid("invalid JSON").with_detail("text after the event"));
+        }
+        let finding = match top_level_member(record, "detail") {
+            None | Some("null") => {
                 return Err(ParseError::invalid(
                     "GuardDuty Finding event without a detail",
-                ));
-            };
-            f = serde_json::from_str(detail.get()).map_err(|e| {
+                ))
+            }
+            Some(finding) => finding,
+        };
+        // The event says it carries a finding, so anything else is broken.
+        decode(finding, row).map_err(|e| {
+            if e.is_mismatch() {
                 ParseError::invalid("GuardDuty Finding event: bad detail")
                     .with_detail(e.to_string())
-            })?;
-        }
-        let (Some(id), Some(finding_type), Some(account_id), Some(created_at), Some(updated_at)) =
-            (f.id, f.finding_type, f.accountId, f.createdAt, f.updatedAt)
-        else {
-            return Err(ParseError::mismatch(
-                "not a GuardDuty finding: id, type, accountId, createdAt and updatedAt are required",
-            ));
-        };
-        let created_at = rfc3339("createdAt", &created_at)?;
-        let updated_at = rfc3339("updatedAt", &updated_at)?;
-        let resource = json_of_kind("resource", f.resource, b'{')?;
-        let service = json_of_kind("service", f.service, b'{')?;
-        for (name, missing) in [
-            ("schemaVersion", f.schemaVersion.is_none()),
-            ("region", f.region.is_none()),
-            ("arn", f.arn.is_none()),
-            ("resource", resource.is_null()),
-            ("severity", f.severity.is_none()),
-        ] {
-            if missing {
-                return Err(ParseError::invalid(format!(
-                    "GuardDuty finding without its required `{name}` member"
-                )));
+            } else {
+                e
             }
-        }
-        row.set(C::SchemaVersion, string(f.schemaVersion));
-        row.set(C::AccountId, Value::Str(account_id));
-        row.set(C::Region, string(f.region));
-        row.set(C::Partition, string(f.partition));
-        row.set(C::Id, Value::Str(id));
-        row.set(C::Arn, string(f.arn));
-        row.set(C::Type, Value::Str(finding_type));
-        row.set(C::Resource, resource);
-        row.set(C::Severity, f.severity);
-        row.set(C::CreatedAt, created_at);
-        row.set(C::UpdatedAt, updated_at);
-        row.set(C::Title, string(f.title));
-        row.set(C::Description, string(f.description));
-        row.set(C::Service, service);
-        row.set(C::Confidence, f.confidence);
-        row.set(
-            C::AssociatedAttackSequenceArn,
-            string(f.associatedAttackSequenceArn),
-        );
-        row.event_time = Some(updated_at);
+        })?;
         Ok(Parsed::Row)
     }
+}
+
+fn decode<'a>(finding: &'a str, row: &mut Row<'a>) -> Result<(), ParseError> {
+    JSON.decode(finding, row, |m, _| match m.key {
+        // A string column (its shape depends on the resource type), but
+        // always an object.
+        "resource" if m.raw != "null" && !m.raw.starts_with('{') => Err(ParseError::field(
+            "resource",
+            "expected a JSON object",
+            &scalar_text(m.raw),
+        )),
+        _ => Ok(None),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use seclake_core::testing::{indicators, parse};
-    use seclake_core::Indicator;
+    use seclake_core::{Indicator, Value};
 
     #[test]
     fn bare_finding_and_eventbridge_envelope_give_the_same_finding() {
