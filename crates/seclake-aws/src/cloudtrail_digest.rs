@@ -14,13 +14,13 @@
 use std::sync::LazyLock;
 
 use seclake_core::json::record::top_level_member;
-use seclake_core::json::{unquote, Cursor, JsonRecord};
+use seclake_core::json::{unquote, JsonRecord};
 use seclake_core::{
     columns, IndicatorKind, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row,
     Signature, Timestamp,
 };
 
-use crate::fields::scalar_text;
+use crate::fields::{each_element, scalar_text};
 
 columns! {
     AwsAccountId = "awsAccountId", "string", required, [AwsAccountId], "The AWS account ID for which the digest file has been delivered.";
@@ -100,16 +100,10 @@ impl RecordParser for DigestParser {
 /// digest with bad times is not one integrity validation can trust.
 fn check_log_files<'a>(raw: &'a str, row: &mut Row<'a>) -> Result<(), ParseError> {
     let bad = || ParseError::field("logFiles", "expected an array of log files", raw);
-    let mut c = Cursor::new(raw);
-    // Anything but an array is the declaration's to reject.
-    if !c.eat(b'[') || c.eat(b']') {
-        return Ok(());
-    }
-    loop {
-        let file = c
-            .skip_value()
-            .filter(|f| f.starts_with('{'))
-            .ok_or_else(bad)?;
+    each_element(raw, |file| {
+        if !file.starts_with('{') {
+            return Err(bad());
+        }
         for name in ["newestEventTime", "oldestEventTime"] {
             let Some(t) = top_level_member(file, name).filter(|t| !matches!(*t, "null" | "\"\""))
             else {
@@ -125,16 +119,14 @@ fn check_log_files<'a>(raw: &'a str, row: &mut Row<'a>) -> Result<(), ParseError
             }
         }
         match top_level_member(file, "hashValue") {
-            None | Some("null") => {}
+            None | Some("null") => Ok(()),
             Some(h) if h.starts_with('"') => {
-                row.indicators.extract(IndicatorKind::Sha256, unquote(h))
+                row.indicators.extract(IndicatorKind::Sha256, unquote(h));
+                Ok(())
             }
-            Some(_) => return Err(bad()),
+            Some(_) => Err(bad()),
         }
-        if !c.eat(b',') {
-            return Ok(());
-        }
-    }
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use seclake_core::json::{unquote, Member};
+use seclake_core::json::{unquote, Cursor, Member};
 use seclake_core::time::parse_i64;
 use seclake_core::{ParseError, Timestamp, Value};
 
@@ -217,6 +217,25 @@ pub fn scalar_text(raw: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(raw)
     }
+}
+
+/// Calls `f` with the JSON text of each element of `array`, a member the
+/// decoder has checked; nothing when it is not an array.
+pub fn each_element<'a>(
+    array: &'a str,
+    mut f: impl FnMut(&'a str) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
+    let mut c = Cursor::new(array);
+    if !c.eat(b'[') || c.eat(b']') {
+        return Ok(());
+    }
+    while let Some(element) = c.skip_value() {
+        f(element)?;
+        if !c.eat(b',') {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Deserializes a JSON record. A missing required member means the record

@@ -9,18 +9,16 @@
 //! answers and the target of MX and SRV answers.
 
 use std::borrow::Cow;
-use std::fmt;
-
-use serde::de::{DeserializeSeed, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer};
-use serde_json::value::RawValue;
+use std::sync::LazyLock;
 
 use seclake_core::indicators::Indicators;
+use seclake_core::json::record::top_level_member;
+use seclake_core::json::{unquote, JsonRecord};
 use seclake_core::{
-    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Value,
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature,
 };
 
-use crate::fields::{from_json_marked, json_of_kind, rfc3339, string};
+use crate::fields::{each_element, scalar_text};
 
 columns! {
     Version = "version", "string", required, [], "The version number of the query log format. If we add fields to the log or change the format of existing fields, we'll increment this value.";
@@ -57,85 +55,26 @@ pub const DEF: LogTypeDef = LogTypeDef {
     new_parser: || Box::new(VpcDnsParser),
 };
 
-#[derive(Deserialize)]
-struct Query<'a> {
-    #[serde(borrow)]
-    version: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    account_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    region: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    vpc_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    query_timestamp: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    query_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    query_type: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    query_class: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    rcode: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    answers: Option<&'a RawValue>,
-    #[serde(borrow)]
-    srcaddr: Option<Cow<'a, str>>,
-    /// A string in AWS's logs; a number is accepted too.
-    #[serde(borrow)]
-    srcport: Option<&'a RawValue>,
-    #[serde(borrow)]
-    transport: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    srcids: Option<&'a RawValue>,
-    #[serde(borrow)]
-    firewall_rule_group_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    firewall_rule_action: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    firewall_domain_list_id: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct SrcIds<'a> {
-    #[serde(borrow)]
-    instance: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-#[allow(non_snake_case)]
-struct Answer<'a> {
-    #[serde(borrow)]
-    Rdata: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    Type: Option<Cow<'a, str>>,
-}
-
-/// Walks the answers array, pushing each answer's indicators without
-/// collecting the answers.
-struct AnswerIndicators<'r, 'a>(&'r mut Indicators<'a>);
-
-impl<'de, 'r> DeserializeSeed<'de> for AnswerIndicators<'r, 'de> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de, 'r> Visitor<'de> for AnswerIndicators<'r, 'de> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of answers")
-    }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
-        while let Some(a) = seq.next_element::<Answer<'de>>()? {
-            let (Some(data), Some(ty)) = (a.Rdata, a.Type) else {
-                continue;
-            };
-            answer_indicators(self.0, &ty, data);
+/// Each answer's data feeds the indicators by its record type.
+fn answers<'a>(raw: &'a str, ind: &mut Indicators<'a>) -> Result<(), ParseError> {
+    each_element(raw, |answer| {
+        let bad = || {
+            ParseError::invalid("field answers: not a list of answers")
+                .with_detail(answer.chars().take(80).collect::<String>())
+        };
+        if !answer.starts_with('{') {
+            return Err(bad());
+        }
+        let string = |name| match top_level_member(answer, name) {
+            None | Some("null") => Ok(None),
+            Some(v) if v.starts_with('"') => Ok(Some(unquote(v))),
+            Some(_) => Err(bad()),
+        };
+        if let (Some(data), Some(ty)) = (string("Rdata")?, string("Type")?) {
+            answer_indicators(ind, &ty, data);
         }
         Ok(())
-    }
+    })
 }
 
 fn answer_indicators<'a>(ind: &mut Indicators<'a>, ty: &str, data: Cow<'a, str>) {
@@ -154,9 +93,14 @@ fn answer_indicators<'a>(ind: &mut Indicators<'a>, ty: &str, data: Cow<'a, str>)
     }
 }
 
-/// Members whose presence makes a record that fails to deserialize a
-/// broken query log rather than another type.
+/// Tokens every query log shows, for classification.
 const MARKERS: &[&str] = &["query_timestamp", "query_name"];
+
+/// The members without which a record is not a query log.
+static JSON: LazyLock<JsonRecord> = LazyLock::new(|| {
+    JsonRecord::new(COLUMNS, &["version", "query_timestamp", "query_name"])
+        .expect("Resolver query log columns are valid")
+});
 
 struct VpcDnsParser;
 
@@ -167,73 +111,32 @@ impl RecordParser for VpcDnsParser {
         _ctx: &ParseContext,
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
-        let q: Query<'a> = from_json_marked(record, MARKERS)?;
-        let (Some(version), Some(ts), Some(name)) = (q.version, q.query_timestamp, q.query_name)
-        else {
-            return Err(ParseError::mismatch(
-                "not a Resolver query log: version, query_timestamp and query_name are required",
-            ));
-        };
-        let ts = rfc3339("query_timestamp", &ts)?;
-        for (member, missing) in [
-            ("account_id", q.account_id.is_none()),
-            ("region", q.region.is_none()),
-            ("query_type", q.query_type.is_none()),
-            ("rcode", q.rcode.is_none()),
-            ("srcaddr", q.srcaddr.is_none()),
-        ] {
-            if missing {
-                return Err(ParseError::invalid(format!(
-                    "Resolver query log without its required `{member}` member"
-                )));
+        JSON.decode(record, row, |m, row| {
+            match m.key {
+                // A string in AWS's logs; a number is accepted too.
+                "srcport"
+                    if !(m.raw == "null"
+                        || m.raw.starts_with('"')
+                        || m.raw.bytes().all(|c| c.is_ascii_digit())) =>
+                {
+                    return Err(ParseError::field("srcport", "not a port", m.raw));
+                }
+                "answers" => answers(m.raw, &mut row.indicators)?,
+                "srcids" => match top_level_member(m.raw, "instance") {
+                    None | Some("null") => {}
+                    Some(id) if id.starts_with('"') => row.indicators.instance_id(unquote(id)),
+                    Some(id) => {
+                        return Err(ParseError::field(
+                            "srcids.instance",
+                            "expected a string",
+                            &scalar_text(id),
+                        ))
+                    }
+                },
+                _ => {}
             }
-        }
-        let srcport = match q.srcport.map(RawValue::get) {
-            None | Some("null") => Value::Null,
-            Some(p) if p.len() >= 2 && p.starts_with('"') && !p.contains('\\') => {
-                Value::str(&p[1..p.len() - 1])
-            }
-            Some(p) if p.bytes().all(|c| c.is_ascii_digit()) => Value::str(p),
-            Some(p) => return Err(ParseError::field("srcport", "not a port", p)),
-        };
-        let answers = json_of_kind("answers", q.answers, b'[')?;
-        if let (false, Some(raw)) = (answers.is_null(), q.answers) {
-            let text: &'a str = raw.get();
-            let mut de = serde_json::Deserializer::from_str(text);
-            AnswerIndicators(&mut row.indicators)
-                .deserialize(&mut de)
-                .map_err(|e| {
-                    ParseError::invalid("field answers: not a list of answers")
-                        .with_detail(e.to_string())
-                })?;
-        }
-        let srcids = json_of_kind("srcids", q.srcids, b'{')?;
-        if let Some(raw) = q.srcids.filter(|_| !srcids.is_null()) {
-            let ids: SrcIds<'a> = serde_json::from_str(raw.get()).map_err(|e| {
-                ParseError::invalid("field srcids: not an object of ids").with_detail(e.to_string())
-            })?;
-            if let Some(instance) = ids.instance {
-                row.indicators.instance_id(instance);
-            }
-        }
-        row.set(C::Version, Value::Str(version));
-        row.set(C::AccountId, string(q.account_id));
-        row.set(C::Region, string(q.region));
-        row.set(C::VpcId, string(q.vpc_id));
-        row.set(C::QueryTimestamp, ts);
-        row.set(C::QueryName, Value::Str(name));
-        row.set(C::QueryType, string(q.query_type));
-        row.set(C::QueryClass, string(q.query_class));
-        row.set(C::Rcode, string(q.rcode));
-        row.set(C::Answers, answers);
-        row.set(C::SrcAddr, string(q.srcaddr));
-        row.set(C::SrcPort, srcport);
-        row.set(C::Transport, string(q.transport));
-        row.set(C::SrcIds, srcids);
-        row.set(C::FirewallRuleGroupId, string(q.firewall_rule_group_id));
-        row.set(C::FirewallRuleAction, string(q.firewall_rule_action));
-        row.set(C::FirewallDomainListId, string(q.firewall_domain_list_id));
-        row.event_time = Some(ts);
+            Ok(None)
+        })?;
         Ok(Parsed::Row)
     }
 }
@@ -242,7 +145,7 @@ impl RecordParser for VpcDnsParser {
 mod tests {
     use super::*;
     use seclake_core::testing::{indicators, parse};
-    use seclake_core::Indicator;
+    use seclake_core::{Indicator, Value};
 
     #[test]
     fn doc_example_with_firewall_fields() {
@@ -320,10 +223,15 @@ mod tests {
             base.replace(r#""srcids":{}"#, r#""srcids":"i-1""#),
             base.replace(r#""srcport":"1""#, r#""srcport":true"#),
             base.replace(r#""rcode":"NOERROR","#, ""),
-            base.replace(r#""version":"1.100000""#, r#""version":1.1"#),
         ] {
             let err = parse(&DEF, &rec).err().unwrap();
             assert!(!err.is_mismatch(), "{rec}: {err}");
         }
+    }
+
+    #[test]
+    fn a_numeric_version_is_kept_as_text() {
+        let row = parse(&DEF, r#"{"version":1.1,"account_id":"123456789012","region":"us-east-1","query_timestamp":"2021-12-11T22:46:23Z","query_name":"a.example.","query_type":"A","rcode":"NOERROR","srcaddr":"10.0.0.1"}"#).unwrap();
+        assert_eq!(row.get(C::Version), &Value::str("1.1"));
     }
 }
