@@ -14,13 +14,13 @@
 use std::sync::LazyLock;
 
 use seclake_core::json::record::top_level_member;
-use seclake_core::json::{unquote, JsonRecord};
+use seclake_core::json::JsonRecord;
 use seclake_core::{
     columns, IndicatorKind, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row,
     Signature, Timestamp,
 };
 
-use crate::fields::{each_element, scalar_text};
+use crate::fields::{each_element, nested_string, scalar_text};
 
 columns! {
     AwsAccountId = "awsAccountId", "string", required, [AwsAccountId], "The AWS account ID for which the digest file has been delivered.";
@@ -118,14 +118,10 @@ fn check_log_files<'a>(raw: &'a str, row: &mut Row<'a>) -> Result<(), ParseError
                 ));
             }
         }
-        match top_level_member(file, "hashValue") {
-            None | Some("null") => Ok(()),
-            Some(h) if h.starts_with('"') => {
-                row.indicators.extract(IndicatorKind::Sha256, unquote(h));
-                Ok(())
-            }
-            Some(_) => Err(bad()),
+        if let Some(h) = nested_string(file, "hashValue", "logFiles.hashValue")? {
+            row.indicators.extract(IndicatorKind::Sha256, h);
         }
+        Ok(())
     })
 }
 

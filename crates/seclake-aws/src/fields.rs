@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use seclake_core::json::record::top_level_member;
 use seclake_core::json::{unquote, Cursor, Member};
 use seclake_core::time::parse_i64;
 use seclake_core::{ParseError, Timestamp, Value};
@@ -219,6 +220,21 @@ pub fn scalar_text(raw: &str) -> Cow<'_, str> {
     }
 }
 
+/// A string member of a nested object (`object`, checked JSON text) that
+/// feeds indicators: `None` when absent or null, invalid for `field` when
+/// it is not a string.
+pub fn nested_string<'a>(
+    object: &'a str,
+    name: &str,
+    field: &str,
+) -> Result<Option<Cow<'a, str>>, ParseError> {
+    match top_level_member(object, name) {
+        None | Some("null") => Ok(None),
+        Some(v) if v.starts_with('"') => Ok(Some(unquote(v))),
+        Some(v) => Err(ParseError::field(field, "expected a string", v)),
+    }
+}
+
 /// Calls `f` with the JSON text of each element of `array`, a member the
 /// decoder has checked; nothing when it is not an array.
 pub fn each_element<'a>(
@@ -236,88 +252,6 @@ pub fn each_element<'a>(
         }
     }
     Ok(())
-}
-
-/// Deserializes a JSON record. A missing required member means the record
-/// is of another type (mismatch ([`ParseError::mismatch`])); any other failure means it
-/// is of this type but broken.
-pub fn from_json<'a, T: serde::Deserialize<'a>>(record: &'a str) -> Result<T, ParseError> {
-    let trimmed = record.trim_start();
-    if !trimmed.starts_with('{') {
-        return Err(ParseError::mismatch("not a JSON object"));
-    }
-    serde_json::from_str(record).map_err(|e| {
-        let msg = e.to_string();
-        if msg.starts_with("missing field") {
-            ParseError::mismatch(msg)
-        } else {
-            ParseError::invalid("invalid JSON").with_detail(msg.to_string())
-        }
-    })
-}
-
-/// A nested JSON value kept as JSON (null stays null).
-pub fn json<'a>(raw: Option<&'a serde_json::value::RawValue>) -> Value<'a> {
-    match raw {
-        Some(r) if r.get() != "null" => Value::Json(Cow::Borrowed(r.get())),
-        _ => Value::Null,
-    }
-}
-
-/// A string member: borrowed unless it had escapes.
-pub fn string<'a>(s: Option<Cow<'a, str>>) -> Value<'a> {
-    s.map_or(Value::Null, Value::Str)
-}
-
-/// Like [`from_json`], for types whose members are all optional in serde
-/// and checked by the parser: a record that fails to deserialize is
-/// invalid ([`ParseError::invalid`]) only when every one of `markers` (member names,
-/// e.g. `"eventVersion"`) occurs in it, so a record of another type with a
-/// member of the same name but another shape is a mismatch ([`ParseError::mismatch`]).
-/// The markers are looked for only on the error path.
-pub fn from_json_marked<'a, T: serde::Deserialize<'a>>(
-    record: &'a str,
-    markers: &[&str],
-) -> Result<T, ParseError> {
-    let trimmed = record.trim_start();
-    if !trimmed.starts_with('{') {
-        return Err(ParseError::mismatch("not a JSON object"));
-    }
-    serde_json::from_str(record).map_err(|e| {
-        let looks_like = markers
-            .iter()
-            .all(|m| seclake_core::parser::has_quoted(record, m));
-        if looks_like {
-            ParseError::invalid("invalid JSON").with_detail(e.to_string())
-        } else {
-            ParseError::mismatch("not this type's JSON").with_detail(e.to_string())
-        }
-    })
-}
-
-/// A nested JSON member that must be an object (`open` = `b'{'`) or an
-/// array (`b'['`), kept as JSON text; null when absent or JSON `null`; any
-/// other JSON type is invalid ([`ParseError::invalid`]) for `field`.
-pub fn json_of_kind<'a>(
-    field: &str,
-    raw: Option<&'a serde_json::value::RawValue>,
-    open: u8,
-) -> Result<Value<'a>, ParseError> {
-    match raw {
-        None => Ok(Value::Null),
-        Some(r) if r.get() == "null" => Ok(Value::Null),
-        Some(r) if r.get().as_bytes().first() == Some(&open) => {
-            Ok(Value::Json(Cow::Borrowed(r.get())))
-        }
-        Some(r) => {
-            let expected = if open == b'{' {
-                "expected a JSON object"
-            } else {
-                "expected a JSON array"
-            };
-            Err(ParseError::field(field, expected, r.get()))
-        }
-    }
 }
 
 #[cfg(test)]

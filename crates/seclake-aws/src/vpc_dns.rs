@@ -18,7 +18,7 @@ use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature,
 };
 
-use crate::fields::{each_element, scalar_text};
+use crate::fields::{each_element, nested_string};
 
 columns! {
     Version = "version", "string", required, [], "The version number of the query log format. If we add fields to the log or change the format of existing fields, we'll increment this value.";
@@ -122,17 +122,11 @@ impl RecordParser for VpcDnsParser {
                     return Err(ParseError::field("srcport", "not a port", m.raw));
                 }
                 "answers" => answers(m.raw, &mut row.indicators)?,
-                "srcids" => match top_level_member(m.raw, "instance") {
-                    None | Some("null") => {}
-                    Some(id) if id.starts_with('"') => row.indicators.instance_id(unquote(id)),
-                    Some(id) => {
-                        return Err(ParseError::field(
-                            "srcids.instance",
-                            "expected a string",
-                            &scalar_text(id),
-                        ))
+                "srcids" => {
+                    if let Some(id) = nested_string(m.raw, "instance", "srcids.instance")? {
+                        row.indicators.instance_id(id);
                     }
-                },
+                }
                 _ => {}
             }
             Ok(None)

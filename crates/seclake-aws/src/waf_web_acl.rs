@@ -10,17 +10,16 @@
 //! milliseconds since the epoch. The rule lists and the request keep their
 //! nested JSON and are shaped by their column types.
 
-use std::borrow::Cow;
+use std::sync::LazyLock;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
+use seclake_core::json::JsonRecord;
+use seclake_core::time::parse_i64;
 use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Timestamp,
     Value,
 };
 
-use crate::fields::{from_json_marked, json_of_kind, string};
+use crate::fields::{nested_string, scalar_text};
 
 columns! {
     Action = "action", "string", required, [], "The action applied by WAF. Possible values for a terminating rule: ALLOW and BLOCK. COUNT is not a valid value for a terminating rule.";
@@ -64,70 +63,17 @@ pub const DEF: LogTypeDef = LogTypeDef {
     new_parser: || Box::new(WafParser),
 };
 
-#[derive(Deserialize)]
-#[allow(non_snake_case)]
-struct WafLog<'a> {
-    #[serde(borrow)]
-    action: Option<Cow<'a, str>>,
-    formatVersion: Option<i64>,
-    #[serde(borrow)]
-    httpRequest: Option<&'a RawValue>,
-    #[serde(borrow)]
-    httpSourceId: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    httpSourceName: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    nonTerminatingMatchingRules: Option<&'a RawValue>,
-    #[serde(borrow)]
-    rateBasedRuleList: Option<&'a RawValue>,
-    #[serde(borrow)]
-    ruleGroupList: Option<&'a RawValue>,
-    #[serde(borrow)]
-    terminatingRuleId: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    terminatingRuleMatchDetails: Option<&'a RawValue>,
-    #[serde(borrow)]
-    terminatingRuleType: Option<Cow<'a, str>>,
-    timestamp: Option<i64>,
-    #[serde(borrow)]
-    webaclId: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    requestHeadersInserted: Option<&'a RawValue>,
-    responseCodeSent: Option<i64>,
-    #[serde(borrow)]
-    labels: Option<&'a RawValue>,
-    #[serde(borrow)]
-    captchaResponse: Option<&'a RawValue>,
-    #[serde(borrow)]
-    challengeResponse: Option<&'a RawValue>,
-    #[serde(borrow)]
-    oversizeFields: Option<&'a RawValue>,
-    #[serde(borrow)]
-    ja3Fingerprint: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    ja4Fingerprint: Option<Cow<'a, str>>,
-    requestBodySize: Option<i64>,
-    requestBodySizeInspectedByWAF: Option<i64>,
-    #[serde(borrow)]
-    cfDistributionTenantId: Option<Cow<'a, str>>,
-}
-
-/// The members of `httpRequest` that feed indicators.
-#[derive(Deserialize)]
-#[allow(non_snake_case)]
-struct HttpRequest<'a> {
-    #[serde(borrow)]
-    clientIp: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    host: Option<Cow<'a, str>>,
-}
-
 /// The actions AWS WAF applies to a request.
 const ACTIONS: &[&str] = &["ALLOW", "BLOCK", "COUNT", "CAPTCHA", "CHALLENGE"];
 
-/// Members whose presence makes a record that fails to deserialize a
-/// broken WAF log rather than another type.
+/// Tokens every WAF log shows, for classification.
 const MARKERS: &[&str] = &["webaclId", "httpRequest"];
+
+/// The members without which a record is not a WAF log.
+static JSON: LazyLock<JsonRecord> = LazyLock::new(|| {
+    JsonRecord::new(COLUMNS, &["timestamp", "webaclId", "action", "httpRequest"])
+        .expect("WAF columns are valid")
+});
 
 struct WafParser;
 
@@ -138,103 +84,40 @@ impl RecordParser for WafParser {
         _ctx: &ParseContext,
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
-        let w: WafLog<'a> = from_json_marked(record, MARKERS)?;
-        let (Some(ts), Some(webacl_id), Some(action), Some(request)) =
-            (w.timestamp, w.webaclId, w.action, w.httpRequest)
-        else {
-            return Err(ParseError::mismatch(
-                "not a WAF log: timestamp, webaclId, action and httpRequest are required",
-            ));
-        };
-        let ts = Timestamp::from_millis(ts)
-            .ok_or_else(|| ParseError::field("timestamp", "out of range", &ts.to_string()))?;
-        if !ACTIONS.contains(&action.as_ref()) {
-            return Err(ParseError::field("action", "not a WAF action", &action));
-        }
-        let format_version = match w.formatVersion {
-            Some(v) if i16::try_from(v).is_ok() => v,
-            Some(v) => {
-                return Err(ParseError::field(
-                    "formatVersion",
-                    "out of range",
-                    &v.to_string(),
-                ))
+        JSON.decode(record, row, |m, row| {
+            let field = |reason| ParseError::field(m.key, reason, &scalar_text(m.raw));
+            match m.key {
+                // Milliseconds since the epoch, always a JSON number.
+                "timestamp" if m.raw != "null" => {
+                    return parse_i64(m.raw)
+                        .and_then(Timestamp::from_millis)
+                        .map(|t| Some(Value::Time(t)))
+                        .ok_or_else(|| field("not epoch milliseconds"));
+                }
+                "action"
+                    if m.raw != "null" && !m.string().is_some_and(|a| ACTIONS.contains(&&*a)) =>
+                {
+                    return Err(field("not a WAF action"));
+                }
+                // The declaration checks it is an integer, not its width.
+                "formatVersion"
+                    if parse_i64(&scalar_text(m.raw))
+                        .is_some_and(|v| i16::try_from(v).is_err()) =>
+                {
+                    return Err(field("out of range"));
+                }
+                "httpRequest" => {
+                    if let Some(ip) = nested_string(m.raw, "clientIp", "httpRequest.clientIp")? {
+                        row.indicators.ip(ip);
+                    }
+                    if let Some(host) = nested_string(m.raw, "host", "httpRequest.host")? {
+                        row.indicators.host(host);
+                    }
+                }
+                _ => {}
             }
-            None => {
-                return Err(ParseError::invalid(
-                    "WAF log without its required `formatVersion` member",
-                ))
-            }
-        };
-        for (member, missing) in [
-            ("httpSourceId", w.httpSourceId.is_none()),
-            ("httpSourceName", w.httpSourceName.is_none()),
-            ("terminatingRuleId", w.terminatingRuleId.is_none()),
-            ("terminatingRuleType", w.terminatingRuleType.is_none()),
-        ] {
-            if missing {
-                return Err(ParseError::invalid(format!(
-                    "WAF log without its required `{member}` member"
-                )));
-            }
-        }
-        let http_request = json_of_kind("httpRequest", Some(request), b'{')?;
-        let non_terminating = json_of_kind(
-            "nonTerminatingMatchingRules",
-            w.nonTerminatingMatchingRules,
-            b'[',
-        )?;
-        let rate_based = json_of_kind("rateBasedRuleList", w.rateBasedRuleList, b'[')?;
-        let rule_groups = json_of_kind("ruleGroupList", w.ruleGroupList, b'[')?;
-        let match_details = json_of_kind(
-            "terminatingRuleMatchDetails",
-            w.terminatingRuleMatchDetails,
-            b'[',
-        )?;
-        let headers_inserted =
-            json_of_kind("requestHeadersInserted", w.requestHeadersInserted, b'[')?;
-        let labels = json_of_kind("labels", w.labels, b'[')?;
-        let captcha = json_of_kind("captchaResponse", w.captchaResponse, b'{')?;
-        let challenge = json_of_kind("challengeResponse", w.challengeResponse, b'{')?;
-        let oversize = json_of_kind("oversizeFields", w.oversizeFields, b'[')?;
-        if !http_request.is_null() {
-            let req: HttpRequest<'a> = serde_json::from_str(request.get())
-                .map_err(|e| ParseError::field("httpRequest", &e.to_string(), request.get()))?;
-            if let Some(ip) = req.clientIp {
-                row.indicators.ip(ip);
-            }
-            if let Some(host) = req.host {
-                row.indicators.host(host);
-            }
-        }
-        row.set(C::Action, Value::Str(action));
-        row.set(C::FormatVersion, format_version);
-        row.set(C::HttpRequest, http_request);
-        row.set(C::HttpSourceId, string(w.httpSourceId));
-        row.set(C::HttpSourceName, string(w.httpSourceName));
-        row.set(C::NonTerminatingMatchingRules, non_terminating);
-        row.set(C::RateBasedRuleList, rate_based);
-        row.set(C::RuleGroupList, rule_groups);
-        row.set(C::TerminatingRuleId, string(w.terminatingRuleId));
-        row.set(C::TerminatingRuleMatchDetails, match_details);
-        row.set(C::TerminatingRuleType, string(w.terminatingRuleType));
-        row.set(C::Timestamp, ts);
-        row.set(C::WebaclId, Value::Str(webacl_id));
-        row.set(C::RequestHeadersInserted, headers_inserted);
-        row.set(C::ResponseCodeSent, w.responseCodeSent);
-        row.set(C::Labels, labels);
-        row.set(C::CaptchaResponse, captcha);
-        row.set(C::ChallengeResponse, challenge);
-        row.set(C::OversizeFields, oversize);
-        row.set(C::Ja3Fingerprint, string(w.ja3Fingerprint));
-        row.set(C::Ja4Fingerprint, string(w.ja4Fingerprint));
-        row.set(C::RequestBodySize, w.requestBodySize);
-        row.set(
-            C::RequestBodySizeInspectedByWaf,
-            w.requestBodySizeInspectedByWAF,
-        );
-        row.set(C::CfDistributionTenantId, string(w.cfDistributionTenantId));
-        row.event_time = Some(ts);
+            Ok(None)
+        })?;
         Ok(Parsed::Row)
     }
 }
