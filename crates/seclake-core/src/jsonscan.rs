@@ -74,45 +74,26 @@ pub fn scan_aws(json: &str, ind: &mut Indicators<'_>) {
                 ind.ip(Cow::Owned(v.to_string()));
             }
             if let Some(k) = key {
-                let is = |name: &str| k.eq_ignore_ascii_case(name);
-                // Bytes, not `str` slicing: keys may hold any character.
-                let ends_account_id = k
-                    .len()
-                    .checked_sub(9)
-                    .is_some_and(|at| k.as_bytes()[at..].eq_ignore_ascii_case(b"accountid"));
-                if (ends_account_id || is("account") || is("owner") || is("ownerid"))
-                    && is_account_id(v)
-                {
+                let role = key_role(&k);
+                if role & ACCOUNT != 0 && is_account_id(v) {
                     ind.account_id(Cow::Owned(v.to_string()));
                 }
-                if is("requestid") || is("sharedeventid") {
+                if role & TRACE != 0 {
                     ind.trace_id(Cow::Owned(v.to_string()));
                 }
-                if is("username") || is("user_name") {
+                if role & USER != 0 {
                     ind.username(Cow::Owned(v.to_string()));
                 }
-                let names_email = k
-                    .as_bytes()
-                    .windows(5)
-                    .any(|w| w.eq_ignore_ascii_case(b"email"));
-                if names_email {
+                if role & EMAIL != 0 {
                     ind.email(Cow::Owned(v.to_string()));
                 }
                 // A role session named after a person: `AROA...:alice@example.com`.
-                if is("principalid") {
+                if role & PRINCIPAL != 0 {
                     if let Some((_, session)) = v.split_once(':') {
                         ind.email(Cow::Owned(session.to_string()));
                     }
                 }
-                if is("domain")
-                    || is("domainname")
-                    || is("hostname")
-                    || is("host")
-                    || is("publicdnsname")
-                    || is("privatednsname")
-                    || is("invokedby")
-                    || is("clientprovidedhostheader")
-                {
+                if role & HOST != 0 {
                     ind.host(Cow::Owned(v.to_string()));
                 }
                 if let Some(f) = stack.last_mut() {
@@ -130,6 +111,47 @@ pub fn scan_aws(json: &str, ind: &mut Indicators<'_>) {
         }
         _ => {}
     });
+}
+
+const ACCOUNT: u8 = 1;
+const TRACE: u8 = 2;
+const USER: u8 = 4;
+const EMAIL: u8 = 8;
+const PRINCIPAL: u8 = 16;
+const HOST: u8 = 32;
+
+/// What the values under a member name are, as bits. Runs for every string
+/// of nested JSON, so the name's length picks the few names to compare.
+fn key_role(k: &str) -> u8 {
+    let is = |name: &str| k.eq_ignore_ascii_case(name);
+    let b = k.as_bytes();
+    let mut role = 0;
+    // Bytes, not `str` slicing: keys may hold any character.
+    if b.len() >= 9 && b[b.len() - 9..].eq_ignore_ascii_case(b"accountid") {
+        role |= ACCOUNT;
+    }
+    if b.len() >= 5 && b.windows(5).any(|w| w.eq_ignore_ascii_case(b"email")) {
+        role |= EMAIL;
+    }
+    role |= match b.len() {
+        4 if is("host") => HOST,
+        5 if is("owner") => ACCOUNT,
+        6 if is("domain") => HOST,
+        7 if is("account") || is("ownerid") => ACCOUNT,
+        8 if is("username") => USER,
+        8 if is("hostname") => HOST,
+        9 if is("requestid") => TRACE,
+        9 if is("user_name") => USER,
+        9 if is("invokedby") => HOST,
+        10 if is("domainname") => HOST,
+        11 if is("principalid") => PRINCIPAL,
+        13 if is("sharedeventid") => TRACE,
+        13 if is("publicdnsname") => HOST,
+        14 if is("privatednsname") => HOST,
+        24 if is("clientprovidedhostheader") => HOST,
+        _ => 0,
+    };
+    role
 }
 
 /// Removes insignificant white space; borrows when there is none.
@@ -235,10 +257,7 @@ fn walk<'j>(json: &'j str, f: &mut dyn FnMut(Event<'j>)) {
                     return;
                 }
                 let value: Cow<'j, str> = if escaped {
-                    match serde_json::from_str::<String>(&json[i..=j]) {
-                        Ok(s) => Cow::Owned(s),
-                        Err(_) => return,
-                    }
+                    Cow::Owned(crate::json::syntax::unescape(&json[start..j]))
                 } else {
                     Cow::Borrowed(&json[start..j])
                 };
