@@ -15,6 +15,7 @@
 
 pub mod align;
 pub mod compact;
+pub mod delta;
 pub mod encode;
 pub mod ingest;
 pub mod layout;

@@ -29,6 +29,10 @@ pub enum LakeError {
     Arrow(#[from] arrow_schema::ArrowError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("delta log: {0}")]
+    Delta(String),
+    #[error("schema change not allowed: {0}")]
+    SchemaConflict(String),
 }
 
 /// An opened lake.
@@ -42,6 +46,13 @@ pub struct Lake {
     pub uri: String,
     /// The directory, for a local lake.
     pub local_dir: Option<PathBuf>,
+    /// The store at the root of the bucket (S3) or file system (local),
+    /// and where `store`'s root is in it: the Delta log addresses files by
+    /// URL, from the root.
+    pub root_store: Arc<dyn ObjectStore>,
+    pub root_prefix: Path,
+    /// `s3://bucket/prefix/` or `file:///dir/`.
+    pub root_url: url::Url,
 }
 
 impl Lake {
@@ -59,11 +70,21 @@ impl Lake {
                 uri: uri.into(),
                 reason: e.to_string(),
             })?;
+            let root = Path::from(prefix.trim_end_matches('/'));
+            let root_url = url::Url::parse(&format!("s3://{bucket}/"))
+                .and_then(|u| u.join(&format!("{root}/")))
+                .map_err(|e| LakeError::Uri {
+                    uri: uri.into(),
+                    reason: e.to_string(),
+                })?;
             return Ok(Lake {
+                root_store: store.clone(),
+                root_prefix: Path::default(),
                 store,
-                root: Path::from(prefix.trim_end_matches('/')),
+                root,
                 uri: uri.into(),
                 local_dir: None,
+                root_url,
             });
         }
         if uri.contains("://") {
@@ -79,11 +100,21 @@ impl Lake {
         })?;
         let dir = dir.canonicalize()?;
         let store = LocalFileSystem::new_with_prefix(&dir)?;
+        let root_url = url::Url::from_directory_path(&dir).map_err(|()| LakeError::Uri {
+            uri: uri.into(),
+            reason: "not an absolute directory".into(),
+        })?;
         Ok(Lake {
             store: Arc::new(store),
             root: Path::default(),
             uri: uri.into(),
-            local_dir: Some(dir),
+            local_dir: Some(dir.clone()),
+            root_store: Arc::new(LocalFileSystem::new()),
+            root_prefix: Path::from_filesystem_path(&dir).map_err(|e| LakeError::Uri {
+                uri: uri.into(),
+                reason: e.to_string(),
+            })?,
+            root_url,
         })
     }
 

@@ -28,6 +28,7 @@ use seclake_engine::batch::TableBatch;
 use seclake_engine::Reject;
 use tokio::runtime::Handle;
 
+use crate::delta::{Committer, NewFile};
 use crate::encode::{Done, EncodeOptions, EncoderPool, Job};
 use crate::layout::{file_name, new_writer_id, partition_dir, MICROS_PER_HOUR};
 use crate::rejects;
@@ -51,6 +52,9 @@ pub struct WriterOptions {
     /// Attempts at writing a file, and the first wait between attempts.
     pub write_attempts: u32,
     pub first_backoff: Duration,
+    /// Files written are committed to their table's log at least this
+    /// often (and at the end); inputs are acknowledged after the commit.
+    pub commit_interval: Duration,
 }
 
 impl Default for WriterOptions {
@@ -65,6 +69,7 @@ impl Default for WriterOptions {
             threads: 2,
             write_attempts: 6,
             first_backoff: Duration::from_millis(100),
+            commit_interval: Duration::from_secs(1),
         }
     }
 }
@@ -103,6 +108,28 @@ struct Partition {
     inputs: Vec<usize>,
 }
 
+/// A file being encoded and written.
+struct InFlight {
+    table: Arc<str>,
+    hour: i64,
+    /// Below the table root.
+    path: String,
+    /// Inputs with rows in it.
+    inputs: Vec<usize>,
+    /// Bytes of rows it holds (memory budget).
+    bytes: usize,
+    min_time: i64,
+    max_time: i64,
+    schema: arrow_schema::SchemaRef,
+}
+
+/// Files of one table written and not yet committed.
+struct Uncommitted {
+    files: Vec<(NewFile, Vec<usize>)>,
+    schema: arrow_schema::SchemaRef,
+    since: Instant,
+}
+
 /// An input between its first row and its acknowledgement.
 struct InputState {
     ack: Option<Ack>,
@@ -122,11 +149,14 @@ pub struct LakeWriter {
     partitions: HashMap<(Arc<str>, i64), Partition>,
     buffered: usize,
     inputs: HashMap<usize, InputState>,
-    /// Files being written: their table, the inputs with rows in them, and
-    /// the bytes of rows they hold.
-    in_flight: HashMap<u64, (Arc<str>, Vec<usize>, usize)>,
+    /// Files being written.
+    in_flight: HashMap<u64, InFlight>,
     in_flight_bytes: usize,
     encoders: EncoderPool,
+    /// Files written, per table, waiting for their commit.
+    uncommitted: HashMap<Arc<str>, Uncommitted>,
+    committer: Committer,
+    rt: Handle,
     stats: WriteStats,
     /// Rejects of the current input, written when it ends.
     rejects: Option<(usize, TableBatch)>,
@@ -143,7 +173,10 @@ impl LakeWriter {
             first_backoff: opts.first_backoff,
         };
         LakeWriter {
-            encoders: EncoderPool::new(lake.clone(), rt, encode, opts.threads),
+            encoders: EncoderPool::new(lake.clone(), rt.clone(), encode, opts.threads),
+            uncommitted: HashMap::new(),
+            committer: Committer::default(),
+            rt,
             lake,
             opts,
             writer_id: new_writer_id(),
@@ -278,6 +311,7 @@ impl LakeWriter {
             self.flush(&k)?;
         }
         self.poll();
+        self.commit_due(false);
         Ok(())
     }
 
@@ -298,6 +332,9 @@ impl LakeWriter {
                 failure.get_or_insert_with(|| e.clone());
             }
             self.complete(done);
+        }
+        if let Some(e) = self.commit_due(true) {
+            failure.get_or_insert(e);
         }
         let ids: Vec<usize> = self.inputs.keys().copied().collect();
         for id in ids {
@@ -386,11 +423,23 @@ impl LakeWriter {
         }
         self.seq += 1;
         let name = file_name(self.writer_id, self.seq, Timestamp::now());
-        let path = self
-            .lake
-            .path(&format!("{}/{}/{name}", key.0, partition_dir(key.1)));
-        self.in_flight
-            .insert(self.seq, (key.0.clone(), p.inputs, p.bytes));
+        let rel = format!("{}/{name}", partition_dir(key.1));
+        let path = self.lake.path(&format!("{}/{rel}", key.0));
+        let (min_time, max_time) = time_range(&p.batches);
+        let schema = p.batches[0].schema();
+        self.in_flight.insert(
+            self.seq,
+            InFlight {
+                table: key.0.clone(),
+                hour: key.1,
+                path: rel,
+                inputs: p.inputs,
+                bytes: p.bytes,
+                min_time,
+                max_time,
+                schema,
+            },
+        );
         self.in_flight_bytes += p.bytes;
         self.encoders.submit(Job {
             id: self.seq,
@@ -405,26 +454,101 @@ impl LakeWriter {
         for d in done {
             self.complete(d);
         }
+        self.commit_due(false);
     }
 
+    /// A file is written: it waits for its table's next commit. A file
+    /// that could not be written fails its inputs.
     fn complete(&mut self, done: Done) {
-        let Some((table, inputs, bytes)) = self.in_flight.remove(&done.id) else {
+        let Some(f) = self.in_flight.remove(&done.id) else {
             return;
         };
-        self.in_flight_bytes -= bytes;
-        match &done.result {
-            Ok((rows, bytes)) => {
-                let s = self.stats.tables.entry(table.to_string()).or_default();
-                s.rows += rows;
-                s.files += 1;
-                s.bytes += bytes;
+        self.in_flight_bytes -= f.bytes;
+        match done.result {
+            Ok((rows, size)) => {
+                let u = self
+                    .uncommitted
+                    .entry(f.table.clone())
+                    .or_insert_with(|| Uncommitted {
+                        files: Vec::new(),
+                        schema: f.schema.clone(),
+                        since: Instant::now(),
+                    });
+                let file = NewFile {
+                    path: f.path,
+                    hour: f.hour,
+                    size,
+                    rows,
+                    min_time: f.min_time,
+                    max_time: f.max_time,
+                };
+                u.files.push((file, f.inputs));
+                if u.files.len() >= MAX_FILES_PER_COMMIT {
+                    let table = f.table.clone();
+                    self.commit(&table);
+                }
             }
-            Err(e) => tracing::error!("{e}"),
+            Err(e) => {
+                tracing::error!("{e}");
+                self.release(&f.inputs, Some(&e));
+            }
         }
-        for id in inputs {
+    }
+
+    /// Commits the tables whose files have waited `commit_interval` (all
+    /// of them when `all`); returns the first failure.
+    fn commit_due(&mut self, all: bool) -> Option<String> {
+        let due: Vec<Arc<str>> = self
+            .uncommitted
+            .iter()
+            .filter(|(_, u)| all || u.since.elapsed() >= self.opts.commit_interval)
+            .map(|(t, _)| t.clone())
+            .collect();
+        let mut failure = None;
+        for t in due {
+            if let Some(e) = self.commit(&t) {
+                failure.get_or_insert(e);
+            }
+        }
+        failure
+    }
+
+    /// One transaction for the table's written files; then their inputs
+    /// are released (acknowledged when nothing else of them is pending).
+    fn commit(&mut self, table: &Arc<str>) -> Option<String> {
+        let u = self.uncommitted.remove(table)?;
+        let files: Vec<NewFile> = u.files.iter().map(|(f, _)| f.clone()).collect();
+        let result = self
+            .rt
+            .block_on(self.committer.append(&self.lake, table, &u.schema, &files));
+        let error = match result {
+            Ok(_) => {
+                let s = self.stats.tables.entry(table.to_string()).or_default();
+                for f in &files {
+                    s.rows += f.rows;
+                    s.files += 1;
+                    s.bytes += f.size;
+                }
+                None
+            }
+            Err(e) => {
+                let e = format!("{}: commit to the table log failed: {e}", table);
+                tracing::error!("{e}");
+                Some(e)
+            }
+        };
+        for (_, inputs) in &u.files {
+            self.release(inputs, error.as_ref());
+        }
+        error
+    }
+
+    /// One file of each of `inputs` is done with (committed, or failed).
+    fn release(&mut self, inputs: &[usize], error: Option<&String>) {
+        for &id in inputs {
             if let Some(s) = self.inputs.get_mut(&id) {
                 s.pending = s.pending.saturating_sub(1);
-                if let Err(e) = &done.result {
+                if let Some(e) = error {
                     s.failure.get_or_insert_with(|| e.clone());
                 }
             }
@@ -451,6 +575,27 @@ impl LakeWriter {
             }
         }
     }
+}
+
+/// A commit holds at most this many files (a log entry stays small).
+const MAX_FILES_PER_COMMIT: usize = 256;
+
+/// The least and greatest `p_event_time` of some batches, microseconds.
+fn time_range(batches: &[RecordBatch]) -> (i64, i64) {
+    let mut range = (i64::MAX, i64::MIN);
+    for b in batches {
+        let Ok(i) = b.schema().index_of("p_event_time") else {
+            continue;
+        };
+        for &t in b
+            .column(i)
+            .as_primitive::<TimestampMicrosecondType>()
+            .values()
+        {
+            range = (range.0.min(t), range.1.max(t));
+        }
+    }
+    range
 }
 
 /// An hour since the epoch and its rows (`None`: all of the batch).

@@ -123,6 +123,7 @@ fn an_idle_partition_is_written_and_acknowledged_by_the_timer() {
     let fired: Fired = Arc::default();
     let opts = WriterOptions {
         max_age: Duration::from_millis(50),
+        commit_interval: Duration::from_millis(50),
         ..WriterOptions::default()
     };
     let mut w = run(dir.path(), opts, vec![input("a.log", flows(10, 1))], &fired);
