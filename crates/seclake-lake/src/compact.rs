@@ -1,35 +1,44 @@
-//! Compaction: merge the files of each partition into one and drop rows
-//! whose `p_row_id` was already seen.
+//! Compaction: merge the small files of each closed hour of a table into
+//! one and drop rows whose `p_row_id` was already seen in that hour.
 //!
 //! This is how a lake is cleaned up after at-least-once delivery (a
 //! redelivered object is parsed again into rows with the same ids) and
-//! after many small flushes. For each partition with more than one file:
+//! after many small flushes. For each table:
 //!
-//! 1. the file schemas are merged (a column added by a newer version of a
-//!    log type is null in rows of older files);
-//! 2. the rows are streamed into one new file, skipping repeated ids; the
-//!    new file becomes visible only once complete;
-//! 3. only then are the old files deleted.
+//! 1. the snapshot's files are grouped by partition; hours that ended less
+//!    than `older_than` ago are left to the writers still filling them;
+//! 2. each group's rows are streamed into one new file (schemas merged: a
+//!    column a newer file has reads null in older rows), skipping repeated
+//!    ids;
+//! 3. one commit removes the old files from the table and adds the new
+//!    ones. Data files are not deleted (`seclake vacuum` does that once no
+//!    snapshot a reader may hold needs them), so a query running meanwhile
+//!    reads its snapshot to the end and never sees a row twice.
 //!
-//! A crash between 2 and 3 leaves rows visible twice, never lost; running
-//! compaction again removes the duplicates.
+//! A crash before 3 leaves only unreferenced files; a compaction racing
+//! another one over the same files loses its commit the same way.
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
 use arrow_schema::{Schema, SchemaRef};
 use futures::TryStreamExt;
-use object_store::{ObjectMeta, ObjectStoreExt};
+use object_store::ObjectStoreExt;
 use parquet::arrow::async_writer::AsyncArrowWriter;
 use parquet::arrow::ParquetRecordBatchStreamBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use seclake_core::Timestamp;
 
-use crate::layout::{file_name, new_writer_id};
+use crate::delta::files::{current_files, table_names, TableFile};
+use crate::delta::{replace, NewFile};
+use crate::layout::{file_name, new_writer_id, partition_dir, MICROS_PER_HOUR};
 use crate::store::{Lake, LakeError};
-use crate::tables::{list_files, open_parquet, relative};
+use crate::tables::open_parquet;
 
 /// What compaction did to one table.
 #[derive(Debug, Default, Clone)]
@@ -40,6 +49,8 @@ pub struct CompactStats {
     pub files_after: u64,
     pub rows_before: u64,
     pub rows_after: u64,
+    /// The log version of the commit, when there was one.
+    pub version: Option<u64>,
 }
 
 impl CompactStats {
@@ -48,67 +59,83 @@ impl CompactStats {
     }
 }
 
-/// Compacts every table, or only `table`.
-pub async fn compact(lake: &Lake, table: Option<&str>) -> Result<Vec<CompactStats>, LakeError> {
-    let files = list_files(lake).await?;
+/// Compacts every table, or only `table`, leaving alone the hours that
+/// ended less than `older_than` ago (zero: every hour, the current one
+/// too).
+pub async fn compact(
+    lake: &Lake,
+    table: Option<&str>,
+    older_than: Duration,
+) -> Result<Vec<CompactStats>, LakeError> {
+    let names = table_names(lake).await?;
     if let Some(t) = table {
-        if !files.contains_key(t) {
-            let known: Vec<_> = files.keys().cloned().collect();
+        if !names.iter().any(|n| n == t) {
             return Err(LakeError::Uri {
                 uri: lake.uri.clone(),
-                reason: format!("no table {t:?} in the lake; tables: {}", known.join(", ")),
+                reason: format!("no table {t:?} in the lake; tables: {}", names.join(", ")),
             });
         }
     }
+    let closed_before = Timestamp::now().0 - older_than.as_micros() as i64;
     let writer_id = new_writer_id();
     let mut seq = 0;
     let mut out = Vec::new();
-    for (name, files) in files {
+    for name in names {
         if table.is_some_and(|t| t != name) {
             continue;
         }
+        let (state, files) = current_files(lake, &name).await?;
         let mut stats = CompactStats {
             table: name.clone(),
+            files_before: files.len() as u64,
             ..CompactStats::default()
         };
-        // Group by partition directory.
-        let mut groups: Vec<(String, Vec<ObjectMeta>)> = Vec::new();
+        let mut removes = Vec::new();
+        let mut adds = Vec::new();
+        let mut groups: Vec<(i64, Vec<TableFile>)> = Vec::new();
         for f in files {
-            let rel = relative(&lake.root, &f.location).unwrap_or_default();
-            let dir = rel
-                .rsplit_once('/')
-                .map(|(d, _)| d.to_string())
-                .unwrap_or_default();
+            let Some(hour) = f.hour else { continue };
             match groups.last_mut() {
-                Some((d, v)) if *d == dir => v.push(f),
-                _ => groups.push((dir, vec![f])),
+                Some((h, v)) if *h == hour => v.push(f),
+                _ => groups.push((hour, vec![f])),
             }
         }
-        for (dir, files) in groups {
-            stats.files_before += files.len() as u64;
-            if files.len() < 2 {
-                stats.files_after += files.len() as u64;
+        for (hour, files) in groups {
+            let closed = older_than.is_zero() || (hour + 1) * MICROS_PER_HOUR <= closed_before;
+            if files.len() < 2 || !closed {
                 continue;
             }
             seq += 1;
-            let (before, after) = compact_partition(lake, &dir, &files, writer_id, seq).await?;
+            let rel = format!(
+                "{}/{}",
+                partition_dir(hour),
+                file_name(writer_id, seq, Timestamp::now())
+            );
+            let (before, new) = compact_partition(lake, &name, &rel, hour, &files).await?;
             stats.partitions += 1;
-            stats.files_after += 1;
             stats.rows_before += before;
-            stats.rows_after += after;
+            stats.rows_after += new.rows;
+            removes.extend(files.iter().map(TableFile::remove_action));
+            adds.push(new);
+        }
+        stats.files_after = stats.files_before - removes.len() as u64 + adds.len() as u64;
+        if !removes.is_empty() {
+            stats.version = Some(replace(lake, &name, &state, removes, adds).await?);
         }
         out.push(stats);
     }
     Ok(out)
 }
 
+/// Streams `files` into one new file at `rel` below the table, skipping
+/// repeated row ids; returns the rows read and the file written.
 async fn compact_partition(
     lake: &Lake,
-    dir: &str,
-    files: &[ObjectMeta],
-    writer_id: u64,
-    seq: u64,
-) -> Result<(u64, u64), LakeError> {
+    table: &str,
+    rel: &str,
+    hour: i64,
+    files: &[TableFile],
+) -> Result<(u64, NewFile), LakeError> {
     // 1. The merged schema, from the footers.
     let mut schemas = Vec::new();
     for f in files {
@@ -118,10 +145,7 @@ async fn compact_partition(
     let merged: SchemaRef = Arc::new(Schema::try_merge(schemas)?);
 
     // 2. Stream every file into the new one, skipping seen ids.
-    let target = lake.path(&format!(
-        "{dir}/{}",
-        file_name(writer_id, seq, Timestamp::now())
-    ));
+    let target = lake.path(&format!("{table}/{rel}"));
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
         .set_max_row_group_row_count(Some(128 * 1024))
@@ -131,6 +155,7 @@ async fn compact_partition(
     let mut writer = AsyncArrowWriter::try_new(sink, merged.clone(), Some(props))?;
     let mut seen: HashSet<u128> = HashSet::new();
     let (mut before, mut after) = (0u64, 0u64);
+    let (mut min_time, mut max_time) = (i64::MAX, i64::MIN);
     for f in files {
         let mut stream = ParquetRecordBatchStreamBuilder::new(reader(lake, f))
             .await?
@@ -141,25 +166,36 @@ async fn compact_partition(
             let keep = unseen(&batch, &mut seen);
             let kept = arrow_select_filter(&batch, &keep)?;
             after += kept.num_rows() as u64;
+            if let Some(t) = kept.column_by_name("p_event_time") {
+                for &v in t.as_primitive::<TimestampMicrosecondType>().values() {
+                    (min_time, max_time) = (min_time.min(v), max_time.max(v));
+                }
+            }
             if kept.num_rows() > 0 {
                 writer.write(&kept).await?;
             }
         }
     }
     writer.close().await?;
-
-    // 3. The new file is complete and visible: remove the old ones.
-    for f in files {
-        lake.store.delete(&f.location).await?;
-    }
-    Ok((before, after))
+    let size = lake.store.head(&target).await?.size;
+    Ok((
+        before,
+        NewFile {
+            path: rel.to_string(),
+            hour,
+            size,
+            rows: after,
+            min_time,
+            max_time,
+        },
+    ))
 }
 
 fn reader(
     lake: &Lake,
-    f: &ObjectMeta,
+    f: &TableFile,
 ) -> impl parquet::arrow::async_reader::AsyncFileReader + Unpin + 'static {
-    open_parquet(lake, f)
+    open_parquet(lake, &f.location, f.size)
 }
 
 /// The batch with the merged schema's columns: its own aligned to the

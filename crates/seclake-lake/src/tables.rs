@@ -1,13 +1,10 @@
-//! What is in a lake: its tables with row counts, sizes and time ranges.
+//! What is in a lake: its tables with row counts, sizes, time ranges and
+//! log versions, all read from the tables' Delta logs.
 
-use std::collections::BTreeMap;
-
-use futures::TryStreamExt;
 use object_store::path::Path;
-use object_store::ObjectMeta;
-use parquet::arrow::ParquetRecordBatchStreamBuilder;
 
-use crate::layout::parse_partition;
+use crate::delta::files::{files_of, table_names};
+use crate::delta::snapshot;
 use crate::store::{Lake, LakeError};
 
 /// One table's summary.
@@ -19,32 +16,9 @@ pub struct TableInfo {
     pub rows: u64,
     /// First and last event hour (hours since the epoch) with data.
     pub hours: Option<(i64, i64)>,
-}
-
-/// Every data file of the lake, grouped by table (files not ending in
-/// `.parquet`, and staging or hidden files, are not data).
-pub async fn list_files(lake: &Lake) -> Result<BTreeMap<String, Vec<ObjectMeta>>, LakeError> {
-    let metas: Vec<ObjectMeta> = lake.store.list(Some(&lake.root)).try_collect().await?;
-    let mut out: BTreeMap<String, Vec<ObjectMeta>> = BTreeMap::new();
-    for m in metas {
-        let Some(rel) = relative(&lake.root, &m.location) else {
-            continue;
-        };
-        let mut parts = rel.split('/');
-        let Some(table) = parts.next() else { continue };
-        let rest: Vec<&str> = parts.collect();
-        let hidden = rest
-            .iter()
-            .any(|p| p.starts_with('_') || p.starts_with('.'));
-        if rest.is_empty() || hidden || !rel.ends_with(".parquet") {
-            continue;
-        }
-        out.entry(table.to_string()).or_default().push(m);
-    }
-    for files in out.values_mut() {
-        files.sort_by(|a, b| a.location.cmp(&b.location));
-    }
-    Ok(out)
+    /// The log version read, and when it was committed (ms since the epoch).
+    pub version: u64,
+    pub last_commit_ms: Option<i64>,
 }
 
 /// The path of `p` below `root`, as text.
@@ -59,21 +33,25 @@ pub fn relative(root: &Path, p: &Path) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Tables with their row counts (from the Parquet footers), sizes and
-/// time ranges (from the partition directories).
+/// Tables with their row counts, sizes and time ranges, from the file
+/// statistics in each table's log (no data file is listed or opened).
 pub async fn tables(lake: &Lake) -> Result<Vec<TableInfo>, LakeError> {
     let mut out = Vec::new();
-    for (name, files) in list_files(lake).await? {
+    for name in table_names(lake).await? {
+        let Some(state) = snapshot(lake, &name).await? else {
+            continue;
+        };
         let mut info = TableInfo {
-            name,
+            version: state.version(),
+            last_commit_ms: state.version_timestamp(state.version()),
+            name: name.clone(),
             ..TableInfo::default()
         };
-        for f in &files {
+        for f in files_of(lake, &name, &state) {
             info.files += 1;
             info.bytes += f.size;
-            let builder = ParquetRecordBatchStreamBuilder::new(open_parquet(lake, f)).await?;
-            info.rows += builder.metadata().file_metadata().num_rows() as u64;
-            if let Some(h) = parse_partition(f.location.as_ref()) {
+            info.rows += f.rows.unwrap_or(0);
+            if let Some(h) = f.hour {
                 info.hours = Some(match info.hours {
                     Some((lo, hi)) => (lo.min(h), hi.max(h)),
                     None => (h, h),
@@ -93,8 +71,9 @@ pub async fn tables(lake: &Lake) -> Result<Vec<TableInfo>, LakeError> {
 #[allow(deprecated)]
 pub fn open_parquet(
     lake: &Lake,
-    f: &ObjectMeta,
+    location: &Path,
+    size: u64,
 ) -> parquet::arrow::async_reader::ParquetObjectReader {
-    parquet::arrow::async_reader::ParquetObjectReader::new(lake.store.clone(), f.location.clone())
-        .with_file_size(f.size)
+    parquet::arrow::async_reader::ParquetObjectReader::new(lake.store.clone(), location.clone())
+        .with_file_size(size)
 }

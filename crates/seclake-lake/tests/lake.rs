@@ -2,6 +2,7 @@
 //! real local lake.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use arrow_array::{Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use arrow_schema::{DataType, TimeUnit};
@@ -12,9 +13,10 @@ use std::io;
 
 use seclake_engine::pipeline::{Input, Output, Settings};
 use seclake_engine::Options;
+use seclake_lake::delta::files::{current_files, table_names, TableFile};
+use seclake_lake::delta::{Committer, NewFile};
 use seclake_lake::ingest::ingest_all;
-use seclake_lake::tables::list_files;
-use seclake_lake::{Lake, LakeWriter, WriterOptions};
+use seclake_lake::{Lake, LakeError, LakeWriter, WriterOptions};
 
 const VPC: &str = "\
 2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK
@@ -56,15 +58,31 @@ fn ingest(lake: &Lake, rt: &tokio::runtime::Runtime, name: &str, input: &str) {
     .unwrap();
 }
 
+/// Every table's files, from the tables' logs.
+async fn list_files(
+    lake: &Lake,
+) -> Result<std::collections::BTreeMap<String, Vec<TableFile>>, LakeError> {
+    let mut out = std::collections::BTreeMap::new();
+    for t in table_names(lake).await? {
+        let (_, files) = current_files(lake, &t).await?;
+        out.insert(t, files);
+    }
+    Ok(out)
+}
+
 async fn read_table(lake: &Lake, table: &str) -> Vec<RecordBatch> {
     let files = list_files(lake).await.unwrap();
     let mut out = Vec::new();
     for f in files.get(table).cloned().unwrap_or_default() {
-        let s = ParquetRecordBatchStreamBuilder::new(seclake_lake::tables::open_parquet(lake, &f))
-            .await
-            .unwrap()
-            .build()
-            .unwrap();
+        let s = ParquetRecordBatchStreamBuilder::new(seclake_lake::tables::open_parquet(
+            lake,
+            &f.location,
+            f.size,
+        ))
+        .await
+        .unwrap()
+        .build()
+        .unwrap();
         out.extend(s.try_collect::<Vec<_>>().await.unwrap());
     }
     out
@@ -74,30 +92,37 @@ fn rows(batches: &[RecordBatch]) -> usize {
     batches.iter().map(|b| b.num_rows()).sum()
 }
 
-/// Writes `batch` as `older.parquet` in the partition directory of `beside`,
-/// as a file written under an older schema would be.
+/// Writes and commits `batch` as `older.parquet` in the partition of
+/// `beside`, as a writer of an older version of the log type would.
 fn put_older_file(
     lake: &Lake,
     rt: &tokio::runtime::Runtime,
-    beside: &object_store::ObjectMeta,
+    table: &str,
+    beside: &TableFile,
     batch: &RecordBatch,
 ) {
     let mut buf = Vec::new();
     let mut w = parquet::arrow::ArrowWriter::try_new(&mut buf, batch.schema(), None).unwrap();
     w.write(batch).unwrap();
     w.close().unwrap();
-    let dirname = beside
-        .location
-        .as_ref()
-        .rsplit_once('/')
-        .unwrap()
-        .0
-        .to_string();
+    let dirname = beside.path.rsplit_once('/').unwrap().0.to_string();
+    let rel = format!("{dirname}/older.parquet");
+    let size = buf.len() as u64;
     rt.block_on(
         lake.store
-            .put(&lake.path(&format!("{dirname}/older.parquet")), buf.into()),
+            .put(&lake.path(&format!("{table}/{rel}")), buf.into()),
     )
     .unwrap();
+    let file = NewFile {
+        path: rel,
+        hour: beside.hour.unwrap(),
+        size,
+        rows: batch.num_rows() as u64,
+        min_time: 0,
+        max_time: i64::MAX / 2,
+    };
+    rt.block_on(Committer::default().append(lake, table, &batch.schema(), &[file]))
+        .unwrap();
 }
 
 #[test]
@@ -209,7 +234,11 @@ fn compaction_merges_files_and_removes_redelivered_rows() {
     let before = rt.block_on(read_table(&lake, "aws_vpcflow"));
     assert_eq!(rows(&before), 9);
     let stats = rt
-        .block_on(seclake_lake::compact::compact(&lake, Some("aws_vpcflow")))
+        .block_on(seclake_lake::compact::compact(
+            &lake,
+            Some("aws_vpcflow"),
+            Duration::ZERO,
+        ))
         .unwrap();
     assert_eq!(stats.len(), 1);
     assert_eq!(stats[0].files_before, 9);
@@ -221,18 +250,30 @@ fn compaction_merges_files_and_removes_redelivered_rows() {
     assert_eq!(files["aws_vpcflow"].len(), 3);
     // Compacting again changes nothing there.
     let again = rt
-        .block_on(seclake_lake::compact::compact(&lake, Some("aws_vpcflow")))
+        .block_on(seclake_lake::compact::compact(
+            &lake,
+            Some("aws_vpcflow"),
+            Duration::ZERO,
+        ))
         .unwrap();
     assert!(again
         .iter()
         .all(|s| s.duplicates_removed() == 0 && s.partitions == 0));
     // The redelivered reject is a duplicate in _rejects too.
     let rejects = rt
-        .block_on(seclake_lake::compact::compact(&lake, Some("_rejects")))
+        .block_on(seclake_lake::compact::compact(
+            &lake,
+            Some("_rejects"),
+            Duration::ZERO,
+        ))
         .unwrap();
     assert_eq!(rejects[0].duplicates_removed(), 1);
     let err = rt
-        .block_on(seclake_lake::compact::compact(&lake, Some("nope")))
+        .block_on(seclake_lake::compact::compact(
+            &lake,
+            Some("nope"),
+            Duration::ZERO,
+        ))
         .unwrap_err();
     assert!(
         err.to_string().contains("tables: _rejects, aws_vpcflow"),
@@ -258,10 +299,10 @@ fn compaction_merges_older_schemas() {
     let mut cols = older.columns().to_vec();
     cols[id_idx] = Arc::new(ids);
     let older = RecordBatch::try_new(older.schema(), cols).unwrap();
-    put_older_file(&lake, &rt, f, &older);
+    put_older_file(&lake, &rt, "aws_vpcflow", f, &older);
 
     let stats = rt
-        .block_on(seclake_lake::compact::compact(&lake, None))
+        .block_on(seclake_lake::compact::compact(&lake, None, Duration::ZERO))
         .unwrap();
     assert_eq!(
         stats
@@ -337,9 +378,9 @@ fn compaction_keeps_nested_values_of_older_files() {
     let id_idx = batch.schema().index_of("p_row_id").unwrap();
     columns[id_idx] = Arc::new(StringArray::from(vec![Some("older-row-id")]));
     let older = RecordBatch::try_new(Arc::new(Schema::new(schema_fields)), columns).unwrap();
-    put_older_file(&lake, &rt, f, &older);
+    put_older_file(&lake, &rt, "aws_cloudtrail", f, &older);
 
-    rt.block_on(seclake_lake::compact::compact(&lake, None))
+    rt.block_on(seclake_lake::compact::compact(&lake, None, Duration::ZERO))
         .unwrap();
     let merged = rt.block_on(read_table(&lake, "aws_cloudtrail"));
     assert_eq!(rows(&merged), 2);

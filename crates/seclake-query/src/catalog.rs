@@ -1,5 +1,5 @@
-//! What the lake holds: its tables, and each table as a DataFusion
-//! `ListingTable` over its Hive-partitioned directory.
+//! What the lake holds: its tables (those with a Delta log), and each table
+//! as a DataFusion `ListingTable` over the files of a snapshot of its log.
 //!
 //! The rules for what counts as data are the lake contract's, in one place
 //! ([`is_data_file`], [`is_table_name`], [`DATA_FILE_GLOB`]): files being
@@ -10,19 +10,21 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::catalog::Session;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
-use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::ObjectMeta;
+use seclake_lake::delta::files::{files_of, snapshot_at, table_names, AsOf};
+use seclake_lake::delta::schema::rows_schema;
+use seclake_lake::Lake;
 
 use crate::error::QueryError;
 use crate::lake::LakeLocation;
 use crate::pruned_table::PrunedTable;
 use crate::pruning::PARTITION_COLUMNS;
+use crate::snapshot_store::SnapshotStore;
 
 /// The rejects table: named with a leading underscore, and a table anyway.
 pub const REJECTS_TABLE: &str = "_rejects";
@@ -63,69 +65,10 @@ pub fn is_data_file(relative: &str) -> bool {
         && !file.starts_with('.')
 }
 
-/// The tables of the lake, sorted: top-level directories holding at least
-/// one data file (an empty or half-created table directory is not listed,
-/// as querying it could not even infer a schema).
-pub async fn list_tables(lake: &LakeLocation) -> Result<Vec<String>, QueryError> {
-    let store_err = |source| QueryError::Store {
-        uri: lake.uri.clone(),
-        source,
-    };
-    let root = (!lake.root.as_ref().is_empty()).then_some(&lake.root);
-    let listing = lake
-        .store
-        .list_with_delimiter(root)
-        .await
-        .map_err(store_err)?;
-    let candidates: Vec<String> = listing
-        .common_prefixes
-        .iter()
-        .filter_map(|p| p.filename().map(str::to_string))
-        .filter(|name| is_table_name(name))
-        .collect();
-    let checks = candidates.into_iter().map(|name| async move {
-        let has_data = first_data_file(lake, &name).await?.is_some();
-        Ok::<_, QueryError>(has_data.then_some(name))
-    });
-    let mut tables: Vec<String> = futures::future::try_join_all(checks)
-        .await?
-        .into_iter()
-        .flatten()
-        .collect();
-    tables.sort();
-    Ok(tables)
-}
-
-/// The first data file found under `table` (listing stops there).
-async fn first_data_file(
-    lake: &LakeLocation,
-    table: &str,
-) -> Result<Option<ObjectMeta>, QueryError> {
-    let dir = lake.table_path(table);
-    let mut files = data_files(lake, &dir);
-    files.next().await.transpose()
-}
-
-/// The data files below a table directory, as a stream.
-fn data_files<'a>(
-    lake: &'a LakeLocation,
-    dir: &'a Path,
-) -> impl futures::Stream<Item = Result<ObjectMeta, QueryError>> + Unpin + 'a {
-    lake.store
-        .list(Some(dir))
-        .map_err(|source| QueryError::Store {
-            uri: lake.uri.clone(),
-            source,
-        })
-        .try_filter(move |meta| {
-            let keep = meta.size > 0
-                && meta
-                    .location
-                    .prefix_match(dir)
-                    .map(|rest| rest.map(|p| p.as_ref().to_string()).collect::<Vec<_>>())
-                    .is_some_and(|rest| is_data_file(&rest.join("/")));
-            futures::future::ready(keep)
-        })
+/// The tables of the lake, sorted: the top-level directories with a
+/// Delta log.
+pub async fn list_tables(delta: &Lake) -> Result<Vec<String>, QueryError> {
+    Ok(table_names(delta).await?)
 }
 
 /// The listing options of every lake table: Parquet files, Hive partition
@@ -142,19 +85,43 @@ pub fn listing_options() -> ListingOptions {
         )
 }
 
-/// Builds the provider of one table: a `ListingTable` whose schema is the
-/// merge of every file's schema (files written before a column was added
-/// read as nulls in it), wrapped so time predicates prune partitions.
+/// Builds the provider of one table at `as_of`: its files (published to
+/// `view`, which answers DataFusion's listings) and schema come from the
+/// table's Delta log; a `ListingTable` reads them, wrapped so time
+/// predicates prune partitions.
 pub async fn open_table(
-    state: &dyn Session,
+    delta: &Lake,
+    view: &SnapshotStore,
     lake: &LakeLocation,
     table: &str,
+    as_of: AsOf,
 ) -> Result<Arc<PrunedTable>, QueryError> {
+    let Some(state) = snapshot_at(delta, table, as_of).await? else {
+        return Err(QueryError::UnknownTable {
+            table: table.to_string(),
+            tables: table_names(delta).await?,
+            lake: lake.uri.clone(),
+        });
+    };
+    let dir = lake.table_path(table);
+    let files = files_of(delta, table, &state)
+        .into_iter()
+        .map(|f| ObjectMeta {
+            location: dir
+                .parts()
+                .chain(Path::from(f.path.as_str()).parts())
+                .collect(),
+            last_modified: Default::default(),
+            size: f.size,
+            e_tag: None,
+            version: None,
+        })
+        .collect();
+    view.publish(&dir, files);
+    let schema = rows_schema(&state.schema())?;
     let url = ListingTableUrl::parse(lake.table_url(table))?.with_glob(DATA_FILE_GLOB)?;
-    let options = listing_options();
-    let schema = options.infer_schema(state, &url).await?;
     let config = ListingTableConfig::new(url)
-        .with_listing_options(options)
+        .with_listing_options(listing_options())
         .with_schema(schema);
     let listing = ListingTable::try_new(config)?;
     Ok(Arc::new(PrunedTable::new(Arc::new(listing))))

@@ -1,17 +1,18 @@
 //! The query engine: a DataFusion session over one lake.
 //!
-//! Opening lists the tables (cheap: one listing of the lake's top level and
-//! a short listing per table). A table is registered, which reads every
-//! file's footer to merge the schemas, only when a query first names it, so
-//! `SELECT … FROM aws_vpcflow` does not pay for the other tables. Before
-//! planning, the SQL's table references are checked against the lake so an
-//! unknown name gets an error listing the tables that exist.
+//! Opening lists the tables: the top-level directories with a Delta log.
+//! A table is registered when a query names it, from a snapshot of its
+//! log: the snapshot gives the schema and the files (DataFusion's listings
+//! are answered from it by [`SnapshotStore`]), so planning reads no footer
+//! and lists no data directory, and `SELECT … FROM aws_vpcflow` does not
+//! pay for the other tables. Before planning, the SQL's table references
+//! are checked against the lake so an unknown name gets an error listing
+//! the tables that exist.
 //!
-//! What an engine sees: the list of tables and each table's (merged)
-//! schema are taken when the engine opens and when a query first names the
-//! table; files added later to a known table are seen by later queries
-//! (listings are not cached). Open a new engine to see new tables or new
-//! columns.
+//! What an engine sees: each query reads the newest snapshot of the tables
+//! it names (new commits and columns show up in a long-lived engine), or
+//! the snapshot at a fixed version or time ([`QueryEngine::open_as_of`]).
+//! Tables created after the engine opened need a new engine.
 //!
 //! The engine is read-only: DDL, DML (`INSERT`, `COPY`) and `SET`-style
 //! statements are refused.
@@ -33,6 +34,8 @@ use crate::catalog::{list_tables, open_table};
 use crate::error::QueryError;
 use crate::lake::LakeLocation;
 use crate::output::{render, OutputFormat};
+use crate::snapshot_store::SnapshotStore;
+use seclake_lake::delta::files::AsOf;
 
 /// The schema DataFusion puts tables in by default.
 const DEFAULT_SCHEMA: &str = "public";
@@ -61,6 +64,11 @@ impl QueryResult {
 /// SQL over every table of one lake.
 pub struct QueryEngine {
     lake: LakeLocation,
+    /// The same lake, for reading the tables' Delta logs.
+    delta: seclake_lake::Lake,
+    /// What DataFusion lists: the files of the snapshots read.
+    view: Arc<SnapshotStore>,
+    as_of: AsOf,
     ctx: SessionContext,
     tables: Vec<String>,
     /// Tables already registered with `ctx`.
@@ -80,11 +88,14 @@ impl QueryEngine {
     /// Opens the lake at `lake_uri` (a local directory, which must exist,
     /// or `s3://bucket/prefix`) and lists its tables.
     pub async fn open(lake_uri: &str) -> Result<Self, QueryError> {
-        Self::with_location(LakeLocation::open(lake_uri)?).await
+        Self::open_as_of(lake_uri, AsOf::Latest).await
     }
 
-    /// Like [`QueryEngine::open`], for an already opened lake location.
-    pub async fn with_location(lake: LakeLocation) -> Result<Self, QueryError> {
+    /// Like [`QueryEngine::open`], reading every table as of an earlier
+    /// version or time (what the lake held when an alert fired).
+    pub async fn open_as_of(lake_uri: &str, as_of: AsOf) -> Result<Self, QueryError> {
+        let lake = LakeLocation::open(lake_uri)?;
+        let delta = seclake_lake::Lake::open(lake_uri)?;
         let config = SessionConfig::new()
             .with_information_schema(true)
             // Footer statistics answer count(*)/min/max without reading
@@ -106,10 +117,14 @@ impl QueryEngine {
             .with_cache_manager(CacheManagerConfig::default().with_list_files_cache_limit(0))
             .build_arc()?;
         let ctx = SessionContext::new_with_config_rt(config, runtime);
-        ctx.register_object_store(&lake.store_url, lake.store.clone());
-        let tables = list_tables(&lake).await?;
+        let view = Arc::new(SnapshotStore::new(lake.store.clone()));
+        ctx.register_object_store(&lake.store_url, view.clone());
+        let tables = list_tables(&delta).await?;
         Ok(QueryEngine {
             lake,
+            delta,
+            view,
+            as_of,
             ctx,
             tables,
             registered: Mutex::new(HashSet::new()),
@@ -214,13 +229,17 @@ impl QueryEngine {
         }
     }
 
+    /// Registers `table` at the engine's snapshot: once for a fixed
+    /// version or time, afresh for each query otherwise (a long-lived
+    /// engine sees new commits and new columns).
     async fn register(&self, table: &str) -> Result<(), QueryError> {
-        if self.is_registered(table) {
+        if self.is_registered(table) && self.as_of != AsOf::Latest {
             return Ok(());
         }
-        let provider = open_table(&self.ctx.state(), &self.lake, table).await?;
-        self.ctx
-            .register_table(TableReference::bare(table), provider)?;
+        let provider = open_table(&self.delta, &self.view, &self.lake, table, self.as_of).await?;
+        let name = TableReference::bare(table);
+        self.ctx.deregister_table(name.clone())?;
+        self.ctx.register_table(name, provider)?;
         self.registered
             .lock()
             .expect("registry lock")

@@ -51,6 +51,10 @@ pub enum QueryError {
     #[error("unknown output format '{0}'; expected table, csv or json")]
     UnknownFormat(String),
 
+    /// A table's Delta log could not be read.
+    #[error("{0}")]
+    Log(#[from] seclake_lake::LakeError),
+
     /// Planning or executing the SQL failed.
     #[error(transparent)]
     DataFusion(#[from] DataFusionError),

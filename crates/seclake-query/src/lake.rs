@@ -56,19 +56,6 @@ impl LakeLocation {
         open_local(uri)
     }
 
-    /// A lake in any object store opened elsewhere (e.g. by the lake
-    /// writer's own opening code), with its root inside the store. The
-    /// store is registered with DataFusion under the private URL
-    /// [`STORE_URL`], so a store with a built-in prefix works as well.
-    pub fn from_store(store: Arc<dyn ObjectStore>, root: Path, uri: &str) -> Self {
-        LakeLocation {
-            store,
-            root,
-            store_url: Url::parse(STORE_URL).expect("static URL"),
-            uri: uri.into(),
-        }
-    }
-
     /// The DataFusion URL of the directory `table` in this lake, with the
     /// trailing `/` that makes DataFusion treat it as a collection.
     pub fn table_url(&self, table: &str) -> String {

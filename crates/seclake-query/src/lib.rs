@@ -33,8 +33,10 @@ pub mod lake;
 pub mod output;
 pub mod pruned_table;
 pub mod pruning;
+pub mod snapshot_store;
 
 pub use engine::{query, QueryEngine, QueryResult};
 pub use error::QueryError;
 pub use lake::LakeLocation;
 pub use output::{render, write_stream, OutputFormat, ResultWriter};
+pub use seclake_lake::delta::files::AsOf;

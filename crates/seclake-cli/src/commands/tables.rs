@@ -1,5 +1,6 @@
-//! `seclake tables`: the tables of the lake with row counts, sizes and
-//! the time range of their partitions.
+//! `seclake tables`: the tables of the lake with row counts, sizes, the
+//! time range of their partitions and their log version, from each
+//! table's Delta log.
 
 use std::process::ExitCode;
 
@@ -38,20 +39,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .unwrap_or(5)
         .max(5);
     println!(
-        "{:w$}  {:>12}  {:>6}  {:>10}  {:17}  {:17}",
-        "TABLE", "ROWS", "FILES", "MB", "FROM (hour)", "TO (hour)"
+        "{:w$}  {:>12}  {:>6}  {:>10}  {:17}  {:17}  {:>7}  LAST COMMIT",
+        "TABLE", "ROWS", "FILES", "MB", "FROM (hour)", "TO (hour)", "VERSION"
     );
     for t in &tables {
         let (from, to) = t
             .hours
             .map(|(a, b)| (hour_text(a), hour_text(b + 1)))
             .unwrap_or_default();
+        let last = t
+            .last_commit_ms
+            .map(|ms| Timestamp(ms * 1000).to_rfc3339())
+            .unwrap_or_default();
         println!(
-            "{:w$}  {:>12}  {:>6}  {:>10.2}  {from:17}  {to:17}",
+            "{:w$}  {:>12}  {:>6}  {:>10.2}  {from:17}  {to:17}  {:>7}  {last}",
             t.name,
             t.rows,
             t.files,
-            t.bytes as f64 / 1e6
+            t.bytes as f64 / 1e6,
+            t.version
         );
     }
     Ok(ExitCode::SUCCESS)

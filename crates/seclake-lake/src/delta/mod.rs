@@ -27,6 +27,7 @@
 //! The protocol stays at reader 1 / writer 2 (no deletion vectors, no
 //! column mapping), which every engine reads.
 
+pub mod files;
 pub mod schema;
 
 use std::collections::HashMap;
@@ -201,6 +202,31 @@ async fn append_to(
         .build(Some(snap), store.clone(), op)
         .await?;
     Ok((done.version, done.snapshot))
+}
+
+/// One commit that takes `removes` out of `table` and puts `adds` in, on
+/// top of `state` (compaction). Not retried: losing to another writer
+/// means the files changed under it, and its new files stay unreferenced.
+pub async fn replace(
+    lake: &Lake,
+    table: &str,
+    state: &DeltaTableState,
+    removes: Vec<deltalake_core::kernel::Remove>,
+    adds: Vec<NewFile>,
+) -> Result<u64, LakeError> {
+    let store = lake.log_store(table)?;
+    let target_size = adds.iter().map(|f| f.size as i64).max().unwrap_or(0);
+    let mut actions: Vec<Action> = removes.into_iter().map(Action::Remove).collect();
+    actions.extend(adds.iter().map(add_action));
+    let op = DeltaOperation::Optimize {
+        predicate: None,
+        target_size,
+    };
+    let done = CommitBuilder::default()
+        .with_actions(actions)
+        .build(Some(state), store, op)
+        .await?;
+    Ok(done.version)
 }
 
 /// Whether a commit lost to another writer (and may be tried again on a

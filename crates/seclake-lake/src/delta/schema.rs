@@ -26,6 +26,44 @@ pub fn table_schema(arrow: &ArrowSchema) -> Result<StructType, LakeError> {
     StructType::try_new(fields).map_err(|e| LakeError::Delta(e.to_string()))
 }
 
+/// The Arrow schema of the rows of a table whose log has schema `table`:
+/// the partition columns dropped (they are in the paths, not the files),
+/// lists' items named `item` and maps' entries `entries` as the writer
+/// names them, so files and table agree without casts.
+pub fn rows_schema(table: &StructType) -> Result<arrow_schema::SchemaRef, LakeError> {
+    use deltalake_core::kernel::engine::arrow_conversion::TryFromKernel;
+    let arrow = ArrowSchema::try_from_kernel(table).map_err(LakeError::Arrow)?;
+    let fields: Vec<arrow_schema::Field> = arrow
+        .fields()
+        .iter()
+        .filter(|f| !PARTITION_COLUMNS.contains(&f.name().as_str()))
+        .map(|f| normalize_field(f))
+        .collect();
+    Ok(std::sync::Arc::new(ArrowSchema::new(fields)))
+}
+
+fn normalize_field(f: &arrow_schema::Field) -> arrow_schema::Field {
+    use arrow_schema::{DataType as A, Field};
+    use std::sync::Arc;
+    let ty = match f.data_type() {
+        A::List(item) => A::List(Arc::new(Field::new(
+            "item",
+            normalize_field(item).data_type().clone(),
+            item.is_nullable(),
+        ))),
+        A::Struct(members) => A::Struct(members.iter().map(|m| normalize_field(m)).collect()),
+        A::Map(entries, sorted) => {
+            let inner = match entries.data_type() {
+                A::Struct(kv) => A::Struct(kv.iter().map(|m| normalize_field(m)).collect()),
+                other => other.clone(),
+            };
+            A::Map(Arc::new(Field::new("entries", inner, false)), *sorted)
+        }
+        other => other.clone(),
+    };
+    Field::new(f.name(), ty, f.is_nullable())
+}
+
 /// The partition values of an hour since the epoch.
 pub fn partition_values(hour: i64) -> HashMap<String, Option<String>> {
     let (y, mo, d, h, ..) = seclake_core::Timestamp(hour * MICROS_PER_HOUR).to_civil();

@@ -202,7 +202,9 @@ pub fn partition(lake: &Path, table: &str, day: u32, hour: u32) -> PathBuf {
         .join(format!("hour={hour:02}"))
 }
 
-/// Writes `batch` as a zstd Parquet file.
+/// Writes `batch` as a zstd Parquet file at
+/// `<lake>/<table>/year=/month=/day=/hour=/<name>` and commits it to the
+/// table's Delta log, as the lake writer does.
 pub fn write_parquet(path: &Path, batch: &RecordBatch) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let props = WriterProperties::builder()
@@ -212,6 +214,62 @@ pub fn write_parquet(path: &Path, batch: &RecordBatch) {
     let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
     w.write(batch).unwrap();
     w.close().unwrap();
+    commit(path, batch);
+}
+
+/// Commits the file at `path` (written from `batch`) to its table's log.
+pub fn commit(path: &Path, batch: &RecordBatch) {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::TimestampMicrosecondType;
+    let times = batch
+        .column_by_name("p_event_time")
+        .unwrap()
+        .as_primitive::<TimestampMicrosecondType>()
+        .values()
+        .to_vec();
+    commit_file(
+        path,
+        batch.schema(),
+        batch.num_rows() as u64,
+        (*times.iter().min().unwrap(), *times.iter().max().unwrap()),
+    );
+}
+
+/// Commits whatever file is at `path` to its table's log, claiming it
+/// holds `rows` rows of `schema` with event times in `range`.
+pub fn commit_file(path: &Path, schema: arrow_schema::SchemaRef, rows: u64, range: (i64, i64)) {
+    let table_dir = path.ancestors().nth(5).unwrap();
+    let lake_dir = table_dir.parent().unwrap().to_path_buf();
+    let table = table_dir.file_name().unwrap().to_str().unwrap().to_string();
+    let rel = path
+        .strip_prefix(table_dir)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let file = seclake_lake::delta::NewFile {
+        hour: seclake_lake::layout::parse_partition(&rel).unwrap(),
+        path: rel,
+        size: std::fs::metadata(path).unwrap().len(),
+        rows,
+        min_time: range.0,
+        max_time: range.1,
+    };
+    // The tests run inside a runtime; the commit gets its own, on its own thread.
+    std::thread::spawn(move || {
+        let lake = seclake_lake::Lake::open(lake_dir.to_str().unwrap()).unwrap();
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(seclake_lake::delta::Committer::default().append(
+                &lake,
+                &table,
+                &schema,
+                &[file],
+            ))
+            .unwrap();
+    })
+    .join()
+    .unwrap();
 }
 
 /// Garbage that is named like a Parquet file.
