@@ -27,7 +27,7 @@ enum Command {
     Schema(commands::schema::Args),
     /// Parse log files (or stdin) into normalized JSON rows on stdout.
     Parse(commands::parse::Args),
-    /// Parse files, directories, globs or S3 prefixes into the Parquet lake.
+    /// Parse files, directories, globs or S3 prefixes into the lake's Delta tables.
     Ingest(commands::ingest::Args),
     /// Run SQL over every table of the lake.
     Query(commands::query::Args),
@@ -35,6 +35,11 @@ enum Command {
     Tables(commands::tables::Args),
     /// Merge small files and remove duplicate rows (by p_row_id).
     Compact(commands::compact::Args),
+    /// Delete data files no kept snapshot needs (replaced or orphaned).
+    Vacuum(commands::vacuum::Args),
+    /// Print the statements that register the lake's tables in Athena,
+    /// Trino, Spark or DuckDB.
+    Ddl(commands::ddl::Args),
     /// Measure parse throughput per log type on a generated corpus.
     Bench(commands::bench::Args),
 }
@@ -56,6 +61,8 @@ fn main() -> ExitCode {
         Command::Query(a) => commands::query::run(a),
         Command::Tables(a) => commands::tables::run(a),
         Command::Compact(a) => commands::compact::run(a),
+        Command::Vacuum(a) => commands::vacuum::run(a),
+        Command::Ddl(a) => commands::ddl::run(a),
         Command::Bench(a) => commands::bench::run(a),
     };
     match result {

@@ -15,6 +15,7 @@
 
 pub mod align;
 pub mod compact;
+pub mod ddl;
 pub mod delta;
 pub mod encode;
 pub mod ingest;
@@ -22,6 +23,7 @@ pub mod layout;
 pub mod rejects;
 pub mod store;
 pub mod tables;
+pub mod vacuum;
 pub mod writer;
 
 pub use store::{Lake, LakeError};

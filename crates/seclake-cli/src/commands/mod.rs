@@ -3,12 +3,14 @@
 pub mod bench;
 pub mod common;
 pub mod compact;
+pub mod ddl;
 pub mod ingest;
 pub mod log_types;
 pub mod parse;
 pub mod query;
 pub mod schema;
 pub mod tables;
+pub mod vacuum;
 
 use anyhow::{anyhow, Result};
 use seclake_core::LogType;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Result;
-use seclake_query::{write_stream, OutputFormat, QueryEngine};
+use seclake_query::{write_stream, AsOf, OutputFormat, QueryEngine};
 
 use super::common::{runtime, LakeArg};
 
@@ -27,6 +27,10 @@ pub struct Args {
     /// Print the row count and time taken on stderr.
     #[arg(long)]
     timing: bool,
+    /// Query the tables as they were: a log version (`42`) or a time
+    /// (`2026-11-30T12:00:00Z`, the newest commit at or before it).
+    #[arg(long, value_parser = parse_as_of)]
+    as_of: Option<AsOf>,
     /// The query; tables are named like aws_cloudtrail, and "_rejects".
     sql: String,
 }
@@ -40,7 +44,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let rt = runtime()?;
     let started = Instant::now();
     let result = rt.block_on(async {
-        let engine = QueryEngine::open(&args.lake.lake).await?;
+        let engine =
+            QueryEngine::open_as_of(&args.lake.lake, args.as_of.unwrap_or_default()).await?;
         let stream = engine.execute(&args.sql).await?;
         let stdout = io::stdout().lock();
         write_stream(io::BufWriter::new(stdout), stream, format).await
@@ -56,4 +61,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
         eprintln!("{rows} rows in {:.3}s", started.elapsed().as_secs_f64());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A log version (digits) or an RFC 3339 time.
+fn parse_as_of(text: &str) -> Result<AsOf, String> {
+    if let Ok(v) = text.parse::<u64>() {
+        return Ok(AsOf::Version(v));
+    }
+    seclake_core::Timestamp::parse_rfc3339(text)
+        .map(|t| AsOf::Time(t.0.div_euclid(1000)))
+        .ok_or_else(|| {
+            format!("{text:?}: expected a log version (42) or a time (2026-11-30T12:00:00Z)")
+        })
 }
