@@ -1,17 +1,21 @@
-//! The Parquet lake.
+//! The lake: one Delta Lake table per log type.
 //!
 //! ```text
 //! rows ──▶ LakeWriter ──(table, event hour)──▶ TableBatch ──flush──▶ <lake>/<table>/year=/month=/day=/hour=/<unique>.parquet
-//! rejects ─────┘                                                    <lake>/_rejects/...
+//! rejects ─────┘                                      commit (≥ every second) ──▶ <lake>/<table>/_delta_log/NNN.json ──▶ acks
 //! ```
 //!
 //! - [`store`]: a lake is a local directory or `s3://bucket/prefix`, both
-//!   behind `object_store`; a file becomes visible only when complete.
+//!   behind `object_store`.
+//! - [`delta`]: the tables' logs: commits (many writers, conditional PUT),
+//!   schema merging, snapshots and their files; the design note.
 //! - Rows become Arrow batches in `seclake_engine::batch`.
 //! - [`writer`]: partitioning by event hour, flushing by size, age and at
-//!   the end, bounded memory.
+//!   the end, bounded memory, acknowledgements after the commit.
 //! - [`rejects`]: the `_rejects` table.
-//! - [`tables`], [`compact`]: what is in the lake, and merging small files.
+//! - [`tables`], [`compact`], [`vacuum`], [`ddl`]: what is in the lake,
+//!   merging small files, deleting unreferenced ones, registering the
+//!   tables in other engines.
 
 pub mod align;
 pub mod compact;
