@@ -98,9 +98,10 @@ impl QueryEngine {
         let delta = seclake_lake::Lake::open(lake_uri)?;
         let config = SessionConfig::new()
             .with_information_schema(true)
-            // Footer statistics answer count(*)/min/max without reading
-            // data, and prune row groups.
-            .with_collect_statistics(true)
+            // No footer is read to plan: the log gives the files and the
+            // partitions to prune; row groups are pruned by their
+            // statistics as each file is opened.
+            .with_collect_statistics(false)
             // Only `key=value` directories are descended into; staging
             // directories like `_tmp/` are not data.
             .set_bool(

@@ -313,6 +313,18 @@ async fn schemas_merge_and_old_files_read_null() {
         .await,
         ["06,", "00,123456789012"]
     );
+    // ...and keep their values of the members they had: the struct is not
+    // blanked by the table's newer shape.
+    assert_eq!(
+        rows(
+            &engine,
+            "SELECT count(*) FROM aws_cloudtrail \
+             WHERE userIdentity['type'] = 'IAMUser' \
+             AND userIdentity['arn'] = 'arn:aws:iam::123456789012:user/alice'"
+        )
+        .await,
+        ["8"]
+    );
 }
 
 #[tokio::test]

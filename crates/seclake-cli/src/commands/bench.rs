@@ -44,6 +44,9 @@ pub enum Mode {
     /// Build a VPC Flow lake of `--rows` rows, then time a GROUP BY and a
     /// time-range filter with `seclake query`'s engine.
     Query,
+    /// Delta log costs: commit latency, and planning a query over a table
+    /// of `--files` files from the log versus by listing.
+    Lake,
 }
 
 #[derive(clap::Args)]
@@ -70,6 +73,9 @@ pub struct Args {
     /// Rows in the query benchmark's lake.
     #[arg(long, default_value_t = 10_000_000)]
     rows: u64,
+    /// Files in the lake benchmark's planning table.
+    #[arg(long, default_value_t = 10_000)]
+    files: usize,
     /// Classify every record instead of naming the log type.
     #[arg(long)]
     classify: bool,
@@ -93,6 +99,9 @@ struct Run {
 pub fn run(args: Args) -> Result<ExitCode> {
     if args.mode == Mode::Query {
         return query_bench(&args);
+    }
+    if args.mode == Mode::Lake {
+        return super::bench_lake::run(args.dir.as_deref(), args.files, args.runs);
     }
     let corpora: Vec<String> = if args.log_types.is_empty() {
         GENERATED
@@ -277,7 +286,7 @@ fn measure(
             )?;
             (stats, started.elapsed().as_secs_f64())
         }
-        Mode::Ingest | Mode::Query => {
+        Mode::Ingest | Mode::Query | Mode::Lake => {
             let rt = runtime()?;
             let lake_dir = dir.join(format!("lake-{}", t.table));
             let _ = std::fs::remove_dir_all(&lake_dir);

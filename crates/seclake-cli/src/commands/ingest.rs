@@ -48,6 +48,11 @@ pub struct Args {
     /// first row (fractions allowed).
     #[arg(long, default_value_t = 60.0)]
     flush_after: f64,
+    /// Commit written files to their tables at least this often, in
+    /// seconds (fractions allowed); inputs are acknowledged after the
+    /// commit holding their rows.
+    #[arg(long, default_value_t = 1.0)]
+    commit_after: f64,
     /// Files, directories, glob patterns, s3://bucket/prefix, or `-`.
     #[arg(required = true)]
     inputs: Vec<String>,
@@ -115,7 +120,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut settings = args.parse.settings(Output::Batches);
     let flush_after = Duration::try_from_secs_f64(args.flush_after.max(0.001))
         .context("--flush-after: a number of seconds")?;
-    settings.tick = settings.tick.min(flush_after / 2);
+    let commit_after = Duration::try_from_secs_f64(args.commit_after.max(0.001))
+        .context("--commit-after: a number of seconds")?;
+    settings.tick = settings.tick.min(flush_after / 2).min(commit_after / 2);
     let rt = runtime()?;
     let lake = Lake::open(&args.lake.lake)?;
     let inputs = expand(&args.inputs, Some(rt.handle())).map_err(anyhow::Error::msg)?;
@@ -133,6 +140,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let writer_opts = WriterOptions {
         target_file_bytes: args.file_mb.max(1) << 20,
         max_age: flush_after,
+        commit_interval: commit_after,
         ..WriterOptions::for_threads(settings.threads)
     };
     let mut writer = LakeWriter::new(lake, rt.handle().clone(), writer_opts);

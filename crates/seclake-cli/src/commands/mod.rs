@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+mod bench_lake;
 pub mod common;
 pub mod compact;
 pub mod ddl;
