@@ -111,6 +111,9 @@ pub async fn snapshot_at(
             }
         }
     };
+    if !super::has_log(lake, table).await? {
+        return Ok(None);
+    }
     let store = lake.log_store(table)?;
     match DeltaTableState::try_new(store.as_ref(), Some(version)).await {
         Ok(s) => Ok(Some(s)),

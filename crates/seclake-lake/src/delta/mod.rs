@@ -96,12 +96,27 @@ fn prefix_of(
 
 /// The current snapshot of `table`, `None` when it has no log yet.
 pub async fn snapshot(lake: &Lake, table: &str) -> Result<Option<DeltaTableState>, LakeError> {
+    if !has_log(lake, table).await? {
+        return Ok(None);
+    }
     let store = lake.log_store(table)?;
     match DeltaTableState::try_new(store.as_ref(), None).await {
         Ok(s) => Ok(Some(s)),
         Err(DeltaTableError::NotATable(_)) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether `table` has log entries. A table without them has no snapshot;
+/// asking the log reader would say so as an error (and log it).
+pub async fn has_log(lake: &Lake, table: &str) -> Result<bool, LakeError> {
+    let log = lake.path(&format!("{table}/_delta_log"));
+    Ok(!lake
+        .store
+        .list_with_delimiter(Some(&log))
+        .await?
+        .objects
+        .is_empty())
 }
 
 /// A writer's view of the tables it commits to: the snapshot each commit
