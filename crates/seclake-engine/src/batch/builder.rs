@@ -13,7 +13,6 @@ use arrow_array::builder::{
     BooleanBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder, Int64Builder,
     StringBuilder, TimestampMicrosecondBuilder,
 };
-use arrow_array::cast::AsArray;
 use arrow_array::{ArrayRef, ListArray, MapArray, StructArray};
 use arrow_buffer::{NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, FieldRef, Fields};
@@ -99,30 +98,6 @@ impl Builder {
                     nulls: NullBufferBuilder::new(0),
                 }
             }
-        }
-    }
-
-    /// Gives an emptied scalar builder room for as many values (and string
-    /// bytes) as `finished`, the array it just produced. Nested builders
-    /// grow as they go.
-    pub fn reserve_like(&mut self, finished: &ArrayRef) {
-        let n = finished.len();
-        match self {
-            Builder::Utf8(b) => {
-                if let Some(a) = finished.as_string_opt::<i32>() {
-                    *b = StringBuilder::with_capacity(n, a.value_data().len());
-                }
-            }
-            Builder::I64(b) => *b = Int64Builder::with_capacity(n),
-            Builder::I32(b) => *b = Int32Builder::with_capacity(n),
-            Builder::I16(b) => *b = Int16Builder::with_capacity(n),
-            Builder::F64(b) => *b = Float64Builder::with_capacity(n),
-            Builder::F32(b) => *b = Float32Builder::with_capacity(n),
-            Builder::Bool(b) => *b = BooleanBuilder::with_capacity(n),
-            Builder::Ts(b) => {
-                *b = TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC")
-            }
-            Builder::Struct { .. } | Builder::List { .. } | Builder::Map { .. } => {}
         }
     }
 

@@ -11,8 +11,7 @@ mod tests;
 use std::sync::Arc;
 
 use arrow_array::builder::{ListBuilder, StringBuilder, TimestampMicrosecondBuilder};
-use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, SchemaRef};
 use seclake_core::indicators::Indicator;
 use seclake_core::{Row, StandardFields, Timestamp};
@@ -39,11 +38,6 @@ pub struct TableBatch {
     indicators: Vec<ListBuilder<StringBuilder>>,
     rows: usize,
     bytes: usize,
-}
-
-/// An empty string builder with room for as many values and bytes as `a`.
-fn string_builder_like(a: &StringArray) -> StringBuilder {
-    StringBuilder::with_capacity(a.len(), a.value_data().len())
 }
 
 /// Bytes counted for a row before its values: the fixed-width standard
@@ -128,31 +122,16 @@ impl TableBatch {
         for (c, filled) in self.cols.iter_mut().zip(&mut self.filled) {
             c.append_nulls(self.rows - *filled);
             *filled = 0;
-            let array = c.finish()?;
-            // The next batch is likely the size of this one: builders that
-            // start at that size are not grown (reallocated, copied and
-            // faulted in) a dozen times over.
-            c.reserve_like(&array);
-            arrays.push(array);
+            arrays.push(c.finish()?);
         }
-        let rows = self.rows;
-        let log_type = self.log_type.finish();
-        self.log_type = string_builder_like(&log_type);
-        arrays.push(Arc::new(log_type));
-        let row_id = self.row_id.finish();
-        self.row_id = string_builder_like(&row_id);
-        arrays.push(Arc::new(row_id));
+        arrays.push(Arc::new(self.log_type.finish()));
+        arrays.push(Arc::new(self.row_id.finish()));
         arrays.push(Arc::new(self.event_time.finish()));
-        self.event_time = TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC");
         arrays.push(Arc::new(self.parse_time.finish()));
-        self.parse_time = TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC");
         arrays.push(Arc::new(self.source_id.finish()));
         arrays.push(Arc::new(self.source_label.finish()));
         for b in &mut self.indicators {
-            let list = b.finish();
-            let items = list.values().as_string::<i32>();
-            *b = ListBuilder::with_capacity(string_builder_like(items), rows);
-            arrays.push(Arc::new(list));
+            arrays.push(Arc::new(b.finish()));
         }
         self.rows = 0;
         self.bytes = 0;
