@@ -142,10 +142,35 @@ fn snapshots_compaction_and_vacuum() {
     let lake = lake_dir.to_str().unwrap();
     let a = flows(dir.path(), "a.log", "300000000001", 500);
     run(&["ingest", "--lake", lake, &a], &[]); // version 0
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let between = seclake_core::Timestamp::now().to_rfc3339();
+    std::thread::sleep(std::time::Duration::from_millis(20));
     run(&["ingest", "--lake", lake, &a], &[]); // version 1: the same rows again
     let count = "SELECT count(*), count(DISTINCT p_row_id) FROM aws_vpcflow";
     assert_eq!(query(lake, &[], count, &[]), [["1000", "500"]]);
     assert_eq!(query(lake, &["--as-of", "0"], count, &[]), [["500", "500"]]);
+    // By time: the newest commit at or before it.
+    assert_eq!(
+        query(lake, &["--as-of", &between], count, &[]),
+        [["500", "500"]]
+    );
+    let before = seclake()
+        .args([
+            "query",
+            "--lake",
+            lake,
+            "--as-of",
+            "2000-01-01T00:00:00Z",
+            count,
+        ])
+        .output()
+        .unwrap();
+    assert!(!before.status.success());
+    assert!(
+        text(&before.stderr).contains("no commit at or before"),
+        "{}",
+        text(&before.stderr)
+    );
 
     // A query running while compaction commits reads one snapshot: all the
     // rows before, or the compacted ones after, never a mix.

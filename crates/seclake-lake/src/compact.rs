@@ -59,14 +59,32 @@ impl CompactStats {
     }
 }
 
-/// Compacts every table, or only `table`, leaving alone the hours that
-/// ended less than `older_than` ago (zero: every hour, the current one
-/// too).
-pub async fn compact(
-    lake: &Lake,
-    table: Option<&str>,
-    older_than: Duration,
-) -> Result<Vec<CompactStats>, LakeError> {
+/// What to compact.
+#[derive(Debug, Clone)]
+pub struct CompactOptions {
+    /// Only this table (default: all).
+    pub table: Option<String>,
+    /// Leave alone the hours that ended less than this long ago (zero:
+    /// every hour, the current one too).
+    pub older_than: Duration,
+    /// Start a new file once one holds this many bytes.
+    pub target_file_bytes: u64,
+}
+
+impl Default for CompactOptions {
+    fn default() -> Self {
+        CompactOptions {
+            table: None,
+            older_than: Duration::from_secs(3600),
+            target_file_bytes: 256 << 20,
+        }
+    }
+}
+
+/// Compacts the tables `opts` names.
+pub async fn compact(lake: &Lake, opts: &CompactOptions) -> Result<Vec<CompactStats>, LakeError> {
+    let table = opts.table.as_deref();
+    let older_than = opts.older_than;
     let names = table_names(lake).await?;
     if let Some(t) = table {
         if !names.iter().any(|n| n == t) {
@@ -105,18 +123,28 @@ pub async fn compact(
             if files.len() < 2 || !closed {
                 continue;
             }
-            seq += 1;
-            let rel = format!(
-                "{}/{}",
-                partition_dir(hour),
-                file_name(writer_id, seq, Timestamp::now())
-            );
-            let (before, new) = compact_partition(lake, &name, &rel, hour, &files).await?;
+            let mut next_name = || {
+                seq += 1;
+                format!(
+                    "{}/{}",
+                    partition_dir(hour),
+                    file_name(writer_id, seq, Timestamp::now())
+                )
+            };
+            let (before, new) = compact_partition(
+                lake,
+                &name,
+                hour,
+                &files,
+                opts.target_file_bytes,
+                &mut next_name,
+            )
+            .await?;
             stats.partitions += 1;
             stats.rows_before += before;
-            stats.rows_after += new.rows;
+            stats.rows_after += new.iter().map(|f| f.rows).sum::<u64>();
             removes.extend(files.iter().map(TableFile::remove_action));
-            adds.push(new);
+            adds.extend(new);
         }
         stats.files_after = stats.files_before - removes.len() as u64 + adds.len() as u64;
         if !removes.is_empty() {
@@ -127,15 +155,17 @@ pub async fn compact(
     Ok(out)
 }
 
-/// Streams `files` into one new file at `rel` below the table, skipping
-/// repeated row ids; returns the rows read and the file written.
+/// Streams `files` into new files below the table (a new one each time
+/// one passes `target` bytes, named by `next_name`), skipping repeated row
+/// ids; returns the rows read and the files written.
 async fn compact_partition(
     lake: &Lake,
     table: &str,
-    rel: &str,
     hour: i64,
     files: &[TableFile],
-) -> Result<(u64, NewFile), LakeError> {
+    target: u64,
+    next_name: &mut dyn FnMut() -> String,
+) -> Result<(u64, Vec<NewFile>), LakeError> {
     // 1. The merged schema, from the footers.
     let mut schemas = Vec::new();
     for f in files {
@@ -144,18 +174,11 @@ async fn compact_partition(
     }
     let merged: SchemaRef = Arc::new(Schema::try_merge(schemas)?);
 
-    // 2. Stream every file into the new one, skipping seen ids.
-    let target = lake.path(&format!("{table}/{rel}"));
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-        .set_max_row_group_row_count(Some(128 * 1024))
-        .set_created_by(format!("seclake {} compact", env!("CARGO_PKG_VERSION")))
-        .build();
-    let sink = object_store::buffered::BufWriter::new(lake.store.clone(), target.clone());
-    let mut writer = AsyncArrowWriter::try_new(sink, merged.clone(), Some(props))?;
+    // 2. Stream every file into the new ones, skipping seen ids.
     let mut seen: HashSet<u128> = HashSet::new();
-    let (mut before, mut after) = (0u64, 0u64);
-    let (mut min_time, mut max_time) = (i64::MAX, i64::MIN);
+    let mut before = 0u64;
+    let mut written = Vec::new();
+    let mut out: Option<Output> = None;
     for f in files {
         let mut stream = ParquetRecordBatchStreamBuilder::new(reader(lake, f))
             .await?
@@ -165,30 +188,80 @@ async fn compact_partition(
             let batch = conform(&batch, &merged)?;
             let keep = unseen(&batch, &mut seen);
             let kept = arrow_select_filter(&batch, &keep)?;
-            after += kept.num_rows() as u64;
-            if let Some(t) = kept.column_by_name("p_event_time") {
-                for &v in t.as_primitive::<TimestampMicrosecondType>().values() {
-                    (min_time, max_time) = (min_time.min(v), max_time.max(v));
-                }
+            if kept.num_rows() == 0 {
+                continue;
             }
-            if kept.num_rows() > 0 {
-                writer.write(&kept).await?;
+            let o = match out.as_mut() {
+                Some(o) => o,
+                None => out.insert(Output::create(lake, table, next_name(), hour, &merged)?),
+            };
+            o.write(&kept).await?;
+            if o.writer.bytes_written() as u64 >= target {
+                if let Some(full) = out.take() {
+                    written.push(full.close(lake).await?);
+                }
             }
         }
     }
-    writer.close().await?;
-    let size = lake.store.head(&target).await?.size;
-    Ok((
-        before,
-        NewFile {
-            path: rel.to_string(),
-            hour,
-            size,
-            rows: after,
-            min_time,
-            max_time,
-        },
-    ))
+    if let Some(last) = out.take() {
+        written.push(last.close(lake).await?);
+    }
+    Ok((before, written))
+}
+
+/// A compacted file being written.
+struct Output {
+    writer: AsyncArrowWriter<object_store::buffered::BufWriter>,
+    target: object_store::path::Path,
+    file: NewFile,
+}
+
+impl Output {
+    fn create(
+        lake: &Lake,
+        table: &str,
+        rel: String,
+        hour: i64,
+        schema: &SchemaRef,
+    ) -> Result<Self, LakeError> {
+        let target = lake.path(&format!("{table}/{rel}"));
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+            .set_max_row_group_row_count(Some(128 * 1024))
+            .set_created_by(format!("seclake {} compact", env!("CARGO_PKG_VERSION")))
+            .build();
+        let sink = object_store::buffered::BufWriter::new(lake.store.clone(), target.clone());
+        Ok(Output {
+            writer: AsyncArrowWriter::try_new(sink, schema.clone(), Some(props))?,
+            target,
+            file: NewFile {
+                path: rel,
+                hour,
+                size: 0,
+                rows: 0,
+                min_time: i64::MAX,
+                max_time: i64::MIN,
+            },
+        })
+    }
+
+    async fn write(&mut self, batch: &RecordBatch) -> Result<(), LakeError> {
+        self.file.rows += batch.num_rows() as u64;
+        if let Some(t) = batch.column_by_name("p_event_time") {
+            for &v in t.as_primitive::<TimestampMicrosecondType>().values() {
+                self.file.min_time = self.file.min_time.min(v);
+                self.file.max_time = self.file.max_time.max(v);
+            }
+        }
+        Ok(self.writer.write(batch).await?)
+    }
+
+    async fn close(self, lake: &Lake) -> Result<NewFile, LakeError> {
+        self.writer.close().await?;
+        let mut file = self.file;
+        file.size = lake.store.head(&self.target).await?.size;
+        Ok(file)
+    }
 }
 
 fn reader(

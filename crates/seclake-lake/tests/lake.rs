@@ -58,6 +58,15 @@ fn ingest(lake: &Lake, rt: &tokio::runtime::Runtime, name: &str, input: &str) {
     .unwrap();
 }
 
+/// Compaction of every hour (the current one too) of `table`, or of all.
+fn all_hours(table: Option<&str>) -> seclake_lake::compact::CompactOptions {
+    seclake_lake::compact::CompactOptions {
+        table: table.map(str::to_string),
+        older_than: Duration::ZERO,
+        ..Default::default()
+    }
+}
+
 /// Every table's files, from the tables' logs.
 async fn list_files(
     lake: &Lake,
@@ -236,8 +245,7 @@ fn compaction_merges_files_and_removes_redelivered_rows() {
     let stats = rt
         .block_on(seclake_lake::compact::compact(
             &lake,
-            Some("aws_vpcflow"),
-            Duration::ZERO,
+            &all_hours(Some("aws_vpcflow")),
         ))
         .unwrap();
     assert_eq!(stats.len(), 1);
@@ -252,8 +260,7 @@ fn compaction_merges_files_and_removes_redelivered_rows() {
     let again = rt
         .block_on(seclake_lake::compact::compact(
             &lake,
-            Some("aws_vpcflow"),
-            Duration::ZERO,
+            &all_hours(Some("aws_vpcflow")),
         ))
         .unwrap();
     assert!(again
@@ -263,22 +270,43 @@ fn compaction_merges_files_and_removes_redelivered_rows() {
     let rejects = rt
         .block_on(seclake_lake::compact::compact(
             &lake,
-            Some("_rejects"),
-            Duration::ZERO,
+            &all_hours(Some("_rejects")),
         ))
         .unwrap();
     assert_eq!(rejects[0].duplicates_removed(), 1);
     let err = rt
         .block_on(seclake_lake::compact::compact(
             &lake,
-            Some("nope"),
-            Duration::ZERO,
+            &all_hours(Some("nope")),
         ))
         .unwrap_err();
     assert!(
         err.to_string().contains("tables: _rejects, aws_vpcflow"),
         "{err}"
     );
+}
+
+#[test]
+fn compaction_starts_a_new_file_at_the_target_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+    let rt = rt();
+    ingest(&lake, &rt, "flows.log", VPC);
+    ingest(&lake, &rt, "flows.log", VPC);
+    ingest(&lake, &rt, "other.log", VPC);
+    let opts = seclake_lake::compact::CompactOptions {
+        target_file_bytes: 1,
+        ..all_hours(Some("aws_vpcflow"))
+    };
+    let stats = rt
+        .block_on(seclake_lake::compact::compact(&lake, &opts))
+        .unwrap();
+    // Per partition: the first input's row, its redelivery (dropped), the
+    // other input's row; each file is full after one write.
+    assert_eq!(stats[0].files_before, 9);
+    assert_eq!(stats[0].files_after, 6);
+    assert_eq!(stats[0].rows_after, 6);
+    assert_eq!(rows(&rt.block_on(read_table(&lake, "aws_vpcflow"))), 6);
 }
 
 #[test]
@@ -302,7 +330,7 @@ fn compaction_merges_older_schemas() {
     put_older_file(&lake, &rt, "aws_vpcflow", f, &older);
 
     let stats = rt
-        .block_on(seclake_lake::compact::compact(&lake, None, Duration::ZERO))
+        .block_on(seclake_lake::compact::compact(&lake, &all_hours(None)))
         .unwrap();
     assert_eq!(
         stats
@@ -380,7 +408,7 @@ fn compaction_keeps_nested_values_of_older_files() {
     let older = RecordBatch::try_new(Arc::new(Schema::new(schema_fields)), columns).unwrap();
     put_older_file(&lake, &rt, "aws_cloudtrail", f, &older);
 
-    rt.block_on(seclake_lake::compact::compact(&lake, None, Duration::ZERO))
+    rt.block_on(seclake_lake::compact::compact(&lake, &all_hours(None)))
         .unwrap();
     let merged = rt.block_on(read_table(&lake, "aws_cloudtrail"));
     assert_eq!(rows(&merged), 2);

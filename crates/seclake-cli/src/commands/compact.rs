@@ -23,16 +23,20 @@ pub struct Args {
     /// compacts every hour, the current one too.
     #[arg(long, default_value = "1h", value_parser = super::common::parse_duration)]
     older_than: std::time::Duration,
+    /// Start a new file once one holds this many MB.
+    #[arg(long, default_value_t = 256)]
+    target_mb: u64,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let rt = runtime()?;
     let lake = Lake::open(&args.lake.lake)?;
-    let stats = rt.block_on(seclake_lake::compact::compact(
-        &lake,
-        args.table.as_deref(),
-        args.older_than,
-    ))?;
+    let opts = seclake_lake::compact::CompactOptions {
+        table: args.table,
+        older_than: args.older_than,
+        target_file_bytes: args.target_mb.max(1) << 20,
+    };
+    let stats = rt.block_on(seclake_lake::compact::compact(&lake, &opts))?;
     for s in &stats {
         println!(
             "{}: {} partitions compacted, files {} -> {}, rows {} -> {} ({} duplicates removed){}",
