@@ -4,33 +4,22 @@
 //! read; ingesting again and compacting leaves every input row exactly
 //! once.
 
+mod common;
+
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn seclake() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_seclake"))
-}
-
-type Envs = [(&'static str, String)];
+use common::{run, s3_env, seclake, text, Envs};
 
 fn query(lake: &str, envs: &Envs, sql: &str) -> Vec<Vec<String>> {
-    let out = seclake()
-        .args(["query", "--lake", lake, "--format", "csv", sql])
-        .envs(envs.iter().cloned())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the lake must stay readable: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect()
+    common::query(lake, &[], sql, envs)
+}
+
+/// Whether the lake has the table yet (its first commit happened).
+fn has_table(lake: &str, envs: &Envs) -> bool {
+    text(&run(&["tables", "--lake", lake], envs).stdout).contains("aws_vpcflow")
 }
 
 /// Input `i` has `LINES` flows of account `1000000000ii`, over a few hours.
@@ -69,21 +58,6 @@ impl Lcg {
     }
 }
 
-/// Whether the lake has the table yet (its first commit happened).
-fn has_table(lake: &str, envs: &Envs) -> bool {
-    let out = seclake()
-        .args(["tables", "--lake", lake])
-        .envs(envs.iter().cloned())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the lake must stay readable: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).contains("aws_vpcflow")
-}
-
 #[test]
 fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
@@ -97,12 +71,7 @@ fn sigkill_at_random_moments_on_an_s3_lake() {
         return;
     };
     moto.create_bucket("crash");
-    let envs = [
-        ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
-        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
-        ("AWS_REGION", "us-east-1".to_string()),
-    ];
+    let envs = s3_env(&moto.endpoint);
     let dir = tempfile::tempdir().unwrap();
     kill_and_check("s3://crash/lake", &envs, dir.path());
 }

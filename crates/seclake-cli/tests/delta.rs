@@ -2,48 +2,13 @@
 //! snapshots (`--as-of`), compaction that never disturbs a running query,
 //! vacuum, and DuckDB's own Delta reader agreeing with `seclake query`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
+use common::{ok, query, run, s3_env, seclake, text};
 use seclake_testkit::moto::Moto;
-
-fn seclake() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_seclake"))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
-
-fn run(args: &[&str], envs: &[(&str, String)]) -> Output {
-    ok(seclake()
-        .args(args)
-        .envs(envs.iter().cloned())
-        .output()
-        .unwrap())
-}
-
-fn query(lake: &str, extra: &[&str], sql: &str, envs: &[(&str, String)]) -> Vec<Vec<String>> {
-    let mut args = vec!["query", "--lake", lake, "--format", "csv"];
-    args.extend_from_slice(extra);
-    args.push(sql);
-    text(&run(&args, envs).stdout)
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect()
-}
 
 /// `n` flows of `account` over two hours, written to `dir/name`.
 fn flows(dir: &Path, name: &str, account: &str, n: usize) -> String {
@@ -76,7 +41,7 @@ fn versions(table_dir: &Path) -> Vec<u64> {
 
 /// Four processes append to one lake at once: every row is there once and
 /// the log's versions are contiguous (each commit won exactly one).
-fn four_writers(lake: &str, dir: &Path, envs: &[(&str, String)]) {
+fn four_writers(lake: &str, dir: &Path, envs: &common::Envs) {
     let inputs: Vec<String> = (0..4)
         .map(|w| flows(dir, &format!("w{w}.log"), &format!("20000000000{w}"), 3000))
         .collect();
@@ -124,12 +89,7 @@ fn four_writers_append_to_one_local_lake_at_once() {
 #[test]
 fn four_writers_append_to_one_s3_lake_at_once() {
     let Some(moto) = Moto::start() else { return };
-    let envs = vec![
-        ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
-        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
-        ("AWS_REGION", "us-east-1".to_string()),
-    ];
+    let envs = s3_env(&moto.endpoint);
     moto.create_bucket("writers");
     let dir = tempfile::tempdir().unwrap();
     four_writers("s3://writers/lake", dir.path(), &envs);

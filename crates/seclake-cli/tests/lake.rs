@@ -2,48 +2,19 @@
 //! an independent engine (DuckDB) reading the same files; and the same
 //! layout in S3, against a real S3-compatible server (moto) started here.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
+use common::{ok, repo, seclake, text};
 use seclake_testkit::moto::Moto;
 
-fn seclake() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_seclake"))
+fn query(lake: &str, sql: &str, envs: &common::Envs) -> Vec<Vec<String>> {
+    common::query(lake, &[], sql, envs)
 }
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
-
-fn query(lake: &str, sql: &str, envs: &[(&str, String)]) -> Vec<Vec<String>> {
-    let out = ok(seclake()
-        .args(["query", "--lake", lake, "--format", "csv", sql])
-        .envs(envs.iter().cloned())
-        .output()
-        .unwrap());
-    text(&out.stdout)
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect()
-}
-
-fn ingest(lake: &str, inputs: &[&str], envs: &[(&str, String)]) -> Output {
+fn ingest(lake: &str, inputs: &[&str], envs: &common::Envs) -> Output {
     seclake()
         .arg("ingest")
         .args(["--lake", lake])
@@ -281,12 +252,7 @@ fn duckdb_reads_the_lake_with_the_same_counts_and_timestamp_type() {
 #[test]
 fn the_same_layout_in_s3_from_s3_inputs() {
     let Some(moto) = Moto::start() else { return };
-    let envs = vec![
-        ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
-        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
-        ("AWS_REGION", "us-east-1".to_string()),
-    ];
+    let envs = common::s3_env(&moto.endpoint);
     moto.create_bucket("seclake-test");
     for f in [
         "vpcflow-default.log",

@@ -1,0 +1,65 @@
+//! Running the `seclake` binary from the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// Environment variables for a command (an S3 server's endpoint, keys).
+pub type Envs = [(&'static str, String)];
+
+pub fn seclake() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_seclake"))
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `out`, after checking that the command succeeded (the failure shows
+/// its exit status and output).
+pub fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+/// Runs `seclake ARGS` with `envs`; it must succeed.
+pub fn run(args: &[&str], envs: &Envs) -> Output {
+    ok(seclake()
+        .args(args)
+        .envs(envs.iter().cloned())
+        .output()
+        .unwrap())
+}
+
+/// `seclake query --format csv [EXTRA] SQL` on `lake`: the rows without
+/// the header, split at commas.
+pub fn query(lake: &str, extra: &[&str], sql: &str, envs: &Envs) -> Vec<Vec<String>> {
+    let mut args = vec!["query", "--lake", lake, "--format", "csv"];
+    args.extend_from_slice(extra);
+    args.push(sql);
+    text(&run(&args, envs).stdout)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+/// The environment that points the AWS clients at a test S3 server.
+pub fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint.to_string()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+    ]
+}
