@@ -15,6 +15,10 @@ pub struct ParseArgs {
     /// Reference time (RFC 3339) for formats without a year; default now.
     #[arg(long)]
     pub reference_time: Option<String>,
+    /// Time zone of formats whose times carry none (BSD syslog): `UTC`,
+    /// `+02:00`, or a name such as `Europe/Paris`.
+    #[arg(long, default_value = "UTC")]
+    pub timezone: String,
     /// Value of p_source_id.
     #[arg(long)]
     pub source_id: Option<String>,
@@ -56,6 +60,10 @@ impl ParseArgs {
             ..Options::default()
         };
         opts.limits.max_record_bytes = self.max_record_bytes;
+        opts.time_zone = self
+            .timezone
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--timezone {:?}: {e}", self.timezone))?;
         if let Some(rt) = &self.reference_time {
             opts.reference_time = Some(Timestamp::parse_rfc3339(rt).with_context(|| {
                 format!("--reference-time {rt:?} is not an RFC 3339 timestamp")

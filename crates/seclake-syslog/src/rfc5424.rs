@@ -1,0 +1,219 @@
+//! Syslog.RFC5424: a syslog message in the RFC 5424 format,
+//! `<PRI>VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD [MSG]`, any
+//! header field `-` (NIL). Structured data becomes a map keyed
+//! `SD-ID.param` (`exampleSDID@32473.iut`), so every parameter is a
+//! column value a query can name; IP addresses among the values are
+//! indicators. A byte-order mark before the message is dropped.
+
+use std::borrow::Cow;
+
+use seclake_core::{
+    columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Timestamp,
+    Value,
+};
+
+use crate::header::{priority, token};
+use crate::sd;
+
+columns! {
+    Priority = "priority", "int", required, [], "The PRI value: facility × 8 + severity.";
+    Facility = "facility", "int", required, [], "The facility (0 kernel, 1 user, 3 daemon, 4 auth, 16–23 local0–local7, ...).";
+    Severity = "severity", "int", required, [], "The severity, 0 (emergency) to 7 (debug).";
+    Version = "version", "int", optional, [], "The syslog protocol version (1).";
+    Timestamp = "timestamp", "timestamp", optional, [], "When the message was created, as the sender stamped it (null when NIL).";
+    Hostname = "hostname", "string", optional, [Host], "The machine that originally sent the message.";
+    AppName = "app_name", "string", optional, [], "The device or application that originated the message.";
+    ProcId = "proc_id", "string", optional, [], "The process name or id of the originator.";
+    MsgId = "msg_id", "string", optional, [], "The type of message.";
+    StructuredData = "structured_data", "map<string,string>", optional, [Ip], "Structured-data parameters keyed SD-ID.name (exampleSDID@32473.iut).";
+    Message = "message", "string", optional, [], "The free-form message.";
+}
+
+pub const DEF: LogTypeDef = LogTypeDef {
+    name: "Syslog.RFC5424",
+    description: "Syslog messages in the RFC 5424 format (header, structured data, message).",
+    reference: "https://www.rfc-editor.org/rfc/rfc5424",
+    columns: COLUMNS,
+    signature: Signature::Any,
+    event_time: Some("timestamp"),
+    examples: &[
+        "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - \u{feff}'su root' failed for lonvick on /dev/pts/8",
+        "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.",
+        "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut=\"3\" eventSource=\"Application\" eventID=\"1011\"][examplePriority@32473 class=\"high\"]",
+    ],
+    new_parser: || Box::new(Rfc5424Parser),
+};
+
+struct Rfc5424Parser;
+
+impl RecordParser for Rfc5424Parser {
+    fn parse<'a>(
+        &mut self,
+        line: &'a str,
+        ctx: &ParseContext,
+        row: &mut Row<'a>,
+    ) -> Result<Parsed, ParseError> {
+        let message = parse(line, ctx, row)?;
+        row.set(C::Message, message);
+        Ok(Parsed::Row)
+    }
+}
+
+/// Parses the header and structured data of an RFC 5424 message into
+/// `row`'s header columns; returns the message (null when absent). For the
+/// vendor types that use the same format.
+pub fn parse<'a>(
+    line: &'a str,
+    ctx: &ParseContext,
+    row: &mut Row<'a>,
+) -> Result<Value<'a>, ParseError> {
+    let Some((pri, rest)) = priority(line) else {
+        return Err(ParseError::mismatch("not syslog: no <PRI>"));
+    };
+    let (version, rest) = token(rest);
+    let Some(version) = version
+        .parse::<i64>()
+        .ok()
+        .filter(|v| (1..=99).contains(v) && !version.starts_with('0'))
+    else {
+        return Err(ParseError::mismatch("not RFC 5424: no version after <PRI>"));
+    };
+    set_priority(row, pri);
+    row.set(C::Version, Value::Int(version));
+    let (ts, rest) = token(rest);
+    if ts != "-" {
+        let t = timestamp(ts, ctx)
+            .ok_or_else(|| ParseError::field("timestamp", "not an RFC 3339 timestamp", ts))?;
+        row.set(C::Timestamp, t);
+    }
+    let (host, rest) = token(rest);
+    let (app, rest) = token(rest);
+    let (proc_id, rest) = token(rest);
+    let (msg_id, rest) = token(rest);
+    row.set(C::Hostname, Value::dash_null(host));
+    row.set(C::AppName, Value::dash_null(app));
+    row.set(C::ProcId, Value::dash_null(proc_id));
+    row.set(C::MsgId, Value::dash_null(msg_id));
+    if rest.is_empty() {
+        return Ok(Value::Null);
+    }
+    let (elements, rest) = sd::parse(rest)?;
+    if !elements.is_empty() {
+        let mut pairs = Vec::new();
+        for e in elements {
+            for (name, value) in e.params {
+                pairs.push((Cow::Owned(format!("{}.{name}", e.id)), value));
+            }
+        }
+        row.set(C::StructuredData, Value::Map(pairs));
+    }
+    Ok(message(rest.strip_prefix(' ').unwrap_or(rest)))
+}
+
+/// An RFC 3339 time; one without its offset (some senders drop it) is
+/// taken in the source's time zone.
+fn timestamp(ts: &str, ctx: &ParseContext) -> Option<Timestamp> {
+    if let Some(t) = Timestamp::parse_rfc3339(ts) {
+        return Some(t);
+    }
+    let local = Timestamp::parse_rfc3339(&format!("{ts}Z"))?;
+    ctx.time_zone.to_utc(local.to_civil())
+}
+
+/// The message, without a leading byte-order mark; null when empty.
+pub fn message(s: &str) -> Value<'_> {
+    let s = s.strip_prefix('\u{feff}').unwrap_or(s);
+    if s.is_empty() {
+        Value::Null
+    } else {
+        Value::str(s)
+    }
+}
+
+fn set_priority(row: &mut Row<'_>, pri: u8) {
+    row.set(C::Priority, Value::Int(i64::from(pri)));
+    row.set(C::Facility, Value::Int(i64::from(pri / 8)));
+    row.set(C::Severity, Value::Int(i64::from(pri % 8)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seclake_core::testing::{indicators, parse as parse_with};
+    use seclake_core::Indicator;
+
+    #[test]
+    fn header_fields_and_message() {
+        let row = parse_with(&DEF, DEF.examples[0]).unwrap();
+        assert_eq!(row.get(C::Priority), &Value::Int(34));
+        assert_eq!(row.get(C::Facility), &Value::Int(4));
+        assert_eq!(row.get(C::Severity), &Value::Int(2));
+        assert_eq!(row.get(C::AppName), &Value::str("su"));
+        assert_eq!(row.get(C::ProcId), &Value::Null);
+        assert_eq!(row.get(C::MsgId), &Value::str("ID47"));
+        assert_eq!(
+            row.get(C::Message),
+            &Value::str("'su root' failed for lonvick on /dev/pts/8")
+        );
+        assert_eq!(
+            row.event_time,
+            Timestamp::parse_rfc3339("2003-10-11T22:14:15.003Z")
+        );
+        assert_eq!(
+            indicators(&row, Indicator::DomainName),
+            vec!["mymachine.example.com"]
+        );
+    }
+
+    #[test]
+    fn structured_data_is_a_map_and_its_addresses_are_indicators() {
+        let row = parse_with(&DEF, DEF.examples[2]).unwrap();
+        let Value::Map(pairs) = row.get(C::StructuredData) else {
+            panic!("no map")
+        };
+        assert_eq!(pairs[0].0, "exampleSDID@32473.iut");
+        assert_eq!(
+            pairs[3],
+            (
+                Cow::Borrowed("examplePriority@32473.class"),
+                Cow::Borrowed("high")
+            )
+        );
+        assert_eq!(row.get(C::Message), &Value::Null);
+        let row = parse_with(&DEF, "<14>1 - - - - - [origin ip=\"192.0.2.7\"] hi").unwrap();
+        // A time without its offset: the source's zone (UTC here).
+        let t = parse_with(&DEF, "<14>1 2013-01-19T15:18:18.040 h a - - - m").unwrap();
+        assert_eq!(
+            t.event_time,
+            Timestamp::parse_rfc3339("2013-01-19T15:18:18.040Z")
+        );
+        assert_eq!(indicators(&row, Indicator::IpAddress), vec!["192.0.2.7"]);
+        assert_eq!(
+            row.event_time, None,
+            "NIL timestamp: the parse time stands in"
+        );
+    }
+
+    #[test]
+    fn other_lines_are_mismatches_and_broken_ones_invalid() {
+        for other in [
+            "<34>Oct 11 22:14:15 mymachine su: 'su root' failed",
+            "2 123456789010 eni-1 - - - - - - - 1 2 - NODATA",
+            "{}",
+        ] {
+            assert!(
+                parse_with(&DEF, other).unwrap_err().is_mismatch(),
+                "{other}"
+            );
+        }
+        for broken in [
+            "<34>1 yesterday host app - - - msg",
+            "<34>1 2003-10-11T22:14:15Z host app - - [x a=1] msg",
+        ] {
+            assert!(
+                !parse_with(&DEF, broken).unwrap_err().is_mismatch(),
+                "{broken}"
+            );
+        }
+    }
+}
