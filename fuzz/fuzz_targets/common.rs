@@ -43,3 +43,9 @@ pub fn run(data: &[u8], types: &[&LogType]) {
     let mut sink = Check { json: Vec::new() };
     parse_stream(data, StreamName::same("fuzz"), types, &opts, &mut sink).expect("sink errors only");
 }
+
+/// The line grammars of the AWS family (the `parse_lines` target).
+pub const LINE_TYPES: &[&str] = &["AWS.VPCFlow", "AWS.ALB", "AWS.S3ServerAccess", "AWS.AuroraMySQLAudit"];
+
+/// The syslog grammars (the `syslog` target).
+pub const SYSLOG_TYPES: &[&str] = &["Syslog.RFC5424", "Syslog.RFC3164"];

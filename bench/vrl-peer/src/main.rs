@@ -1,5 +1,5 @@
-//! `vrl-peer <vpc|alb> <FILE>`: runs VRL's `parse_aws_vpc_flow_log` or
-//! `parse_aws_alb_log` on every line of FILE, the way Vector's `remap`
+//! `vrl-peer <vpc|alb|syslog> <FILE>`: runs VRL's `parse_aws_vpc_flow_log`,
+//! `parse_aws_alb_log` or `parse_syslog` on every line of FILE, the way Vector's `remap`
 //! transform would, and prints one line of JSON with what it measured:
 //!
 //! ```text
@@ -29,7 +29,7 @@ use vrl::compiler::{Program, TargetValue, TimeZone};
 use vrl::diagnostic::Formatter;
 use vrl::value::{ObjectMap, Secrets, Value};
 
-const USAGE: &str = "usage: vrl-peer <vpc|alb> <FILE>";
+const USAGE: &str = "usage: vrl-peer <vpc|alb|syslog> <FILE>";
 
 /// Which of VRL's parsers to measure.
 #[derive(Clone, Copy, Debug)]
@@ -38,6 +38,8 @@ enum Parser {
     Vpc,
     /// `parse_aws_alb_log`, in its default (strict) mode.
     Alb,
+    /// `parse_syslog` (RFC 5424 and RFC 3164).
+    Syslog,
 }
 
 /// What one run measured; printed as the report line.
@@ -94,6 +96,7 @@ fn run(args: &[String]) -> Result<Report, Failure> {
     let parser = match kind.as_str() {
         "vpc" => Parser::Vpc,
         "alb" => Parser::Alb,
+        "syslog" => Parser::Syslog,
         other => return Err(Failure::Usage(format!("unknown parser `{other}`"))),
     };
 
@@ -195,6 +198,7 @@ fn vrl_source(parser: Parser, format: Option<&str>) -> String {
         (Parser::Vpc, None) => ". = parse_aws_vpc_flow_log!(.message)".to_owned(),
         (Parser::Vpc, Some(f)) => format!(". = parse_aws_vpc_flow_log!(.message, format: \"{f}\")"),
         (Parser::Alb, _) => ". = parse_aws_alb_log!(.message)".to_owned(),
+        (Parser::Syslog, _) => ". = parse_syslog!(.message)".to_owned(),
     }
 }
 

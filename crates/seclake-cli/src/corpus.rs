@@ -45,6 +45,8 @@ pub const GENERATED: &[&str] = &[
     "AWS.CloudTrail",
     "AWS.CloudTrail.ndjson",
     "AWS.VPCFlow.hours",
+    "Syslog.RFC5424",
+    "Syslog.RFC3164",
 ];
 
 /// The log type of a corpus.
@@ -87,6 +89,8 @@ pub fn generate(corpus: &str, bytes: u64, out: &mut dyn Write) -> io::Result<u64
         match log_type {
             "AWS.VPCFlow" => vpc_flow(&mut rng, t, &mut line),
             "AWS.ALB" => alb(&mut rng, t, &mut line),
+            "Syslog.RFC5424" => syslog_5424(&mut rng, t, &mut line),
+            "Syslog.RFC3164" => syslog_3164(&mut rng, t, &mut line),
             "AWS.CloudTrail" => {
                 if records > 0 && !ndjson {
                     line.push(',');
@@ -116,6 +120,56 @@ pub fn generate(corpus: &str, bytes: u64, out: &mut dyn Write) -> io::Result<u64
 fn ipv4(rng: &mut Rng, out: &mut String, prefix: &str) {
     use std::fmt::Write;
     let _ = write!(out, "{prefix}{}.{}", rng.below(256), rng.below(254) + 1);
+}
+
+/// A Junos-style session record with structured data, as SRX firewalls
+/// send them.
+fn syslog_5424(rng: &mut Rng, t: u64, out: &mut String) {
+    use std::fmt::Write;
+    let (y, mo, d, h, mi, s, _) = seclake_core::Timestamp(t as i64 * 1_000_000).to_civil();
+    let _ = write!(
+        out,
+        "<14>1 {y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z srx-{} RT_FLOW - RT_FLOW_SESSION_CREATE [junos@2636.1.1.1.2.129 source-address=\"",
+        rng.below(1000),
+        rng.below(20)
+    );
+    ipv4(rng, out, "10.0.");
+    let _ = write!(
+        out,
+        "\" source-port=\"{}\" destination-address=\"",
+        1024 + rng.below(60000)
+    );
+    ipv4(rng, out, "198.51.");
+    let _ = writeln!(
+        out,
+        "\" destination-port=\"443\" service-name=\"junos-https\" nat-source-address=\"203.0.113.{}\" nat-source-port=\"{}\" protocol-id=\"6\" policy-name=\"allow-web\" source-zone-name=\"trust\" destination-zone-name=\"untrust\" session-id-32=\"{}\" username=\"N/A\" application=\"SSL\"] session created",
+        rng.below(254) + 1,
+        rng.below(65535),
+        rng.below(1 << 30)
+    );
+}
+
+/// A BSD syslog line from sshd.
+fn syslog_3164(rng: &mut Rng, t: u64, out: &mut String) {
+    use std::fmt::Write;
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (_, mo, d, h, mi, s, _) = seclake_core::Timestamp(t as i64 * 1_000_000).to_civil();
+    let _ = write!(
+        out,
+        "<38>{} {d:2} {h:02}:{mi:02}:{s:02} host{} sshd[{}]: Accepted publickey for deploy from ",
+        MONTHS[mo as usize - 1],
+        rng.below(50),
+        rng.below(60000)
+    );
+    ipv4(rng, out, "192.168.");
+    let _ = writeln!(
+        out,
+        " port {} ssh2: ED25519 SHA256:{}",
+        1024 + rng.below(60000),
+        rng.below(1 << 40)
+    );
 }
 
 fn vpc_flow(rng: &mut Rng, t: u64, out: &mut String) {
