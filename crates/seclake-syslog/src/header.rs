@@ -2,7 +2,7 @@
 //! BSD timestamp whose year and zone come from the source.
 
 use seclake_core::time::{digits, month_from_abbrev};
-use seclake_core::{ParseContext, ParseError, Timestamp};
+use seclake_core::{ParseContext, ParseError, Row, Timestamp, Value};
 
 /// `<PRI>` at the start of `line`: the priority (facility × 8 + severity,
 /// 0–191) and the text after `>`.
@@ -14,6 +14,14 @@ pub fn priority(line: &str) -> Option<(u8, &str)> {
     }
     let pri: u8 = rest[..end].parse().ok().filter(|p| *p <= 191)?;
     Some((pri, &rest[end + 1..]))
+}
+
+/// Sets the first three columns of a syslog type, which every one declares
+/// as `priority`, `facility`, `severity` (a test checks), from PRI.
+pub fn set_priority(row: &mut Row<'_>, pri: u8) {
+    row.set(0usize, Value::Int(i64::from(pri)));
+    row.set(1usize, Value::Int(i64::from(pri / 8)));
+    row.set(2usize, Value::Int(i64::from(pri % 8)));
 }
 
 /// A single-space-separated token, and the text after the space.
@@ -66,6 +74,14 @@ mod tests {
 
     fn ctx(reference: &str) -> ParseContext {
         ParseContext::at(Timestamp::parse_rfc3339(reference).unwrap())
+    }
+
+    #[test]
+    fn every_syslog_type_declares_the_priority_columns_first() {
+        for def in [crate::rfc5424::DEF, crate::rfc3164::DEF] {
+            let names: Vec<_> = def.columns[..3].iter().map(|c| c.name).collect();
+            assert_eq!(names, ["priority", "facility", "severity"], "{}", def.name);
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use seclake_core::{
     Value,
 };
 
-use crate::header::{bsd_time, priority, token};
+use crate::header::{bsd_time, priority, set_priority, token};
 use crate::rfc5424::message;
 
 columns! {
@@ -68,9 +68,7 @@ impl RecordParser for Rfc3164Parser {
                 }
             }
         };
-        row.set(C::Priority, Value::Int(i64::from(pri)));
-        row.set(C::Facility, Value::Int(i64::from(pri / 8)));
-        row.set(C::Severity, Value::Int(i64::from(pri % 8)));
+        set_priority(row, pri);
         row.set(C::Timestamp, time);
         let rest = rest.trim_start_matches(' ');
         let (first, after_first) = token(rest);

@@ -12,7 +12,7 @@ use seclake_core::{
     Value,
 };
 
-use crate::header::{priority, token};
+use crate::header::{priority, set_priority, token};
 use crate::sd;
 
 columns! {
@@ -128,12 +128,6 @@ pub fn message(s: &str) -> Value<'_> {
     } else {
         Value::str(s)
     }
-}
-
-fn set_priority(row: &mut Row<'_>, pri: u8) {
-    row.set(C::Priority, Value::Int(i64::from(pri)));
-    row.set(C::Facility, Value::Int(i64::from(pri / 8)));
-    row.set(C::Severity, Value::Int(i64::from(pri % 8)));
 }
 
 #[cfg(test)]
