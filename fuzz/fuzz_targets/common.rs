@@ -47,5 +47,5 @@ pub fn run(data: &[u8], types: &[&LogType]) {
 /// The line grammars of the AWS family (the `parse_lines` target).
 pub const LINE_TYPES: &[&str] = &["AWS.VPCFlow", "AWS.ALB", "AWS.S3ServerAccess", "AWS.AuroraMySQLAudit"];
 
-/// The syslog grammars (the `syslog` target).
-pub const SYSLOG_TYPES: &[&str] = &["Syslog.RFC5424", "Syslog.RFC3164"];
+/// The syslog grammars and the types riding on them (the `syslog` target).
+pub const SYSLOG_TYPES: &[&str] = &["Syslog.RFC5424", "Syslog.RFC3164", "Juniper.SSR"];

@@ -211,12 +211,17 @@ pub enum Signature {
     /// (`"eventVersion"`): the member names (or values) the parser cannot
     /// do without. A record spelling one with escapes is not recognised.
     QuotedTokens(&'static [&'static str]),
+    /// Any record, but only once every other type has declined it: a
+    /// catch-all (generic syslog) that must not take the records of a
+    /// more specific type riding on the same format (an SSR message is
+    /// RFC 5424 too).
+    Fallback,
 }
 
 impl Signature {
     pub fn admits(&self, record: &str) -> bool {
         match self {
-            Signature::Any => true,
+            Signature::Any | Signature::Fallback => true,
             Signature::QuotedTokens(tokens) => tokens.iter().all(|t| has_quoted(record, t)),
         }
     }

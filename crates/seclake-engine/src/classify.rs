@@ -1,7 +1,8 @@
 //! Choosing the log type of each record.
 //!
 //! Records are tried against the candidate types, the last successful type
-//! first (a stream is almost always one type, so the first try wins), and
+//! first (a stream is almost always one type, so the first try wins),
+//! catch-all types ([`Signature::Fallback`]) always after the others, and
 //! only against types whose signature the record shows (a substring search,
 //! so more registered types cost little). Each
 //! type's parser is created on first use and kept for the stream, since
@@ -10,7 +11,11 @@
 //! the type the record most resembles.
 
 use seclake_core::row::RowBuf;
-use seclake_core::{LogType, ParseContext, ParseError, Parsed, RecordParser, Row};
+use seclake_core::{LogType, ParseContext, ParseError, Parsed, RecordParser, Row, Signature};
+
+fn is_fallback(t: &LogType) -> bool {
+    matches!(t.def.signature, Signature::Fallback)
+}
 
 pub struct Classifier<'t> {
     types: Vec<&'t LogType>,
@@ -34,10 +39,13 @@ pub enum Outcome<'t, 'a> {
 impl<'t> Classifier<'t> {
     pub fn new(types: Vec<&'t LogType>) -> Self {
         let n = types.len();
+        // Catch-all types go last, and stay last (see `classify`).
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| is_fallback(types[i]));
         Classifier {
             types,
             parsers: (0..n).map(|_| None).collect(),
-            order: (0..n).collect(),
+            order,
         }
     }
 
@@ -60,7 +68,9 @@ impl<'t> Classifier<'t> {
             let mut row = buf.row(t.schema.columns.len());
             match parser.parse(record, ctx, &mut row) {
                 Ok(parsed) => {
-                    if pos > 0 {
+                    // A catch-all that succeeded is not moved ahead of the
+                    // specific types: they still get the next record first.
+                    if pos > 0 && !is_fallback(t) {
                         self.order[..=pos].rotate_right(1);
                     }
                     return match parsed {

@@ -42,19 +42,30 @@ pub fn bsd_time<'a>(
     ctx: &ParseContext,
 ) -> Option<Result<(Timestamp, &'a str), ParseError>> {
     let b = s.as_bytes();
-    if b.len() < 15 || b[3] != b' ' {
+    if b.len() < 14 || b[3] != b' ' {
         return None;
     }
     let month = month_from_abbrev(&b[..3])?;
-    let day = match (b[4], b[5]) {
-        (b' ', d @ b'1'..=b'9') => u32::from(d - b'0'),
-        _ => digits(&b[4..6])?,
-    };
-    if b[6] != b' ' || b[9] != b':' || b[12] != b':' {
+    // The day: `5`, ` 5` (the RFC's padding) or `05`.
+    let start = if b[4] == b' ' { 5 } else { 4 };
+    let mut i = start;
+    while i < b.len() && i - start < 2 && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    if i == start || b.get(i) != Some(&b' ') {
         return None;
     }
-    let (h, m, sec) = (digits(&b[7..9])?, digits(&b[10..12])?, digits(&b[13..15])?);
-    let rest = &s[15..];
+    let day = digits(&b[start..i])?;
+    let t = i + 1;
+    if b.len() < t + 8 || b[t + 2] != b':' || b[t + 5] != b':' {
+        return None;
+    }
+    let (h, m, sec) = (
+        digits(&b[t..t + 2])?,
+        digits(&b[t + 3..t + 5])?,
+        digits(&b[t + 6..t + 8])?,
+    );
+    let (shown, rest) = s.split_at(t + 8);
     let (year, ..) = ctx.reference_time.to_civil();
     let at = |y: i64| ctx.time_zone.to_utc((y, month, day, h, m, sec, 0));
     let latest = ctx.reference_time.add_secs(86_400)?;
@@ -64,7 +75,7 @@ pub fn bsd_time<'a>(
     };
     Some(match t {
         Some(t) => Ok((t, rest)),
-        None => Err(ParseError::field("timestamp", "not a date", &s[..15])),
+        None => Err(ParseError::field("timestamp", "not a date", shown)),
     })
 }
 
@@ -111,7 +122,11 @@ mod tests {
         };
         let (t, _) = bsd_time("Jun  5 12:10:07 x", &paris).unwrap().unwrap();
         assert_eq!(t, Timestamp::parse_rfc3339("2024-06-05T10:10:07Z").unwrap());
+        let (t, _) = bsd_time("Jun 5 12:10:07 x", &c).unwrap().unwrap();
+        assert_eq!(t, Timestamp::parse_rfc3339("2023-06-05T12:10:07Z").unwrap());
         assert!(bsd_time("Foo  5 12:10:07 x", &c).is_none());
+        assert!(bsd_time("Jun   5 12:10:07 x", &c).is_none());
+        assert!(bsd_time("Jun 123 12:10:07 x", &c).is_none());
         assert!(bsd_time("Feb 30 12:10:07 x", &c).unwrap().is_err());
     }
 }

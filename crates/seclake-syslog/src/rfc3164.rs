@@ -30,7 +30,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
     description: "BSD syslog messages (RFC 3164): priority, a timestamp without year or zone, host, tag and message.",
     reference: "https://www.rfc-editor.org/rfc/rfc3164",
     columns: COLUMNS,
-    signature: Signature::Any,
+    signature: Signature::Fallback,
     event_time: Some("timestamp"),
     examples: &[
         "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",

@@ -34,7 +34,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
     description: "Syslog messages in the RFC 5424 format (header, structured data, message).",
     reference: "https://www.rfc-editor.org/rfc/rfc5424",
     columns: COLUMNS,
-    signature: Signature::Any,
+    signature: Signature::Fallback,
     event_time: Some("timestamp"),
     examples: &[
         "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - \u{feff}'su root' failed for lonvick on /dev/pts/8",

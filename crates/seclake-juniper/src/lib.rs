@@ -1,0 +1,3 @@
+//! The Juniper log types, one file each.
+
+pub mod ssr;
