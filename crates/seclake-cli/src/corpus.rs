@@ -47,6 +47,7 @@ pub const GENERATED: &[&str] = &[
     "AWS.VPCFlow.hours",
     "Syslog.RFC5424",
     "Syslog.RFC3164",
+    "Juniper.SSR",
 ];
 
 /// The log type of a corpus.
@@ -91,6 +92,7 @@ pub fn generate(corpus: &str, bytes: u64, out: &mut dyn Write) -> io::Result<u64
             "AWS.ALB" => alb(&mut rng, t, &mut line),
             "Syslog.RFC5424" => syslog_5424(&mut rng, t, &mut line),
             "Syslog.RFC3164" => syslog_3164(&mut rng, t, &mut line),
+            "Juniper.SSR" => ssr(&mut rng, t, &mut line),
             "AWS.CloudTrail" => {
                 if records > 0 && !ndjson {
                     line.push(',');
@@ -146,6 +148,33 @@ fn syslog_5424(rng: &mut Rng, t: u64, out: &mut String) {
         rng.below(254) + 1,
         rng.below(65535),
         rng.below(1 << 30)
+    );
+}
+
+/// An SSR SESSION_CREATE event, as the SSR documentation shows it.
+fn ssr(rng: &mut Rng, t: u64, out: &mut String) {
+    use std::fmt::Write;
+    let (y, mo, d, h, mi, s, _) = seclake_core::Timestamp(t as i64 * 1_000_000).to_civil();
+    let _ = write!(
+        out,
+        "<134>1 {y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z node{}.router SSR 128 SESSION_CREATE [ssr@2636.1.0.0 session-id=\"{:08x}-ffff-4fff-8fff-{:012x}\" source-address=\"",
+        rng.below(1000),
+        rng.below(4),
+        rng.below(1 << 32),
+        rng.below(1 << 40)
+    );
+    ipv4(rng, out, "10.1.");
+    let _ = write!(
+        out,
+        "\" source-port=\"{}\" destination-address=\"",
+        1024 + rng.below(60000)
+    );
+    ipv4(rng, out, "198.51.");
+    let _ = writeln!(
+        out,
+        "\" destination-port=\"443\" protocol-id=\"6\" protocol=\"tcp\" ingress-interface=\"lan-intf\" tenant=\"corp-lan\" service=\"web\" policy=\"-\" session-source=\"PUBLIC\" application=\"Facebook\" category=\"SocialMedia\" sub-category=\"SocialWeb-Facebook\" next-hop-type=\"PUBLIC\" next-hop-interface=\"wan-intf\" source-nat-address=\"203.0.113.{}\" source-nat-port=\"{}\" source-nat-protocol-id=\"6\" source-nat-protocol=\"tcp\" peer-name=\"-\" destination-nat-address=\"-\" destination-nat-port=\"-\" dscp=\"-\" time-to-live=\"60\"]",
+        rng.below(254) + 1,
+        rng.below(65535)
     );
 }
 

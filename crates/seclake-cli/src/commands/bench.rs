@@ -325,7 +325,7 @@ fn measure(
 fn duckdb_sql(corpus: &str, path: &Path, out: &Path) -> Option<String> {
     let (p, o) = (path.display(), out.display());
     let read = match corpus {
-        c if c.starts_with("Syslog.") => return None,
+        c if c.starts_with("Syslog.") || c == "Juniper.SSR" => return None,
         "AWS.CloudTrail.ndjson" => format!("SELECT * FROM read_json('{p}', format='newline_delimited')"),
         "AWS.CloudTrail" => format!(
             "SELECT unnest(Records, recursive := true) FROM read_json('{p}', maximum_object_size=4000000000)"
@@ -425,7 +425,7 @@ fn vrl_runs(corpus: &str, path: &Path, runs: usize) -> Result<Option<Run>> {
     let kind = match corpus {
         "AWS.VPCFlow" => "vpc",
         "AWS.ALB" => "alb",
-        "Syslog.RFC5424" | "Syslog.RFC3164" => "syslog",
+        "Syslog.RFC5424" | "Syslog.RFC3164" | "Juniper.SSR" => "syslog",
         _ => return Ok(None),
     };
     let mut measured = Vec::new();
