@@ -124,15 +124,26 @@ fn ipv4(rng: &mut Rng, out: &mut String, prefix: &str) {
     let _ = write!(out, "{prefix}{}.{}", rng.below(256), rng.below(254) + 1);
 }
 
-/// A Junos-style session record with structured data, as SRX firewalls
-/// send them.
-fn syslog_5424(rng: &mut Rng, t: u64, out: &mut String) {
+/// `YYYY-MM-DDThh:mm:ss.fffZ` of second `t`, random milliseconds.
+fn rfc3339_ms(rng: &mut Rng, t: u64, out: &mut String) {
     use std::fmt::Write;
     let (y, mo, d, h, mi, s, _) = seclake_core::Timestamp(t as i64 * 1_000_000).to_civil();
     let _ = write!(
         out,
-        "<14>1 {y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z srx-{} RT_FLOW - RT_FLOW_SESSION_CREATE [junos@2636.1.1.1.2.129 source-address=\"",
-        rng.below(1000),
+        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
+        rng.below(1000)
+    );
+}
+
+/// A Junos-style session record with structured data, as SRX firewalls
+/// send them.
+fn syslog_5424(rng: &mut Rng, t: u64, out: &mut String) {
+    use std::fmt::Write;
+    out.push_str("<14>1 ");
+    rfc3339_ms(rng, t, out);
+    let _ = write!(
+        out,
+        " srx-{} RT_FLOW - RT_FLOW_SESSION_CREATE [junos@2636.1.1.1.2.129 source-address=\"",
         rng.below(20)
     );
     ipv4(rng, out, "10.0.");
@@ -154,11 +165,11 @@ fn syslog_5424(rng: &mut Rng, t: u64, out: &mut String) {
 /// An SSR SESSION_CREATE event, as the SSR documentation shows it.
 fn ssr(rng: &mut Rng, t: u64, out: &mut String) {
     use std::fmt::Write;
-    let (y, mo, d, h, mi, s, _) = seclake_core::Timestamp(t as i64 * 1_000_000).to_civil();
+    out.push_str("<134>1 ");
+    rfc3339_ms(rng, t, out);
     let _ = write!(
         out,
-        "<134>1 {y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z node{}.router SSR 128 SESSION_CREATE [ssr@2636.1.0.0 session-id=\"{:08x}-ffff-4fff-8fff-{:012x}\" source-address=\"",
-        rng.below(1000),
+        " node{}.router SSR 128 SESSION_CREATE [ssr@2636.1.0.0 session-id=\"{:08x}-ffff-4fff-8fff-{:012x}\" source-address=\"",
         rng.below(4),
         rng.below(1 << 32),
         rng.below(1 << 40)

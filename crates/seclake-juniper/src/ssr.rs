@@ -16,7 +16,7 @@ use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Timestamp,
     Value,
 };
-use seclake_syslog::header::{bsd_time, priority, token};
+use seclake_syslog::header::{bsd_time, header_fields, priority, token};
 use seclake_syslog::sd;
 
 columns! {
@@ -107,10 +107,7 @@ impl RecordParser for SsrParser {
         row.set(C::SyslogFacility, Value::Int(i64::from(pri / 8)));
         row.set(C::SyslogSeverity, Value::Int(i64::from(pri % 8)));
         let rest = header_time(rest, ctx, row)?;
-        let (host, rest) = token(rest);
-        let (app, rest) = token(rest);
-        let (proc_id, rest) = token(rest);
-        let (msg_id, rest) = token(rest);
+        let ([host, app, proc_id, msg_id], rest) = header_fields(rest);
         row.set(C::Hostname, Value::dash_null(host));
         row.set(C::AppName, Value::dash_null(app));
         row.set(C::ProcId, Value::dash_null(proc_id));

@@ -32,6 +32,17 @@ pub fn token(s: &str) -> (&str, &str) {
     }
 }
 
+/// The four header fields after the time, `HOSTNAME APP-NAME PROCID
+/// MSGID` (each may be `-`), and the text after them.
+pub fn header_fields(s: &str) -> ([&str; 4], &str) {
+    let mut fields = [""; 4];
+    let mut rest = s;
+    for f in &mut fields {
+        (*f, rest) = token(rest);
+    }
+    (fields, rest)
+}
+
 /// `Mmm dd hh:mm:ss` (the day padded with a space or a zero) at the start
 /// of `s`: the time and the text after it. The year is the reference
 /// clock's, one earlier when that would put the time more than a day

@@ -12,7 +12,7 @@ use seclake_core::{
     Value,
 };
 
-use crate::header::{priority, set_priority, token};
+use crate::header::{header_fields, priority, set_priority, token};
 use crate::sd;
 
 columns! {
@@ -86,10 +86,7 @@ pub fn parse<'a>(
             .ok_or_else(|| ParseError::field("timestamp", "not an RFC 3339 timestamp", ts))?;
         row.set(C::Timestamp, t);
     }
-    let (host, rest) = token(rest);
-    let (app, rest) = token(rest);
-    let (proc_id, rest) = token(rest);
-    let (msg_id, rest) = token(rest);
+    let ([host, app, proc_id, msg_id], rest) = header_fields(rest);
     row.set(C::Hostname, Value::dash_null(host));
     row.set(C::AppName, Value::dash_null(app));
     row.set(C::ProcId, Value::dash_null(proc_id));
