@@ -48,4 +48,10 @@ pub fn run(data: &[u8], types: &[&LogType]) {
 pub const LINE_TYPES: &[&str] = &["AWS.VPCFlow", "AWS.ALB", "AWS.S3ServerAccess", "AWS.AuroraMySQLAudit"];
 
 /// The syslog grammars and the types riding on them (the `syslog` target).
-pub const SYSLOG_TYPES: &[&str] = &["Syslog.RFC5424", "Syslog.RFC3164", "Juniper.SSR"];
+pub const SYSLOG_TYPES: &[&str] = &[
+    "Syslog.RFC5424",
+    "Syslog.RFC3164",
+    "Juniper.SSR",
+    "Juniper.Audit",
+    "Juniper.Postgres",
+];

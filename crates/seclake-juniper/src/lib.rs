@@ -1,3 +1,18 @@
-//! The Juniper log types, one file each.
+//! The Juniper log types, one file each. The WebApp Secure types share the
+//! line prefix in [`prefix`].
 
+pub mod audit;
+pub mod postgres;
+pub mod prefix;
 pub mod ssr;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn webapp_secure_types_declare_the_prefix_columns_first() {
+        for def in [crate::audit::DEF, crate::postgres::DEF] {
+            let names: Vec<_> = def.columns[..2].iter().map(|c| c.name).collect();
+            assert_eq!(names, ["timestamp", "hostname"], "{}", def.name);
+        }
+    }
+}

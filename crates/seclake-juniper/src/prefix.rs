@@ -1,0 +1,28 @@
+//! The prefix every WebApp Secure line starts with, `MMM D HH:MM:SS HOST `
+//! (BSD syslog's, without a priority): the time, read with the source's
+//! year and zone, and the appliance's host name.
+
+use seclake_core::{ParseContext, ParseError, Row, Timestamp};
+use seclake_syslog::header::{bsd_time, token};
+
+/// The time and host at the start of `line`, and the text after them;
+/// `None` when the line does not start with a BSD time.
+pub fn parse<'a>(
+    line: &'a str,
+    ctx: &ParseContext,
+) -> Option<Result<(Timestamp, &'a str, &'a str), ParseError>> {
+    Some(bsd_time(line, ctx)?.and_then(|(t, rest)| {
+        let (host, rest) = token(rest.strip_prefix(' ').unwrap_or(rest));
+        if host.is_empty() {
+            return Err(ParseError::invalid("no host name after the time"));
+        }
+        Ok((t, host, rest))
+    }))
+}
+
+/// Sets the two prefix columns every WebApp Secure type declares first
+/// (`timestamp`, `hostname`; a test checks).
+pub fn set<'a>(row: &mut Row<'a>, t: Timestamp, host: &'a str) {
+    row.set(0usize, t);
+    row.set(1usize, host);
+}
