@@ -53,5 +53,7 @@ pub const SYSLOG_TYPES: &[&str] = &[
     "Syslog.RFC3164",
     "Juniper.SSR",
     "Juniper.Audit",
+    "Juniper.Firewall",
+    "Juniper.MWS",
     "Juniper.Postgres",
 ];

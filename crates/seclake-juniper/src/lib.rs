@@ -2,6 +2,8 @@
 //! line prefix in [`prefix`].
 
 pub mod audit;
+pub mod firewall;
+pub mod mws;
 pub mod postgres;
 pub mod prefix;
 pub mod ssr;
@@ -10,7 +12,12 @@ pub mod ssr;
 mod tests {
     #[test]
     fn webapp_secure_types_declare_the_prefix_columns_first() {
-        for def in [crate::audit::DEF, crate::postgres::DEF] {
+        for def in [
+            crate::audit::DEF,
+            crate::firewall::DEF,
+            crate::mws::DEF,
+            crate::postgres::DEF,
+        ] {
             let names: Vec<_> = def.columns[..2].iter().map(|c| c.name).collect();
             assert_eq!(names, ["timestamp", "hostname"], "{}", def.name);
         }

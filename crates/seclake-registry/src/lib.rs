@@ -26,6 +26,8 @@ pub const DEFINITIONS: &[LogTypeDef] = &[
     seclake_aws::vpc_flow::DEF,
     seclake_aws::waf_web_acl::DEF,
     seclake_juniper::audit::DEF,
+    seclake_juniper::firewall::DEF,
+    seclake_juniper::mws::DEF,
     seclake_juniper::postgres::DEF,
     seclake_juniper::ssr::DEF,
     seclake_syslog::rfc3164::DEF,
