@@ -56,4 +56,5 @@ pub const SYSLOG_TYPES: &[&str] = &[
     "Juniper.Firewall",
     "Juniper.MWS",
     "Juniper.Postgres",
+    "Juniper.Security",
 ];

@@ -6,6 +6,7 @@ pub mod firewall;
 pub mod mws;
 pub mod postgres;
 pub mod prefix;
+pub mod security;
 pub mod ssr;
 
 #[cfg(test)]
@@ -17,6 +18,7 @@ mod tests {
             crate::firewall::DEF,
             crate::mws::DEF,
             crate::postgres::DEF,
+            crate::security::DEF,
         ] {
             let names: Vec<_> = def.columns[..2].iter().map(|c| c.name).collect();
             assert_eq!(names, ["timestamp", "hostname"], "{}", def.name);

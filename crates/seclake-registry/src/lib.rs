@@ -30,6 +30,7 @@ pub const DEFINITIONS: &[LogTypeDef] = &[
     seclake_juniper::mws::DEF,
     seclake_juniper::postgres::DEF,
     seclake_juniper::ssr::DEF,
+    seclake_juniper::security::DEF,
     seclake_syslog::rfc3164::DEF,
     seclake_syslog::rfc5424::DEF,
 ];
