@@ -41,10 +41,13 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to make the do-nuts.",
         "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut=\"3\" eventSource=\"Application\" eventID=\"1011\"][examplePriority@32473 class=\"high\"]",
     ],
-    new_parser: || Box::new(Rfc5424Parser),
+    new_parser: || Box::new(Rfc5424Parser::default()),
 };
 
-struct Rfc5424Parser;
+#[derive(Default)]
+struct Rfc5424Parser {
+    keys: SdKeys,
+}
 
 impl RecordParser for Rfc5424Parser {
     fn parse<'a>(
@@ -53,7 +56,7 @@ impl RecordParser for Rfc5424Parser {
         ctx: &ParseContext,
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
-        let message = parse(line, ctx, row)?;
+        let message = parse(line, ctx, row, &mut self.keys)?;
         row.set(C::Message, message);
         Ok(Parsed::Row)
     }
@@ -66,6 +69,7 @@ pub fn parse<'a>(
     line: &'a str,
     ctx: &ParseContext,
     row: &mut Row<'a>,
+    keys: &mut SdKeys,
 ) -> Result<Value<'a>, ParseError> {
     let Some((pri, rest)) = priority(line) else {
         return Err(ParseError::mismatch("not syslog: no <PRI>"));
@@ -99,12 +103,57 @@ pub fn parse<'a>(
         let mut pairs = Vec::new();
         for e in elements {
             for (name, value) in e.params {
-                pairs.push((Cow::Owned(format!("{}.{name}", e.id)), value));
+                pairs.push((keys.key(e.id, name), value));
             }
         }
         row.set(C::StructuredData, Value::Map(pairs));
     }
     Ok(message(rest.strip_prefix(' ').unwrap_or(rest)))
+}
+
+/// The map keys `SD-ID.param` of a stream. A sender uses the same few
+/// keys over and over, so each is built once and shared (interned for the
+/// life of the process) instead of allocated per parameter per message,
+/// which was a third of parsing a Junos session record. At most
+/// [`MAX_INTERNED`] keys are kept in all; past that (hostile or very
+/// varied input) keys are built per use again, so memory stays bounded.
+#[derive(Default)]
+pub struct SdKeys {
+    seen: std::collections::HashMap<Box<str>, &'static str>,
+    buf: String,
+}
+
+/// Distinct keys interned, at most.
+const MAX_INTERNED: usize = 4096;
+
+type Interned = std::collections::HashMap<Box<str>, &'static str>;
+
+/// The keys interned by every stream so far.
+static INTERNED: std::sync::LazyLock<std::sync::Mutex<Interned>> =
+    std::sync::LazyLock::new(Default::default);
+
+impl SdKeys {
+    fn key<'a>(&mut self, id: &str, name: &str) -> Cow<'a, str> {
+        self.buf.clear();
+        self.buf.push_str(id);
+        self.buf.push('.');
+        self.buf.push_str(name);
+        if let Some(k) = self.seen.get(self.buf.as_str()) {
+            return Cow::Borrowed(k);
+        }
+        let mut all = INTERNED.lock().unwrap_or_else(|e| e.into_inner());
+        let key = match all.get(self.buf.as_str()) {
+            Some(k) => *k,
+            None if all.len() < MAX_INTERNED => {
+                let k: &'static str = Box::leak(self.buf.clone().into_boxed_str());
+                all.insert(k.into(), k);
+                k
+            }
+            None => return Cow::Owned(self.buf.clone()),
+        };
+        self.seen.insert(key.into(), key);
+        Cow::Borrowed(key)
+    }
 }
 
 /// An RFC 3339 time; one without its offset (some senders drop it) is
@@ -183,6 +232,24 @@ mod tests {
             row.event_time, None,
             "NIL timestamp: the parse time stands in"
         );
+    }
+
+    #[test]
+    fn keys_are_shared_and_bounded() {
+        let mut a = SdKeys::default();
+        let mut b = SdKeys::default();
+        let (ka, kb) = (a.key("x@1", "k"), b.key("x@1", "k"));
+        assert_eq!(ka, "x@1.k");
+        let (Cow::Borrowed(pa), Cow::Borrowed(pb)) = (ka, kb) else {
+            panic!("interned keys are borrowed")
+        };
+        assert!(std::ptr::eq(pa, pb), "one copy for every stream");
+        // Past the cap, keys are built per use: still right, never leaked.
+        for i in 0..MAX_INTERNED + 10 {
+            let k = a.key("many@1", &i.to_string());
+            assert_eq!(k, format!("many@1.{i}"));
+        }
+        assert!(INTERNED.lock().unwrap().len() <= MAX_INTERNED);
     }
 
     #[test]
