@@ -113,8 +113,8 @@ pub fn parse<'a>(
 
 /// The map keys `SD-ID.param` of a stream. A sender uses the same few
 /// keys over and over, so each is built once and shared (interned for the
-/// life of the process) instead of allocated per parameter per message,
-/// which was a third of parsing a Junos session record. At most
+/// life of the process) instead of allocated per parameter per message
+/// (measured: Junos session records parse about 5% faster). At most
 /// [`MAX_INTERNED`] keys are kept in all; past that (hostile or very
 /// varied input) keys are built per use again, so memory stays bounded.
 #[derive(Default)]
