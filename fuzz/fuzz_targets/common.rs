@@ -52,6 +52,7 @@ pub const SYSLOG_TYPES: &[&str] = &[
     "Syslog.RFC5424",
     "Syslog.RFC3164",
     "Juniper.SSR",
+    "Juniper.Access",
     "Juniper.Audit",
     "Juniper.Firewall",
     "Juniper.MWS",

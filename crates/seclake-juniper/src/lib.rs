@@ -1,6 +1,7 @@
 //! The Juniper log types, one file each. The WebApp Secure types share the
 //! line prefix in [`prefix`].
 
+pub mod access;
 pub mod audit;
 pub mod firewall;
 pub mod mws;
@@ -14,6 +15,7 @@ mod tests {
     #[test]
     fn webapp_secure_types_declare_the_prefix_columns_first() {
         for def in [
+            crate::access::DEF,
             crate::audit::DEF,
             crate::firewall::DEF,
             crate::mws::DEF,

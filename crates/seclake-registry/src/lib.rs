@@ -25,6 +25,7 @@ pub const DEFINITIONS: &[LogTypeDef] = &[
     seclake_aws::vpc_dns::DEF,
     seclake_aws::vpc_flow::DEF,
     seclake_aws::waf_web_acl::DEF,
+    seclake_juniper::access::DEF,
     seclake_juniper::audit::DEF,
     seclake_juniper::firewall::DEF,
     seclake_juniper::mws::DEF,
