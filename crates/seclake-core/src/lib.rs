@@ -7,6 +7,7 @@
 //! contract ([`parser`]) and the normalized JSON writer ([`json_out`]).
 //! [`testing`] holds helpers for parser unit tests.
 
+pub mod fnv;
 pub mod indicators;
 pub mod json;
 pub mod json_out;

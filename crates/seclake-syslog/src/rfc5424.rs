@@ -98,14 +98,13 @@ pub fn parse<'a>(
     if rest.is_empty() {
         return Ok(Value::Null);
     }
-    let (elements, rest) = sd::parse(rest)?;
-    if !elements.is_empty() {
-        let mut pairs = Vec::new();
-        for e in elements {
-            for (name, value) in e.params {
-                pairs.push((keys.key(e.id, name), value));
-            }
+    let mut pairs = Vec::new();
+    let rest = sd::for_each(rest, |id, name, value| {
+        if let Some(name) = name {
+            pairs.push((keys.key(id, name), value));
         }
+    })?;
+    if !pairs.is_empty() {
         row.set(C::StructuredData, Value::Map(pairs));
     }
     Ok(message(rest.strip_prefix(' ').unwrap_or(rest)))
@@ -119,14 +118,14 @@ pub fn parse<'a>(
 /// varied input) keys are built per use again, so memory stays bounded.
 #[derive(Default)]
 pub struct SdKeys {
-    seen: std::collections::HashMap<Box<str>, &'static str>,
+    seen: seclake_core::fnv::FnvHashMap<Box<str>, &'static str>,
     buf: String,
 }
 
 /// Distinct keys interned, at most.
 const MAX_INTERNED: usize = 4096;
 
-type Interned = std::collections::HashMap<Box<str>, &'static str>;
+type Interned = seclake_core::fnv::FnvHashMap<Box<str>, &'static str>;
 
 /// The keys interned by every stream so far.
 static INTERNED: std::sync::LazyLock<std::sync::Mutex<Interned>> =

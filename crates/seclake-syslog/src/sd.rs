@@ -16,10 +16,33 @@ pub struct Element<'a> {
 /// Parses the structured data at the start of `s`: the elements (none for
 /// `-`) and the text after them.
 pub fn parse(s: &str) -> Result<(Vec<Element<'_>>, &str), ParseError> {
+    let mut out: Vec<Element<'_>> = Vec::new();
+    let rest = for_each(s, |id, name, value| {
+        match out.last_mut() {
+            Some(e) if std::ptr::eq(e.id, id) => {}
+            _ => out.push(Element {
+                id,
+                params: Vec::new(),
+            }),
+        }
+        if let (Some(e), Some(name)) = (out.last_mut(), name) {
+            e.params.push((name, value));
+        }
+    })?;
+    Ok((out, rest))
+}
+
+/// Calls `f` with each parameter of the structured data at the start of
+/// `s` as (SD-ID, name, value), in message order, and with `None` for the
+/// name of an element without parameters; returns the text after the
+/// structured data. No element list is built (the hot path).
+pub fn for_each<'a>(
+    s: &'a str,
+    mut f: impl FnMut(&'a str, Option<&'a str>, Cow<'a, str>),
+) -> Result<&'a str, ParseError> {
     if let Some(rest) = s.strip_prefix('-') {
-        return Ok((Vec::new(), rest));
+        return Ok(rest);
     }
-    let mut out = Vec::new();
     let mut rest = s;
     if !rest.starts_with('[') {
         return Err(ParseError::invalid("structured data: expected - or [").with_detail(preview(s)));
@@ -33,7 +56,7 @@ pub fn parse(s: &str) -> Result<(Vec<Element<'_>>, &str), ParseError> {
             return Err(ParseError::invalid("structured data: empty SD-ID"));
         }
         let mut r = &body[id_end..];
-        let mut params = Vec::new();
+        let mut any = false;
         loop {
             r = r.trim_start_matches(' ');
             if let Some(after) = r.strip_prefix(']') {
@@ -59,13 +82,16 @@ pub fn parse(s: &str) -> Result<(Vec<Element<'_>>, &str), ParseError> {
                     ParseError::invalid("structured data: unquoted value").with_detail(preview(r))
                 );
             };
-            params.push((name, v));
+            f(id, Some(name), v);
+            any = true;
             r = after;
         }
-        out.push(Element { id, params });
+        if !any {
+            f(id, None, Cow::Borrowed(""));
+        }
         rest = r;
     }
-    Ok((out, rest))
+    Ok(rest)
 }
 
 /// A value after its opening quote: the value and the text after the

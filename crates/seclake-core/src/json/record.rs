@@ -14,10 +14,11 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 use super::syntax::{skip_ws, string_end, unescape, value_end, SyntaxError};
 use super::unquote;
+use crate::fnv::Fnv;
 use crate::parser::{has_quoted, ParseError};
 use crate::row::Row;
 use crate::schema::{ColumnDef, ColumnType, TypeSyntaxError};
@@ -268,28 +269,6 @@ impl JsonRecord {
             }
             ColumnType::Object(_) | ColumnType::Map => Err(field("expected a JSON object")),
         }
-    }
-}
-
-/// FNV-1a: member names are short, and a lookup per member is on the hot
-/// path (the default SipHash was 3% of CloudTrail ingest).
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 
