@@ -9,7 +9,7 @@ use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Value,
 };
 
-use crate::prefix;
+use crate::prefix::{self, bracketed};
 
 columns! {
     Timestamp = "timestamp", "timestamp", required, [], "Log entry timestamp";
@@ -84,13 +84,6 @@ impl RecordParser for AuditParser {
         row.set(C::Message, Value::dash_null(rest.trim()));
         Ok(Parsed::Row)
     }
-}
-
-/// `[text]` at the start of `s`: the text and what follows.
-fn bracketed(s: &str) -> Option<(&str, &str)> {
-    let inner = s.strip_prefix('[')?;
-    let end = inner.find(']')?;
-    Some((&inner[..end], &inner[end + 1..]))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Value,
 };
 
-use crate::prefix;
+use crate::prefix::{self, bracketed};
 
 columns! {
     Timestamp = "timestamp", "timestamp", required, [], "The date of the log entry, in UTC.";
@@ -90,13 +90,6 @@ impl RecordParser for MwsParser {
         row.set(C::LogMessage, Value::dash_null(rest.trim()));
         Ok(Parsed::Row)
     }
-}
-
-/// `[text]` at the start of `s`: the text and what follows.
-fn bracketed(s: &str) -> Option<(&str, &str)> {
-    let inner = s.strip_prefix('[')?;
-    let end = inner.find(']')?;
-    Some((&inner[..end], &inner[end + 1..]))
 }
 
 #[cfg(test)]

@@ -26,3 +26,11 @@ pub fn set<'a>(row: &mut Row<'a>, t: Timestamp, host: &'a str) {
     row.set(0usize, t);
     row.set(1usize, host);
 }
+
+/// `[text]` at the start of `s`: the text and what follows. The WebApp
+/// Secure lines bracket their level, service and component.
+pub fn bracketed(s: &str) -> Option<(&str, &str)> {
+    let inner = s.strip_prefix('[')?;
+    let end = inner.find(']')?;
+    Some((&inner[..end], &inner[end + 1..]))
+}
