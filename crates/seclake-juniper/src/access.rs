@@ -67,25 +67,14 @@ impl RecordParser for AccessParser {
             }
             return Err(ParseError::mismatch("no Mmm d hh:mm:ss time at the start"));
         };
-        let Some(at) = line.find(SERVICE) else {
+        if !line.contains(SERVICE) {
             return Err(ParseError::mismatch("not an access line: no [mws-access]"));
-        };
+        }
         let (t, host, rest) = prefix?;
         prefix::set(row, t, host);
-        if let Some(level) = rest
-            .trim_start()
-            .strip_prefix('[')
-            .and_then(|l| l.split(']').next())
-        {
-            if !level.starts_with("mws-") {
-                row.set(C::LogLevel, Value::str(level));
-            }
-        }
-        let mut rest = &line[at + SERVICE.len()..];
-        if let Some((thread, after)) = rest.strip_prefix('[').and_then(|s| s.split_once(']')) {
-            row.set(C::Thread, Value::dash_null(thread));
-            rest = after;
-        }
+        let (level, thread, rest) = prefix::tags(rest, SERVICE).unwrap_or((None, None, rest));
+        row.set(C::LogLevel, level.map_or(Value::Null, Value::str));
+        row.set(C::Thread, thread.map_or(Value::Null, Value::dash_null));
         let Some(fields) = rest.trim_start().strip_prefix("key:") else {
             return Err(ParseError::invalid("access record without key:"));
         };

@@ -34,3 +34,22 @@ pub fn bracketed(s: &str) -> Option<(&str, &str)> {
     let end = inner.find(']')?;
     Some((&inner[..end], &inner[end + 1..]))
 }
+
+/// The `[LEVEL][service][SUBJECT]` tags after the prefix of a line that
+/// holds `service` (such as `[mws-access]`): the level (none when the first
+/// tag is a service), the tag right after the service (a thread, a
+/// service name), and the text after them.
+pub fn tags<'a>(
+    rest: &'a str,
+    service: &str,
+) -> Option<(Option<&'a str>, Option<&'a str>, &'a str)> {
+    let level = bracketed(rest.trim_start())
+        .map(|(l, _)| l)
+        .filter(|l| !l.starts_with("mws-"));
+    let at = rest.find(service)?;
+    let after = &rest[at + service.len()..];
+    Some(match bracketed(after) {
+        Some((subject, after)) => (level, Some(subject), after),
+        None => (level, None, after),
+    })
+}

@@ -68,27 +68,19 @@ impl RecordParser for SecurityParser {
         ctx: &ParseContext,
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
-        let Some(at) = line.find(SERVICE) else {
+        if !line.contains(SERVICE) {
             return Err(ParseError::mismatch(
                 "not a security alert: no [mws-security-alert]",
             ));
-        };
+        }
         let Some(prefix) = prefix::parse(line, ctx) else {
             return Err(ParseError::mismatch("no Mmm d hh:mm:ss time at the start"));
         };
         let (t, host, rest) = prefix?;
         prefix::set(row, t, host);
-        let before = rest.trim_start();
-        if let Some(level) = before.strip_prefix('[').and_then(|l| l.split(']').next()) {
-            if !level.starts_with("mws-") {
-                row.set(C::LogLevel, Value::str(level));
-            }
-        }
-        let mut rest = &line[at + SERVICE.len()..];
-        if let Some(service) = rest.strip_prefix('[').and_then(|s| s.split_once(']')) {
-            row.set(C::Service, Value::dash_null(service.0));
-            rest = service.1;
-        }
+        let (level, service, rest) = prefix::tags(rest, SERVICE).unwrap_or((None, None, rest));
+        row.set(C::LogLevel, level.map_or(Value::Null, Value::str));
+        row.set(C::Service, service.map_or(Value::Null, Value::dash_null));
         let mut pairs = rest.trim_start();
         while !pairs.is_empty() {
             let Some(eq) = pairs.find("=\"") else {
