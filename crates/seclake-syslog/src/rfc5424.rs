@@ -98,10 +98,10 @@ pub fn parse<'a>(
     if rest.is_empty() {
         return Ok(Value::Null);
     }
-    let mut pairs = Vec::new();
+    let mut pairs = Vec::with_capacity(keys.last.len());
     let rest = sd::for_each(rest, |id, name, value| {
         if let Some(name) = name {
-            pairs.push((keys.key(id, name), value));
+            pairs.push((keys.key_at(pairs.len(), id, name), value));
         }
     })?;
     if !pairs.is_empty() {
@@ -116,9 +116,16 @@ pub fn parse<'a>(
 /// (measured: Junos session records parse about 5% faster). At most
 /// [`MAX_INTERNED`] keys are kept in all; past that (hostile or very
 /// varied input) keys are built per use again, so memory stays bounded.
+///
+/// Before any hashing, the key at the same position in the previous
+/// message is compared: a sender repeats its parameters in one order, so
+/// most lookups are two short comparisons (measured: hashing every
+/// `SD-ID.param` was a sixth of RFC 5424 parsing).
 #[derive(Default)]
 pub struct SdKeys {
     seen: seclake_core::fnv::FnvHashMap<Box<str>, &'static str>,
+    /// The interned keys of the previous message, by position.
+    last: Vec<&'static str>,
     buf: String,
 }
 
@@ -132,6 +139,23 @@ static INTERNED: std::sync::LazyLock<std::sync::Mutex<Interned>> =
     std::sync::LazyLock::new(Default::default);
 
 impl SdKeys {
+    /// The key of the `position`th parameter of a message.
+    fn key_at<'a>(&mut self, position: usize, id: &str, name: &str) -> Cow<'a, str> {
+        if let Some(k) = self.last.get(position) {
+            if is_key(k, id, name) {
+                return Cow::Borrowed(k);
+            }
+        }
+        let key = self.key(id, name);
+        if let Cow::Borrowed(k) = key {
+            self.last.truncate(position);
+            if self.last.len() == position {
+                self.last.push(k);
+            }
+        }
+        key
+    }
+
     fn key<'a>(&mut self, id: &str, name: &str) -> Cow<'a, str> {
         self.buf.clear();
         self.buf.push_str(id);
@@ -153,6 +177,14 @@ impl SdKeys {
         self.seen.insert(key.into(), key);
         Cow::Borrowed(key)
     }
+}
+
+/// Whether `key` is `id.name`.
+fn is_key(key: &str, id: &str, name: &str) -> bool {
+    key.len() == id.len() + 1 + name.len()
+        && key.as_bytes()[id.len()] == b'.'
+        && key.ends_with(name)
+        && key.starts_with(id)
 }
 
 /// An RFC 3339 time; one without its offset (some senders drop it) is
@@ -249,6 +281,25 @@ mod tests {
             assert_eq!(k, format!("many@1.{i}"));
         }
         assert!(INTERNED.lock().unwrap().len() <= MAX_INTERNED);
+    }
+
+    #[test]
+    fn keys_by_position_follow_each_message() {
+        let mut k = SdKeys::default();
+        let seq = |k: &mut SdKeys, keys: &[(&str, &str)]| -> Vec<String> {
+            keys.iter()
+                .enumerate()
+                .map(|(i, (id, name))| k.key_at(i, id, name).into_owned())
+                .collect()
+        };
+        let first = [("a@1", "x"), ("a@1", "y"), ("b@1", "x")];
+        assert_eq!(seq(&mut k, &first), ["a@1.x", "a@1.y", "b@1.x"]);
+        assert_eq!(seq(&mut k, &first), ["a@1.x", "a@1.y", "b@1.x"]);
+        // Reordered, shorter, a prefix of another key, a dotted id.
+        let other = [("b@1", "x"), ("a@1", "xy"), ("a", "1.x")];
+        assert_eq!(seq(&mut k, &other), ["b@1.x", "a@1.xy", "a.1.x"]);
+        assert_eq!(seq(&mut k, &first[..1]), ["a@1.x"]);
+        assert_eq!(seq(&mut k, &first), ["a@1.x", "a@1.y", "b@1.x"]);
     }
 
     #[test]
