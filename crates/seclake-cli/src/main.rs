@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod allocator;
 mod commands;
 mod corpus;
 mod inputs;
@@ -45,6 +46,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    allocator::tune();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SECLAKE_LOG")
