@@ -212,9 +212,10 @@ pub enum Signature {
     /// do without. A record spelling one with escapes is not recognised.
     QuotedTokens(&'static [&'static str]),
     /// Any record, but only once every other type has declined it: a
-    /// catch-all (generic syslog) that must not take the records of a
-    /// more specific type riding on the same format (an SSR message is
-    /// RFC 5424 too).
+    /// generic type (syslog, CEF, LEEF) that must not take the records of
+    /// a more specific type riding on the same format (an SSR message is
+    /// RFC 5424 too, an Imperva event CEF). Generic types are tried in
+    /// registry order among themselves.
     Fallback,
 }
 

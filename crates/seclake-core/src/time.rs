@@ -329,7 +329,7 @@ fn format_seconds(t: Timestamp) -> [u8; 19] {
 
 /// Parses a trailing UTC offset: empty, `Z`, `+hh:mm`, `+hhmm`, `+hh`.
 /// Returns the offset in seconds east of UTC.
-fn parse_offset(b: &[u8]) -> Option<i64> {
+pub fn parse_offset(b: &[u8]) -> Option<i64> {
     match b {
         [] | [b'Z'] | [b'z'] => Some(0),
         [sign @ (b'+' | b'-'), rest @ ..] => {

@@ -25,6 +25,7 @@ pub const DEFINITIONS: &[LogTypeDef] = &[
     seclake_aws::vpc_dns::DEF,
     seclake_aws::vpc_flow::DEF,
     seclake_aws::waf_web_acl::DEF,
+    seclake_cef::cef::DEF,
     seclake_juniper::access::DEF,
     seclake_juniper::audit::DEF,
     seclake_juniper::firewall::DEF,
@@ -32,6 +33,7 @@ pub const DEFINITIONS: &[LogTypeDef] = &[
     seclake_juniper::postgres::DEF,
     seclake_juniper::ssr::DEF,
     seclake_juniper::security::DEF,
+    seclake_cef::leef::DEF,
     seclake_syslog::rfc3164::DEF,
     seclake_syslog::rfc5424::DEF,
 ];

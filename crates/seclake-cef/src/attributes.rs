@@ -1,0 +1,153 @@
+//! Putting attributes in a row: the promoted keys (matched without regard
+//! to case, as vendors vary it: `requestmethod`, `deviceExternalID`) go to
+//! their typed columns, everything else to the `extensions` map. A value
+//! that is not of its column's type (a port `abc`, an unreadable time)
+//! stays in the map under its key: a real vendor line is never a reject
+//! for an attribute.
+
+use std::borrow::Cow;
+
+use seclake_core::time::parse_i64;
+use seclake_core::{ParseContext, Row, Value};
+
+use crate::columns::{C, COLUMNS};
+use crate::syntax::cef::unquote;
+use crate::syntax::{pairs, time};
+
+/// The promoted column of an attribute key, any case.
+pub fn column(key: &str) -> Option<C> {
+    let mut buf = [0u8; 32];
+    let k = lower(key, &mut buf)?;
+    Some(match k {
+        "src" | "sourceaddress" => C::SourceAddress,
+        "dst" | "destinationaddress" => C::DestinationAddress,
+        "spt" | "sourceport" | "srcport" => C::SourcePort,
+        "dpt" | "destinationport" | "dstport" => C::DestinationPort,
+        "sourcetranslatedaddress" | "srcpostnat" => C::SourceTranslatedAddress,
+        "destinationtranslatedaddress" | "dstpostnat" => C::DestinationTranslatedAddress,
+        "sourcetranslatedport" | "srcpostnatport" => C::SourceTranslatedPort,
+        "destinationtranslatedport" | "dstpostnatport" => C::DestinationTranslatedPort,
+        "smac" | "sourcemacaddress" | "srcmac" => C::SourceMac,
+        "dmac" | "destinationmacaddress" | "dstmac" => C::DestinationMac,
+        "shost" | "sourcehostname" => C::SourceHostName,
+        "dhost" | "destinationhostname" => C::DestinationHostName,
+        "suser" | "sourceusername" | "usrname" => C::SourceUserName,
+        "duser" | "destinationusername" => C::DestinationUserName,
+        "dvc" | "deviceaddress" => C::DeviceAddress,
+        "dvchost" | "devicehostname" => C::DeviceHostName,
+        "act" | "deviceaction" => C::DeviceAction,
+        "outcome" | "eventoutcome" => C::EventOutcome,
+        "proto" | "transportprotocol" => C::TransportProtocol,
+        "app" | "applicationprotocol" => C::ApplicationProtocol,
+        "cat" | "deviceeventcategory" => C::DeviceEventCategory,
+        "msg" | "message" => C::Message,
+        "reason" => C::Reason,
+        "request" | "requesturl" | "url" => C::RequestUrl,
+        "requestmethod" => C::RequestMethod,
+        "requestclientapplication" => C::RequestClientApplication,
+        "fname" | "filename" => C::FileName,
+        "filepath" => C::FilePath,
+        "filehash" => C::FileHash,
+        "in" | "bytesin" => C::BytesIn,
+        "out" | "bytesout" => C::BytesOut,
+        "rt" | "devicereceipttime" | "devtime" => C::DeviceReceiptTime,
+        "start" | "starttime" => C::StartTime,
+        "end" | "endtime" => C::EndTime,
+        "externalid" => C::ExternalId,
+        "deviceexternalid" => C::DeviceExternalId,
+        "sev" => C::Severity,
+        _ => return None,
+    })
+}
+
+/// `key` in lower case, in `buf`; `None` when longer than any promoted key.
+fn lower<'b>(key: &str, buf: &'b mut [u8; 32]) -> Option<&'b str> {
+    let b = key.as_bytes();
+    if b.len() > buf.len() {
+        return None;
+    }
+    for (d, s) in buf.iter_mut().zip(b) {
+        *d = s.to_ascii_lowercase();
+    }
+    std::str::from_utf8(&buf[..b.len()]).ok()
+}
+
+/// Sets the attributes of `text` (pairs separated by spaces or `delim`).
+pub fn set_all<'a>(row: &mut Row<'a>, text: &'a str, delim: u8, ctx: &ParseContext) {
+    let mut extensions: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+    pairs::for_each(text, delim, |key, raw| {
+        // Some senders quote whole values (`src="10.0.0.1"`).
+        let value = pairs::unescape(unquote(raw));
+        if let Some(c) = column(key).filter(|c| row.get(*c).is_null()) {
+            if value.is_empty() {
+                return;
+            }
+            if let Some(v) = typed(c, &value, ctx) {
+                row.set(c, v.unwrap_or(Value::Str(value)));
+                return;
+            }
+        }
+        extensions.push((Cow::Borrowed(key), value));
+    });
+    if !extensions.is_empty() {
+        number_repeats(&mut extensions);
+        row.set(C::Extensions, Value::Map(extensions));
+    }
+}
+
+/// The value of a promoted column: `Some(None)` for a string column (set
+/// the text), `Some(Some(v))` for a typed value, `None` when the text is
+/// not of the column's type.
+fn typed<'a>(c: C, v: &str, ctx: &ParseContext) -> Option<Option<Value<'a>>> {
+    match COLUMNS[c as usize].ty {
+        "int" | "bigint" => parse_i64(v).map(|n| Some(Value::Int(n))),
+        "timestamp" => time::parse(v, ctx).map(|t| Some(Value::Time(t))),
+        _ => Some(None),
+    }
+}
+
+/// Numbers repeated keys (`key#2`, `key#3`, ...) so that no value is lost
+/// and the map's keys stay unique. Linear in the number of pairs; no
+/// allocation unless a key repeats.
+pub fn number_repeats(map: &mut [(Cow<'_, str>, Cow<'_, str>)]) {
+    if map.len() <= 16 && !(1..map.len()).any(|i| map[..i].iter().any(|(k, _)| *k == map[i].0)) {
+        return;
+    }
+    let mut names = Vec::new();
+    {
+        let mut seen = seclake_core::fnv::FnvHashMap::<&str, usize>::default();
+        let mut repeated = Vec::new();
+        for (i, (k, _)) in map.iter().enumerate() {
+            let n = seen.entry(k.as_ref()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                repeated.push((i, *n));
+            }
+        }
+        let mut taken = std::collections::HashSet::new();
+        for (i, mut n) in repeated {
+            loop {
+                let name = format!("{}#{n}", map[i].0);
+                if !seen.contains_key(name.as_str()) && taken.insert(name.clone()) {
+                    names.push((i, name));
+                    break;
+                }
+                n += 1;
+            }
+        }
+    }
+    for (i, name) in names {
+        map[i].0 = Cow::Owned(name);
+    }
+}
+
+/// The row's event time: when the device saw the event, else when the
+/// activity started, else the syslog header's time.
+pub fn event_time(row: &mut Row<'_>) {
+    for c in [C::DeviceReceiptTime, C::StartTime, C::SyslogTimestamp] {
+        if let Value::Time(t) = row.get(c) {
+            row.event_time = Some(*t);
+            return;
+        }
+    }
+}
