@@ -141,6 +141,8 @@ pub struct DecodeContext<'a> {
     /// The input's name, for messages.
     pub input: &'a str,
     pub secrets: &'a Secrets,
+    /// Integrity problems (a checksum mismatch) are errors, not warnings.
+    pub strict: bool,
 }
 
 /// A file format around the records (an Imperva log file: a header, then a

@@ -24,6 +24,8 @@ pub struct Options {
     /// File formats around records, tried after decompression (the
     /// registry's list).
     pub decoders: Vec<DecoderDef>,
+    /// Decoders treat integrity problems (a checksum mismatch) as errors.
+    pub strict: bool,
     /// Fixed parse time (tests); `None` means the wall clock (read again
     /// every thousand rows or so).
     pub parse_time: Option<Timestamp>,
@@ -39,6 +41,7 @@ impl Default for Options {
             time_zone: TimeZone::Utc,
             secrets: Arc::default(),
             decoders: Vec::new(),
+            strict: false,
             parse_time: None,
             source_id: None,
             source_label: None,

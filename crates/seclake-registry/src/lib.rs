@@ -26,6 +26,8 @@ pub const DEFINITIONS: &[LogTypeDef] = &[
     seclake_aws::vpc_flow::DEF,
     seclake_aws::waf_web_acl::DEF,
     seclake_cef::cef::DEF,
+    seclake_edgecast::waf::DEF,
+    seclake_imperva::cloud_waf::DEF,
     seclake_juniper::access::DEF,
     seclake_juniper::audit::DEF,
     seclake_juniper::firewall::DEF,
@@ -39,9 +41,8 @@ pub const DEFINITIONS: &[LogTypeDef] = &[
 ];
 
 /// Every file format around records (a header, then an encrypted or
-/// compressed body), tried in this order after decompression. None is
-/// registered yet; Imperva's log files will be the first.
-pub const DECODERS: &[DecoderDef] = &[];
+/// compressed body), tried in this order after decompression.
+pub const DECODERS: &[DecoderDef] = &[seclake_imperva::file::DECODER];
 
 /// The registered decoders.
 pub fn decoders() -> &'static [DecoderDef] {

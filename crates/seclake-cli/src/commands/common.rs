@@ -32,6 +32,15 @@ pub struct ParseArgs {
     /// whatever the count.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// RSA private key (PEM) for encrypted Imperva log files; repeat for
+    /// several. `ID=PATH` ties a key to the files' publicKeyId; other keys
+    /// are tried in turn.
+    #[arg(long = "private-key", value_name = "[ID=]PATH")]
+    pub private_keys: Vec<String>,
+    /// Integrity problems (an Imperva checksum mismatch) are errors, not
+    /// warnings.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl ParseArgs {
@@ -60,6 +69,25 @@ impl ParseArgs {
             ..Options::default()
         };
         opts.limits.max_record_bytes = self.max_record_bytes;
+        opts.strict = self.strict;
+        let mut secrets = seclake_core::parser::Secrets::default();
+        for spec in &self.private_keys {
+            let (kind, path) = match spec.split_once('=') {
+                Some((id, path)) if !id.contains('/') => {
+                    (format!("{}:{id}", seclake_imperva::file::PRIVATE_KEY), path)
+                }
+                _ => (
+                    seclake_imperva::file::PRIVATE_KEY.to_string(),
+                    spec.as_str(),
+                ),
+            };
+            let pem = std::fs::read(path)
+                .with_context(|| format!("--private-key {spec:?}: reading {path}"))?;
+            seclake_imperva::crypto::PrivateKey::from_pem(&pem)
+                .map_err(|e| anyhow::anyhow!("--private-key {spec:?}: {path}: {e}"))?;
+            secrets.add(&kind, pem);
+        }
+        opts.secrets = std::sync::Arc::new(secrets);
         opts.time_zone = self
             .timezone
             .parse()

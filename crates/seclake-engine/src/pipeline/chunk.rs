@@ -181,6 +181,7 @@ fn unwrap_format<'r>(
     let ctx = DecodeContext {
         input,
         secrets: &opts.secrets,
+        strict: opts.strict,
     };
     (d.open)(Box::new(decoded), &ctx)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", d.name)))

@@ -24,6 +24,7 @@ pub fn fixture_options() -> Options {
         parse_time: Some(Timestamp::parse_rfc3339("2024-01-01T00:00:00Z").unwrap()),
         source_id: Some("fixture".into()),
         source_label: Some("golden fixtures".into()),
+        decoders: seclake_registry::decoders().to_vec(),
         ..Options::default()
     }
 }
