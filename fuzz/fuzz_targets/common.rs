@@ -37,7 +37,20 @@ impl RowSink for Check {
 }
 
 pub fn run(data: &[u8], types: &[&LogType]) {
-    let mut opts = Options::default();
+    run_with(data, types, Options::default());
+}
+
+/// As [`run`], with the registry's decoders (Imperva log files) applied.
+#[allow(dead_code)]
+pub fn run_decoded(data: &[u8], types: &[&LogType]) {
+    let opts = Options {
+        decoders: seclake_registry::decoders().to_vec(),
+        ..Options::default()
+    };
+    run_with(data, types, opts);
+}
+
+fn run_with(data: &[u8], types: &[&LogType], mut opts: Options) {
     opts.limits.max_record_bytes = 1 << 16;
     opts.limits.max_decompressed_bytes = 1 << 22;
     let mut sink = Check { json: Vec::new() };
@@ -59,3 +72,8 @@ pub const SYSLOG_TYPES: &[&str] = &[
     "Juniper.Postgres",
     "Juniper.Security",
 ];
+
+/// The CEF and LEEF grammars and the types riding on them (the
+/// `cef_leef` target).
+#[allow(dead_code)]
+pub const CEF_TYPES: &[&str] = &["CEF", "LEEF", "Imperva.CloudWAF"];

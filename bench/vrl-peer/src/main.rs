@@ -1,5 +1,5 @@
-//! `vrl-peer <vpc|alb|syslog> <FILE>`: runs VRL's `parse_aws_vpc_flow_log`,
-//! `parse_aws_alb_log` or `parse_syslog` on every line of FILE, the way Vector's `remap`
+//! `vrl-peer <vpc|alb|syslog|cef> <FILE>`: runs VRL's `parse_aws_vpc_flow_log`,
+//! `parse_aws_alb_log`, `parse_syslog` or `parse_cef` on every line of FILE, the way Vector's `remap`
 //! transform would, and prints one line of JSON with what it measured:
 //!
 //! ```text
@@ -29,7 +29,7 @@ use vrl::compiler::{Program, TargetValue, TimeZone};
 use vrl::diagnostic::Formatter;
 use vrl::value::{ObjectMap, Secrets, Value};
 
-const USAGE: &str = "usage: vrl-peer <vpc|alb|syslog> <FILE>";
+const USAGE: &str = "usage: vrl-peer <vpc|alb|syslog|cef> <FILE>";
 
 /// Which of VRL's parsers to measure.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +40,8 @@ enum Parser {
     Alb,
     /// `parse_syslog` (RFC 5424 and RFC 3164).
     Syslog,
+    /// `parse_cef` (a syslog header before `CEF:` is skipped).
+    Cef,
 }
 
 /// What one run measured; printed as the report line.
@@ -97,6 +99,7 @@ fn run(args: &[String]) -> Result<Report, Failure> {
         "vpc" => Parser::Vpc,
         "alb" => Parser::Alb,
         "syslog" => Parser::Syslog,
+        "cef" => Parser::Cef,
         other => return Err(Failure::Usage(format!("unknown parser `{other}`"))),
     };
 
@@ -199,6 +202,7 @@ fn vrl_source(parser: Parser, format: Option<&str>) -> String {
         (Parser::Vpc, Some(f)) => format!(". = parse_aws_vpc_flow_log!(.message, format: \"{f}\")"),
         (Parser::Alb, _) => ". = parse_aws_alb_log!(.message)".to_owned(),
         (Parser::Syslog, _) => ". = parse_syslog!(.message)".to_owned(),
+        (Parser::Cef, _) => ". = parse_cef!(.message)".to_owned(),
     }
 }
 

@@ -48,6 +48,10 @@ pub const GENERATED: &[&str] = &[
     "Syslog.RFC5424",
     "Syslog.RFC3164",
     "Juniper.SSR",
+    "CEF",
+    "LEEF",
+    "Imperva.CloudWAF",
+    "Imperva.CloudWAF.file",
 ];
 
 /// The log type of a corpus.
@@ -55,6 +59,7 @@ pub fn corpus_log_type(corpus: &str) -> &str {
     corpus
         .strip_suffix(".ndjson")
         .or_else(|| corpus.strip_suffix(".hours"))
+        .or_else(|| corpus.strip_suffix(".file"))
         .unwrap_or(corpus)
 }
 
@@ -93,6 +98,9 @@ pub fn generate(corpus: &str, bytes: u64, out: &mut dyn Write) -> io::Result<u64
             "Syslog.RFC5424" => syslog_5424(&mut rng, t, &mut line),
             "Syslog.RFC3164" => syslog_3164(&mut rng, t, &mut line),
             "Juniper.SSR" => ssr(&mut rng, t, &mut line),
+            "CEF" => cef(&mut rng, t, &mut line),
+            "LEEF" => leef(&mut rng, t, &mut line),
+            "Imperva.CloudWAF" => imperva(&mut rng, t, &mut line),
             "AWS.CloudTrail" => {
                 if records > 0 && !ndjson {
                     line.push(',');
@@ -309,4 +317,93 @@ fn cloudtrail(rng: &mut Rng, t: u64, out: &mut String) {
         &id[12..20],
         &id[20..]
     );
+}
+
+/// A firewall session event in CEF, bare (as VRL's `parse_cef` takes it).
+fn cef(rng: &mut Rng, t: u64, out: &mut String) {
+    use std::fmt::Write;
+    let _ = write!(
+        out,
+        "CEF:0|Palo Alto Networks|PAN-OS|10.1.0|end|TRAFFIC|3|rt={} src=",
+        t * 1000 + rng.below(1000)
+    );
+    ipv4(rng, out, "10.0.");
+    out.push_str(" dst=");
+    ipv4(rng, out, "198.51.");
+    let _ = writeln!(
+        out,
+        " spt={} dpt=443 proto=TCP act=allow suser=corp\\\\user{} shost=ws-{}.corp.example.com dhost=api.example.com request=https://api.example.com/v1/items/{}?page\\={} requestMethod=GET in={} out={} cs1Label=Rule cs1=allow-web cs2Label=Source Zone cs2=trust cs3Label=Destination Zone cs3=untrust cn1Label=Session ID cn1={} deviceExternalId=0123456789 app=ssl msg=Session ended normally: tcp-fin",
+        rng.below(60_000) + 1024,
+        rng.below(500),
+        rng.below(500),
+        rng.below(100_000),
+        rng.below(50),
+        rng.below(100_000),
+        rng.below(1_000_000),
+        rng.below(1 << 30)
+    );
+}
+
+/// A QRadar-style LEEF 1.0 event, tab-separated.
+fn leef(rng: &mut Rng, t: u64, out: &mut String) {
+    use std::fmt::Write;
+    let _ = write!(
+        out,
+        "LEEF:1.0|Microsoft|MSExchange|4.0 SP1|15345|devTime={}\tsrc=",
+        t * 1000 + rng.below(1000)
+    );
+    ipv4(rng, out, "10.0.");
+    out.push_str("\tdst=");
+    ipv4(rng, out, "172.16.");
+    let _ = writeln!(
+        out,
+        "\tsrcPort={}\tdstPort=25\tsev={}\tcat=anomaly\tusrName=user{}@corp.example.com\tproto=TCP\tidentHostName=mail{}.corp.example.com\tmsg=Message delivered to 3 recipients\tpolicy=default-inbound",
+        rng.below(60_000) + 1024,
+        rng.below(10),
+        rng.below(5000),
+        rng.below(20)
+    );
+}
+
+/// An Imperva Cloud WAF access or security event in CEF.
+fn imperva(rng: &mut Rng, t: u64, out: &mut String) {
+    use std::fmt::Write;
+    let attack = rng.below(8) == 0;
+    let (name, severity) = if attack {
+        ("SQL Injection", 0)
+    } else {
+        ("Normal", 0)
+    };
+    let _ = write!(
+        out,
+        "CEF:0|Incapsula|SIEMintegration|1|1|{name}|{severity}| fileId={} sourceServiceName=shop.example.com siteid=1509732 suid=50005477 requestClientApplication=Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 deviceFacility=mia cs2=true cs2Label=Javascript Support cs3=true cs3Label=CO Support src=",
+        rng.below(1 << 40)
+    );
+    ipv4(rng, out, "198.51.");
+    let _ = write!(
+        out,
+        " caIP=203.0.113.{} ccode=IL tag=www.example.com cn1={} in={} xff=",
+        rng.below(254) + 1,
+        if attack { 403 } else { 200 },
+        rng.below(5000)
+    );
+    ipv4(rng, out, "10.2.");
+    let _ = write!(
+        out,
+        " cs1=NOT_SUPPORTED cs1Label=Cap Support cs4={:08x}-0e8a-4dd8-b13b-3da246af3ab2 cs4Label=VID dproc=Browser cs6=Chrome cs6Label=clapp cicode=Rehovot cs7=31.8969 cs7Label=latitude cs8=34.8186 cs8Label=longitude Customer=shop start={} request=shop.example.com/items/{} requestMethod=GET qstr=p\\={} app=HTTPS act={} deviceExternalId={} cpt={} ver=TLSv1.3 TLS_AES_128_GCM_SHA256 end={}",
+        rng.below(1 << 32),
+        t * 1000,
+        rng.below(100_000),
+        rng.below(100),
+        if attack { "REQ_BLOCKED" } else { "REQ_PASSED" },
+        rng.below(1 << 50),
+        rng.below(60_000) + 1024,
+        t * 1000 + 150
+    );
+    if attack {
+        out.push_str(
+            " fileType=30037,1001, filePermission=2,1, cs9=SQL Injection, cs9Label=Rule name",
+        );
+    }
+    out.push('\n');
 }

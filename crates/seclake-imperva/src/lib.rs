@@ -3,6 +3,7 @@
 //! ([`file`]: header, then a plain, zlib or AES-encrypted body; the AES
 //! key wrapped with the customer's RSA key, see [`crypto`]).
 
+pub mod build;
 pub mod cloud_waf;
 pub mod crypto;
 pub mod fields;

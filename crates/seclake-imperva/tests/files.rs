@@ -51,7 +51,7 @@ fn rows(text: &str) -> Vec<(String, String, String)> {
 
 #[test]
 fn every_format_in_every_body_form() {
-    let customer = Customer::new();
+    let customer = Customer::default();
     let keys = secrets(&[(PRIVATE_KEY, customer.pem())]);
     for (format, events, want) in [
         (
@@ -117,7 +117,7 @@ fn w3c_takes_its_columns_from_fields() {
 
 #[test]
 fn keys_are_chosen_by_public_key_id_or_tried_in_turn() {
-    let (ours, other) = (Customer::new(), Customer::new());
+    let (ours, other) = (Customer::default(), Customer::default());
     let file = log_file("CEF", CEF_EVENTS, Body::Encrypted, Some(&ours), None);
     // The wrong key first, then ours: each is tried.
     let both = secrets(&[(PRIVATE_KEY, other.pem()), (PRIVATE_KEY, ours.pem())]);
@@ -132,7 +132,7 @@ fn keys_are_chosen_by_public_key_id_or_tried_in_turn() {
 
 #[test]
 fn no_usable_key_is_a_clear_error_and_no_rows() {
-    let (ours, other) = (Customer::new(), Customer::new());
+    let (ours, other) = (Customer::default(), Customer::default());
     let file = log_file("CEF", CEF_EVENTS, Body::Encrypted, Some(&ours), None);
     let e = open(&file, &Secrets::default(), false).unwrap_err();
     assert!(

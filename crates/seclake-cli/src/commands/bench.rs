@@ -160,15 +160,38 @@ fn bench_all(args: &Args, corpora: &[String], dir: &Path, cores: usize) -> Resul
         }
         let t = find_log_type(corpus_log_type(corpus))?;
         let path = dir.join(format!("{corpus}.corpus"));
-        if !path.exists() {
-            let mut w = BufWriter::new(File::create(&path)?);
-            generate(corpus, args.size_mb << 20, &mut w)?;
-            w.flush()?;
+        let key_path = dir.join(format!("{corpus}.key.pem"));
+        if !path.exists() || (corpus.ends_with(".file") && !key_path.exists()) {
+            if corpus.ends_with(".file") {
+                // An encrypted log file as Imperva delivers it, and its key.
+                let mut events = Vec::new();
+                generate(corpus, args.size_mb << 20, &mut events)?;
+                let customer = seclake_imperva::build::Customer::default();
+                let body = seclake_imperva::build::Body::Encrypted;
+                let file =
+                    seclake_imperva::build::log_file("CEF", &events, body, Some(&customer), None);
+                std::fs::write(&path, file)?;
+                std::fs::write(&key_path, customer.pem())?;
+            } else {
+                let mut w = BufWriter::new(File::create(&path)?);
+                generate(corpus, args.size_mb << 20, &mut w)?;
+                w.flush()?;
+            }
+        }
+        let mut opts = Options::default();
+        if key_path.exists() {
+            let mut secrets = seclake_core::parser::Secrets::default();
+            secrets.add(
+                seclake_imperva::file::PRIVATE_KEY,
+                std::fs::read(&key_path)?,
+            );
+            opts.secrets = std::sync::Arc::new(secrets);
+            opts.decoders = seclake_registry::decoders().to_vec();
         }
         for &threads in &args.threads {
             let threads = if threads == 0 { cores } else { threads };
             let runs = (0..args.runs.max(1))
-                .map(|_| measure(t, &path, args.classify, args.mode, threads, dir))
+                .map(|_| measure(t, &path, &opts, args.classify, args.mode, threads, dir))
                 .collect::<Result<Vec<_>>>()?;
             print_row(corpus, "seclake", threads, median(runs));
             if args.mode == Mode::Parse && !args.no_peer && threads == 1 {
@@ -260,6 +283,7 @@ fn file_input(path: &Path) -> Input<'static> {
 fn measure(
     t: &'static LogType,
     path: &Path,
+    opts: &Options,
     classify: bool,
     mode: Mode,
     threads: usize,
@@ -270,7 +294,6 @@ fn measure(
     } else {
         vec![t]
     };
-    let opts = Options::default();
     let mut cpu_before = cpu_seconds();
     let (stats, secs) = match mode {
         Mode::Parse => {
@@ -280,7 +303,7 @@ fn measure(
             let stats = pipeline::run(
                 vec![file_input(path)],
                 &types,
-                &opts,
+                opts,
                 settings,
                 &mut Discard::default(),
             )?;
@@ -297,7 +320,7 @@ fn measure(
             let writer_opts = WriterOptions::for_threads(threads);
             let writer = LakeWriter::new(lake, rt.handle().clone(), writer_opts);
             let settings = Settings::new(threads, Output::Batches);
-            let (stats, _) = ingest_all(vec![file_input(path)], &types, &opts, settings, writer)?;
+            let (stats, _) = ingest_all(vec![file_input(path)], &types, opts, settings, writer)?;
             let secs = started.elapsed().as_secs_f64();
             let _ = std::fs::remove_dir_all(&lake_dir);
             (stats, secs)
@@ -325,7 +348,12 @@ fn measure(
 fn duckdb_sql(corpus: &str, path: &Path, out: &Path) -> Option<String> {
     let (p, o) = (path.display(), out.display());
     let read = match corpus {
-        c if c.starts_with("Syslog.") || c == "Juniper.SSR" => return None,
+        c if c.starts_with("Syslog.")
+            || c.starts_with("Imperva.")
+            || ["Juniper.SSR", "CEF", "LEEF"].contains(&c) =>
+        {
+            return None
+        }
         "AWS.CloudTrail.ndjson" => format!("SELECT * FROM read_json('{p}', format='newline_delimited')"),
         "AWS.CloudTrail" => format!(
             "SELECT unnest(Records, recursive := true) FROM read_json('{p}', maximum_object_size=4000000000)"
@@ -426,6 +454,7 @@ fn vrl_runs(corpus: &str, path: &Path, runs: usize) -> Result<Option<Run>> {
         "AWS.VPCFlow" => "vpc",
         "AWS.ALB" => "alb",
         "Syslog.RFC5424" | "Syslog.RFC3164" | "Juniper.SSR" => "syslog",
+        "CEF" | "Imperva.CloudWAF" => "cef",
         _ => return Ok(None),
     };
     let mut measured = Vec::new();
