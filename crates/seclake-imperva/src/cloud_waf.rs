@@ -122,6 +122,13 @@ impl RecordParser for CloudWafParser {
             return Ok(Parsed::Skip);
         }
         if let Some(names) = line.strip_prefix("#Fields:") {
+            // Other W3C logs (IIS) share many field names; Imperva's
+            // directive names at least one field only Imperva sends.
+            if self.file.is_none() && !w3c::field_names(names).any(|n| IMPERVA_ONLY.contains(&n)) {
+                return Err(ParseError::mismatch(
+                    "a W3C #Fields directive without Imperva's fields",
+                ));
+            }
             self.w3c = Some(w3c_fields(names));
             return Ok(Parsed::Skip);
         }
@@ -237,6 +244,17 @@ impl CloudWafParser {
         Ok(Parsed::Row)
     }
 }
+
+/// W3C field names that only Imperva's logs have.
+const IMPERVA_ONLY: &[&str] = &[
+    "cs-sessionid",
+    "cs-start",
+    "s-computername",
+    "sc-action",
+    "s-suid",
+    "s-siteid",
+    "sr-pop",
+];
 
 /// The vendor and product of the Cloud WAF's SIEM integration (other
 /// Imperva products' CEF is generic CEF).
@@ -399,6 +417,16 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("unclosed"));
+        let iis = parse_all(
+            &DEF,
+            &[
+                "#Fields: date time s-ip cs-method cs-uri-stem c-ip sc-status",
+                "2024-01-01 00:00:00 10.0.0.1 GET / 1.2.3.4 200",
+            ],
+        );
+        assert!(iis
+            .iter()
+            .all(|r| r.as_ref().is_err_and(|e| e.is_mismatch())));
         for other in [
             "198.51.100.1 1705705619206 200",
             "CEF:0|Imperva Inc|Attack Analytics|0|1|n|5|src=1.2.3.4",
