@@ -12,6 +12,7 @@ use seclake_core::{ParseContext, Row, Value};
 
 use crate::columns::{C, COLUMNS};
 use crate::syntax::cef::unquote;
+use crate::syntax::prefix::Prefix;
 use crate::syntax::{pairs, time};
 
 /// The promoted column of an attribute key, any case.
@@ -70,6 +71,35 @@ fn lower<'b>(key: &str, buf: &'b mut [u8; 32]) -> Option<&'b str> {
         *d = s.to_ascii_lowercase();
     }
     std::str::from_utf8(&buf[..b.len()]).ok()
+}
+
+/// Sets the columns before the attributes: the syslog prefix's, the
+/// version and the header fields (empty ones stay null).
+pub fn set_header<'a>(
+    row: &mut Row<'a>,
+    p: Prefix<'a>,
+    version: &'a str,
+    fields: impl IntoIterator<Item = (C, Cow<'a, str>)>,
+) {
+    if let Some(pri) = p.priority {
+        row.set(C::SyslogFacility, Value::Int(i64::from(pri / 8)));
+        row.set(C::SyslogSeverity, Value::Int(i64::from(pri % 8)));
+    }
+    if let Some(t) = p.time {
+        row.set(C::SyslogTimestamp, t);
+    }
+    if let Some(h) = p.host {
+        row.set(C::SyslogHostname, h);
+    }
+    if let Some(u) = p.unread {
+        row.set(C::SyslogPrefix, u);
+    }
+    row.set(C::Version, version);
+    for (c, v) in fields {
+        if !v.is_empty() {
+            row.set(c, Value::Str(v));
+        }
+    }
 }
 
 /// Sets the attributes of `text` (pairs separated by spaces or `delim`).

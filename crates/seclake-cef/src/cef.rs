@@ -3,9 +3,7 @@
 //! typed columns ([`crate::attributes`]), the rest the `extensions` map.
 //! Imperva Cloud WAF lines are their own log type, tried first.
 
-use seclake_core::{
-    LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Value,
-};
+use seclake_core::{LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature};
 
 use crate::attributes;
 use crate::columns::{C, COLUMNS};
@@ -39,41 +37,23 @@ impl RecordParser for CefParser {
             return Err(ParseError::mismatch("not CEF: no CEF: header"));
         };
         let h = cef::header(after)?;
-        set_prefix(row, prefix::parse(before, ctx)?);
-        row.set(C::Version, h.version);
         let [vendor, product, version, class, name, severity] = h.fields;
-        for (c, v) in [
-            (C::DeviceVendor, vendor),
-            (C::DeviceProduct, product),
-            (C::DeviceVersion, version),
-            (C::EventClassId, class),
-            (C::Name, name),
-            (C::Severity, severity),
-        ] {
-            if !v.is_empty() {
-                row.set(c, Value::Str(v));
-            }
-        }
+        attributes::set_header(
+            row,
+            prefix::parse(before, ctx)?,
+            h.version,
+            [
+                (C::DeviceVendor, vendor),
+                (C::DeviceProduct, product),
+                (C::DeviceVersion, version),
+                (C::EventClassId, class),
+                (C::Name, name),
+                (C::Severity, severity),
+            ],
+        );
         attributes::set_all(row, h.extension, b' ', ctx);
         attributes::event_time(row);
         Ok(Parsed::Row)
-    }
-}
-
-/// Sets the syslog header columns both CEF and LEEF declare.
-pub(crate) fn set_prefix<'a>(row: &mut Row<'a>, p: prefix::Prefix<'a>) {
-    if let Some(pri) = p.priority {
-        row.set(C::SyslogFacility, Value::Int(i64::from(pri / 8)));
-        row.set(C::SyslogSeverity, Value::Int(i64::from(pri % 8)));
-    }
-    if let Some(t) = p.time {
-        row.set(C::SyslogTimestamp, t);
-    }
-    if let Some(h) = p.host {
-        row.set(C::SyslogHostname, h);
-    }
-    if let Some(u) = p.unread {
-        row.set(C::SyslogPrefix, u);
     }
 }
 
@@ -81,7 +61,7 @@ pub(crate) fn set_prefix<'a>(row: &mut Row<'a>, p: prefix::Prefix<'a>) {
 mod tests {
     use super::*;
     use seclake_core::testing::{indicators, parse};
-    use seclake_core::{Indicator, Timestamp};
+    use seclake_core::{Indicator, Timestamp, Value};
     use std::borrow::Cow;
 
     fn map<'r>(row: &'r Row<'_>) -> Vec<(&'r str, &'r str)> {

@@ -4,12 +4,9 @@
 //! promoted by the same keys (plus LEEF's own `srcPort`, `usrName`,
 //! `devTime`, `sev`, ...).
 
-use seclake_core::{
-    LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Value,
-};
+use seclake_core::{LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature};
 
 use crate::attributes;
-use crate::cef::set_prefix;
 use crate::columns::{C, COLUMNS};
 use crate::syntax::{leef, prefix};
 
@@ -41,19 +38,18 @@ impl RecordParser for LeefParser {
             return Err(ParseError::mismatch("not LEEF: no LEEF: header"));
         };
         let h = leef::header(after)?;
-        set_prefix(row, prefix::parse(before, ctx)?);
-        row.set(C::Version, h.version);
         let [vendor, product, version, event_id] = h.fields;
-        for (c, v) in [
-            (C::DeviceVendor, vendor),
-            (C::DeviceProduct, product),
-            (C::DeviceVersion, version),
-            (C::EventClassId, event_id),
-        ] {
-            if !v.is_empty() {
-                row.set(c, Value::Str(v));
-            }
-        }
+        attributes::set_header(
+            row,
+            prefix::parse(before, ctx)?,
+            h.version,
+            [
+                (C::DeviceVendor, vendor),
+                (C::DeviceProduct, product),
+                (C::DeviceVersion, version),
+                (C::EventClassId, event_id),
+            ],
+        );
         if let Some(d) = h.declared_delimiter {
             row.set(C::LeefDelimiter, d);
         }
@@ -67,7 +63,7 @@ impl RecordParser for LeefParser {
 mod tests {
     use super::*;
     use seclake_core::testing::{indicators, parse};
-    use seclake_core::{Indicator, Timestamp};
+    use seclake_core::{Indicator, Timestamp, Value};
 
     #[test]
     fn leef_1_with_tabs() {
