@@ -20,49 +20,50 @@ pub fn column(key: &str) -> Option<C> {
     let mut buf = [0u8; 32];
     let k = lower(key, &mut buf)?;
     Some(match k {
-        "src" | "sourceaddress" => C::SourceAddress,
-        "dst" | "destinationaddress" => C::DestinationAddress,
-        "spt" | "sourceport" | "srcport" => C::SourcePort,
-        "dpt" | "destinationport" | "dstport" => C::DestinationPort,
-        "sourcetranslatedaddress" | "srcpostnat" => C::SourceTranslatedAddress,
-        "destinationtranslatedaddress" | "dstpostnat" => C::DestinationTranslatedAddress,
-        "sourcetranslatedport" | "srcpostnatport" => C::SourceTranslatedPort,
-        "destinationtranslatedport" | "dstpostnatport" => C::DestinationTranslatedPort,
-        "smac" | "sourcemacaddress" | "srcmac" => C::SourceMac,
-        "dmac" | "destinationmacaddress" | "dstmac" => C::DestinationMac,
-        "shost" | "sourcehostname" => C::SourceHostName,
-        "dhost" | "destinationhostname" => C::DestinationHostName,
-        "suser" | "sourceusername" | "usrname" => C::SourceUserName,
-        "duser" | "destinationusername" => C::DestinationUserName,
-        "dvc" | "deviceaddress" => C::DeviceAddress,
-        "dvchost" | "devicehostname" => C::DeviceHostName,
-        "act" | "deviceaction" => C::DeviceAction,
-        "outcome" | "eventoutcome" => C::EventOutcome,
-        "proto" | "transportprotocol" => C::TransportProtocol,
-        "app" | "applicationprotocol" => C::ApplicationProtocol,
-        "cat" | "deviceeventcategory" => C::DeviceEventCategory,
-        "msg" | "message" => C::Message,
-        "reason" => C::Reason,
-        "request" | "requesturl" | "url" => C::RequestUrl,
-        "requestmethod" => C::RequestMethod,
-        "requestclientapplication" => C::RequestClientApplication,
-        "fname" | "filename" => C::FileName,
-        "filepath" => C::FilePath,
-        "filehash" => C::FileHash,
-        "in" | "bytesin" => C::BytesIn,
-        "out" | "bytesout" => C::BytesOut,
-        "rt" | "devicereceipttime" | "devtime" => C::DeviceReceiptTime,
-        "start" | "starttime" => C::StartTime,
-        "end" | "endtime" => C::EndTime,
-        "externalid" => C::ExternalId,
-        "deviceexternalid" => C::DeviceExternalId,
-        "sev" => C::Severity,
+        b"src" | b"sourceaddress" => C::SourceAddress,
+        b"dst" | b"destinationaddress" => C::DestinationAddress,
+        b"spt" | b"sourceport" | b"srcport" => C::SourcePort,
+        b"dpt" | b"destinationport" | b"dstport" => C::DestinationPort,
+        b"sourcetranslatedaddress" | b"srcpostnat" => C::SourceTranslatedAddress,
+        b"destinationtranslatedaddress" | b"dstpostnat" => C::DestinationTranslatedAddress,
+        b"sourcetranslatedport" | b"srcpostnatport" => C::SourceTranslatedPort,
+        b"destinationtranslatedport" | b"dstpostnatport" => C::DestinationTranslatedPort,
+        b"smac" | b"sourcemacaddress" | b"srcmac" => C::SourceMac,
+        b"dmac" | b"destinationmacaddress" | b"dstmac" => C::DestinationMac,
+        b"shost" | b"sourcehostname" => C::SourceHostName,
+        b"dhost" | b"destinationhostname" => C::DestinationHostName,
+        b"suser" | b"sourceusername" | b"usrname" => C::SourceUserName,
+        b"duser" | b"destinationusername" => C::DestinationUserName,
+        b"dvc" | b"deviceaddress" => C::DeviceAddress,
+        b"dvchost" | b"devicehostname" => C::DeviceHostName,
+        b"act" | b"deviceaction" => C::DeviceAction,
+        b"outcome" | b"eventoutcome" => C::EventOutcome,
+        b"proto" | b"transportprotocol" => C::TransportProtocol,
+        b"app" | b"applicationprotocol" => C::ApplicationProtocol,
+        b"cat" | b"deviceeventcategory" => C::DeviceEventCategory,
+        b"msg" | b"message" => C::Message,
+        b"reason" => C::Reason,
+        b"request" | b"requesturl" | b"url" => C::RequestUrl,
+        b"requestmethod" => C::RequestMethod,
+        b"requestclientapplication" => C::RequestClientApplication,
+        b"fname" | b"filename" => C::FileName,
+        b"filepath" => C::FilePath,
+        b"filehash" => C::FileHash,
+        b"in" | b"bytesin" => C::BytesIn,
+        b"out" | b"bytesout" => C::BytesOut,
+        b"rt" | b"devicereceipttime" | b"devtime" => C::DeviceReceiptTime,
+        b"start" | b"starttime" => C::StartTime,
+        b"end" | b"endtime" => C::EndTime,
+        b"externalid" => C::ExternalId,
+        b"deviceexternalid" => C::DeviceExternalId,
+        b"sev" => C::Severity,
         _ => return None,
     })
 }
 
-/// `key` in lower case, in `buf`; `None` when longer than any promoted key.
-fn lower<'b>(key: &str, buf: &'b mut [u8; 32]) -> Option<&'b str> {
+/// `key`'s bytes in lower case, in `buf`; `None` when longer than any
+/// promoted key.
+fn lower<'b>(key: &str, buf: &'b mut [u8; 32]) -> Option<&'b [u8]> {
     let b = key.as_bytes();
     if b.len() > buf.len() {
         return None;
@@ -70,7 +71,7 @@ fn lower<'b>(key: &str, buf: &'b mut [u8; 32]) -> Option<&'b str> {
     for (d, s) in buf.iter_mut().zip(b) {
         *d = s.to_ascii_lowercase();
     }
-    std::str::from_utf8(&buf[..b.len()]).ok()
+    Some(&buf[..b.len()])
 }
 
 /// Sets the columns before the attributes: the syslog prefix's, the
@@ -181,3 +182,4 @@ pub fn event_time(row: &mut Row<'_>) {
         }
     }
 }
+
