@@ -182,4 +182,3 @@ pub fn event_time(row: &mut Row<'_>) {
         }
     }
 }
-

@@ -20,7 +20,7 @@ pub fn for_each<'a>(text: &'a str, delim: u8, mut f: impl FnMut(&'a str, &'a str
     let mut key: Option<&'a str> = None;
     let mut value_start = 0;
     for eq in memchr::memchr_iter(b'=', b) {
-        if eq < value_start || is_escaped(b, eq) {
+        if eq > 0 && b[eq - 1] == b'\\' && is_escaped(b, eq) {
             continue;
         }
         let mut k = eq;
@@ -62,9 +62,16 @@ fn is_key_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b',' | b'[' | b']' | b'-')
 }
 
-/// `s` without trailing spaces, line ends and delimiters.
+/// `s` without trailing spaces, line ends and delimiters (all ASCII, so
+/// cutting at a byte boundary keeps UTF-8 whole).
+#[inline]
 fn trim_end(s: &str, delim: u8) -> &str {
-    s.trim_end_matches([' ', '\r', '\n', delim as char])
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while end > 0 && (matches!(b[end - 1], b' ' | b'\r' | b'\n') || b[end - 1] == delim) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// A value with CEF's escapes undone: `\=`, `\\`, `\|`, `\n` and `\r`. A

@@ -20,6 +20,10 @@ pub struct Prefix<'a> {
 /// Finds `marker` (`CEF:` or `LEEF:`) at the start of `line` or after a
 /// space: the text before it and the text after it.
 pub fn split<'a>(line: &'a str, marker: &str) -> Option<(&'a str, &'a str)> {
+    // Most events start with the marker: no search then.
+    if let Some(rest) = line.strip_prefix(marker) {
+        return Some(("", rest));
+    }
     let finder = memchr::memmem::find_iter(line.as_bytes(), marker.as_bytes());
     for at in finder {
         if at == 0 || line.as_bytes()[at - 1] == b' ' || line.as_bytes()[at - 1] == b'>' {
