@@ -6,6 +6,9 @@
 //! for an attribute.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use seclake_core::fnv::FnvHashMap;
 
 use seclake_core::time::parse_i64;
 use seclake_core::{ParseContext, Row, Value};
@@ -15,50 +18,79 @@ use crate::syntax::cef::unquote;
 use crate::syntax::prefix::Prefix;
 use crate::syntax::{pairs, time};
 
+/// The promoted attributes: each column and its keys in lower case (the
+/// CEF short and full names, and LEEF's own).
+const PROMOTED: &[(C, &[&str])] = &[
+    (C::SourceAddress, &["src", "sourceaddress"]),
+    (C::DestinationAddress, &["dst", "destinationaddress"]),
+    (C::SourcePort, &["spt", "sourceport", "srcport"]),
+    (C::DestinationPort, &["dpt", "destinationport", "dstport"]),
+    (
+        C::SourceTranslatedAddress,
+        &["sourcetranslatedaddress", "srcpostnat"],
+    ),
+    (
+        C::DestinationTranslatedAddress,
+        &["destinationtranslatedaddress", "dstpostnat"],
+    ),
+    (
+        C::SourceTranslatedPort,
+        &["sourcetranslatedport", "srcpostnatport"],
+    ),
+    (
+        C::DestinationTranslatedPort,
+        &["destinationtranslatedport", "dstpostnatport"],
+    ),
+    (C::SourceMac, &["smac", "sourcemacaddress", "srcmac"]),
+    (
+        C::DestinationMac,
+        &["dmac", "destinationmacaddress", "dstmac"],
+    ),
+    (C::SourceHostName, &["shost", "sourcehostname"]),
+    (C::DestinationHostName, &["dhost", "destinationhostname"]),
+    (C::SourceUserName, &["suser", "sourceusername", "usrname"]),
+    (C::DestinationUserName, &["duser", "destinationusername"]),
+    (C::DeviceAddress, &["dvc", "deviceaddress"]),
+    (C::DeviceHostName, &["dvchost", "devicehostname"]),
+    (C::DeviceAction, &["act", "deviceaction"]),
+    (C::EventOutcome, &["outcome", "eventoutcome"]),
+    (C::TransportProtocol, &["proto", "transportprotocol"]),
+    (C::ApplicationProtocol, &["app", "applicationprotocol"]),
+    (C::DeviceEventCategory, &["cat", "deviceeventcategory"]),
+    (C::Message, &["msg", "message"]),
+    (C::Reason, &["reason"]),
+    (C::RequestUrl, &["request", "requesturl", "url"]),
+    (C::RequestMethod, &["requestmethod"]),
+    (C::RequestClientApplication, &["requestclientapplication"]),
+    (C::FileName, &["fname", "filename"]),
+    (C::FilePath, &["filepath"]),
+    (C::FileHash, &["filehash"]),
+    (C::BytesIn, &["in", "bytesin"]),
+    (C::BytesOut, &["out", "bytesout"]),
+    (
+        C::DeviceReceiptTime,
+        &["rt", "devicereceipttime", "devtime"],
+    ),
+    (C::StartTime, &["start", "starttime"]),
+    (C::EndTime, &["end", "endtime"]),
+    (C::ExternalId, &["externalid"]),
+    (C::DeviceExternalId, &["deviceexternalid"]),
+    (C::Severity, &["sev"]),
+];
+
+/// [`PROMOTED`] by key: one hash and one comparison per attribute, where
+/// a `match` compared a missed key with every name of its length.
+static BY_KEY: LazyLock<FnvHashMap<&'static [u8], C>> = LazyLock::new(|| {
+    PROMOTED
+        .iter()
+        .flat_map(|&(c, keys)| keys.iter().map(move |k| (k.as_bytes(), c)))
+        .collect()
+});
+
 /// The promoted column of an attribute key, any case.
 pub fn column(key: &str) -> Option<C> {
     let mut buf = [0u8; 32];
-    let k = lower(key, &mut buf)?;
-    Some(match k {
-        b"src" | b"sourceaddress" => C::SourceAddress,
-        b"dst" | b"destinationaddress" => C::DestinationAddress,
-        b"spt" | b"sourceport" | b"srcport" => C::SourcePort,
-        b"dpt" | b"destinationport" | b"dstport" => C::DestinationPort,
-        b"sourcetranslatedaddress" | b"srcpostnat" => C::SourceTranslatedAddress,
-        b"destinationtranslatedaddress" | b"dstpostnat" => C::DestinationTranslatedAddress,
-        b"sourcetranslatedport" | b"srcpostnatport" => C::SourceTranslatedPort,
-        b"destinationtranslatedport" | b"dstpostnatport" => C::DestinationTranslatedPort,
-        b"smac" | b"sourcemacaddress" | b"srcmac" => C::SourceMac,
-        b"dmac" | b"destinationmacaddress" | b"dstmac" => C::DestinationMac,
-        b"shost" | b"sourcehostname" => C::SourceHostName,
-        b"dhost" | b"destinationhostname" => C::DestinationHostName,
-        b"suser" | b"sourceusername" | b"usrname" => C::SourceUserName,
-        b"duser" | b"destinationusername" => C::DestinationUserName,
-        b"dvc" | b"deviceaddress" => C::DeviceAddress,
-        b"dvchost" | b"devicehostname" => C::DeviceHostName,
-        b"act" | b"deviceaction" => C::DeviceAction,
-        b"outcome" | b"eventoutcome" => C::EventOutcome,
-        b"proto" | b"transportprotocol" => C::TransportProtocol,
-        b"app" | b"applicationprotocol" => C::ApplicationProtocol,
-        b"cat" | b"deviceeventcategory" => C::DeviceEventCategory,
-        b"msg" | b"message" => C::Message,
-        b"reason" => C::Reason,
-        b"request" | b"requesturl" | b"url" => C::RequestUrl,
-        b"requestmethod" => C::RequestMethod,
-        b"requestclientapplication" => C::RequestClientApplication,
-        b"fname" | b"filename" => C::FileName,
-        b"filepath" => C::FilePath,
-        b"filehash" => C::FileHash,
-        b"in" | b"bytesin" => C::BytesIn,
-        b"out" | b"bytesout" => C::BytesOut,
-        b"rt" | b"devicereceipttime" | b"devtime" => C::DeviceReceiptTime,
-        b"start" | b"starttime" => C::StartTime,
-        b"end" | b"endtime" => C::EndTime,
-        b"externalid" => C::ExternalId,
-        b"deviceexternalid" => C::DeviceExternalId,
-        b"sev" => C::Severity,
-        _ => return None,
-    })
+    BY_KEY.get(lower(key, &mut buf)?).copied()
 }
 
 /// `key`'s bytes in lower case, in `buf`; `None` when longer than any
@@ -106,9 +138,18 @@ pub fn set_header<'a>(
 /// Sets the attributes of `text` (pairs separated by spaces or `delim`).
 pub fn set_all<'a>(row: &mut Row<'a>, text: &'a str, delim: u8, ctx: &ParseContext) {
     let mut extensions: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
+    // Most events have no escapes and no quotes at all: one search each
+    // for the whole text instead of one per value.
+    let escapes = memchr::memchr(b'\\', text.as_bytes()).is_some();
+    let quotes = memchr::memchr(b'"', text.as_bytes()).is_some();
     pairs::for_each(text, delim, |key, raw| {
         // Some senders quote whole values (`src="10.0.0.1"`).
-        let value = pairs::unescape(unquote(raw));
+        let raw = if quotes { unquote(raw) } else { raw };
+        let value = if escapes {
+            pairs::unescape(raw)
+        } else {
+            Cow::Borrowed(raw)
+        };
         if let Some(c) = column(key).filter(|c| row.get(*c).is_null()) {
             if value.is_empty() {
                 return;
@@ -180,5 +221,24 @@ pub fn event_time(row: &mut Row<'_>) {
             row.event_time = Some(*t);
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_promoted_key_names_one_column() {
+        let keys: usize = PROMOTED.iter().map(|(_, k)| k.len()).sum();
+        assert_eq!(BY_KEY.len(), keys, "a key is listed twice");
+        assert!(PROMOTED
+            .iter()
+            .flat_map(|(_, k)| *k)
+            .all(|k| k.len() <= 32 && *k == k.to_ascii_lowercase()));
+        assert_eq!(column("requestMethod"), Some(C::RequestMethod));
+        assert_eq!(column("DeviceExternalID"), Some(C::DeviceExternalId));
+        assert_eq!(column("cs1"), None);
+        assert_eq!(column(&"x".repeat(40)), None);
     }
 }
