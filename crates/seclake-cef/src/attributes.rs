@@ -14,6 +14,7 @@ use seclake_core::time::parse_i64;
 use seclake_core::{ParseContext, Row, Value};
 
 use crate::columns::{C, COLUMNS};
+use crate::key_cache::KeyCache;
 use crate::syntax::cef::unquote;
 use crate::syntax::prefix::Prefix;
 use crate::syntax::{pairs, time};
@@ -136,7 +137,14 @@ pub fn set_header<'a>(
 }
 
 /// Sets the attributes of `text` (pairs separated by spaces or `delim`).
-pub fn set_all<'a>(row: &mut Row<'a>, text: &'a str, delim: u8, ctx: &ParseContext) {
+pub fn set_all<'a>(
+    row: &mut Row<'a>,
+    text: &'a str,
+    delim: u8,
+    ctx: &ParseContext,
+    keys: &mut KeyCache<Option<C>>,
+) {
+    let mut position = 0;
     let mut extensions: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
     // Most events have no escapes and no quotes at all: one search each
     // for the whole text instead of one per value.
@@ -150,7 +158,9 @@ pub fn set_all<'a>(row: &mut Row<'a>, text: &'a str, delim: u8, ctx: &ParseConte
         } else {
             Cow::Borrowed(raw)
         };
-        if let Some(c) = column(key).filter(|c| row.get(*c).is_null()) {
+        let promoted = keys.get(position, key, column);
+        position += 1;
+        if let Some(c) = promoted.filter(|c| row.get(*c).is_null()) {
             if value.is_empty() {
                 return;
             }

@@ -7,6 +7,7 @@ use seclake_core::{LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, R
 
 use crate::attributes;
 use crate::columns::{C, COLUMNS};
+use crate::key_cache::KeyCache;
 use crate::syntax::{cef, prefix};
 
 pub const DEF: LogTypeDef = LogTypeDef {
@@ -21,10 +22,14 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "Jan 15 10:30:00 sc4s-host-01 CEF:0|Trend Micro|Deep Security Agent|10.2.229|6001200|AppControl detectOnly|6|cn1=202 cn1Label=Host ID dvc=192.168.33.128 TrendMicroDsTenant=Primary fileHash=80D4AC182F97D2AB48EE4310AC51DA5974167C596D133D64A83107B9069745E0 suser=root act=detectOnly",
         "<6> CEF:0|A10|vThunder|4.1.4-GR1-P12|WAF|session-id|2|rt=Jan 15 10:30:00 src=1.1.1.1 spt=34860 dst=1.1.1.1 dpt=80 dhost=test.host.local act=learn app=HTTP requestMethod=GET request=/sales/ msg=New session created: Id\\=1",
     ],
-    new_parser: || Box::new(CefParser),
+    new_parser: || Box::<CefParser>::default(),
 };
 
-struct CefParser;
+/// Per stream: the keys of the last event (see [`KeyCache`]).
+#[derive(Default)]
+struct CefParser {
+    keys: KeyCache<Option<C>>,
+}
 
 impl RecordParser for CefParser {
     fn parse<'a>(
@@ -51,7 +56,7 @@ impl RecordParser for CefParser {
                 (C::Severity, severity),
             ],
         );
-        attributes::set_all(row, h.extension, b' ', ctx);
+        attributes::set_all(row, h.extension, b' ', ctx, &mut self.keys);
         attributes::event_time(row);
         Ok(Parsed::Row)
     }

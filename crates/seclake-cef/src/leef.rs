@@ -8,6 +8,7 @@ use seclake_core::{LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, R
 
 use crate::attributes;
 use crate::columns::{C, COLUMNS};
+use crate::key_cache::KeyCache;
 use crate::syntax::{leef, prefix};
 
 pub const DEF: LogTypeDef = LogTypeDef {
@@ -22,10 +23,14 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "<111>1 2024-01-15T10:30:00+00:00 sc4s-host-01 LEEF:2.0|Vendor|Product|Version|EventID|^|src=192.0.2.0^dst=172.50.123.1^sev=5^cat=anomaly^srcPort=81^dstPort=21^usrName=joe.black^devTime=Jan 15 2024 10:30:00.000 EST^devTimeFormat=MMM dd yyyy HH:mm:ss.SSS z",
         "LEEF:2.0|Trend Micro|Deep Security Manager|<DSA version>|192|cat=System\tname=Alert Ended\tdesc=Alert: CPU Warning Threshold Exceeded\\nSubject: 10.201.114.164\tsev=3\tsrc=10.201.114.164\tusrName=System",
     ],
-    new_parser: || Box::new(LeefParser),
+    new_parser: || Box::<LeefParser>::default(),
 };
 
-struct LeefParser;
+/// Per stream: the keys of the last event (see [`KeyCache`]).
+#[derive(Default)]
+struct LeefParser {
+    keys: KeyCache<Option<C>>,
+}
 
 impl RecordParser for LeefParser {
     fn parse<'a>(
@@ -53,7 +58,7 @@ impl RecordParser for LeefParser {
         if let Some(d) = h.declared_delimiter {
             row.set(C::LeefDelimiter, d);
         }
-        attributes::set_all(row, h.attributes, h.delimiter, ctx);
+        attributes::set_all(row, h.attributes, h.delimiter, ctx, &mut self.keys);
         attributes::event_time(row);
         Ok(Parsed::Row)
     }

@@ -13,6 +13,7 @@
 use std::borrow::Cow;
 
 use seclake_cef::attributes::number_repeats;
+use seclake_cef::key_cache::KeyCache;
 use seclake_cef::syntax::{cef, leef, pairs, prefix};
 use seclake_core::time::parse_i64;
 use seclake_core::{
@@ -98,6 +99,9 @@ pub const DEF: LogTypeDef = LogTypeDef {
 struct CloudWafParser {
     file: Option<file::Header>,
     w3c: Option<Vec<W3cField>>,
+    /// The keys of the last CEF and LEEF events.
+    cef_keys: KeyCache<Option<C>>,
+    leef_keys: KeyCache<Option<C>>,
 }
 
 enum W3cField {
@@ -198,11 +202,18 @@ impl RecordParser for CloudWafParser {
 }
 
 impl CloudWafParser {
-    fn attributes<'a>(&self, row: &mut Row<'a>, format: Format, text: &'a str, delim: u8) {
+    fn attributes<'a>(&mut self, row: &mut Row<'a>, format: Format, text: &'a str, delim: u8) {
         let mut extra = Vec::new();
+        let keys = match format {
+            Format::Leef => &mut self.leef_keys,
+            _ => &mut self.cef_keys,
+        };
+        let mut position = 0;
         pairs::for_each(text, delim, |key, raw| {
             let value = pairs::unescape(raw);
-            match fields::column(format, key) {
+            let column = keys.get(position, key, |k| fields::column(format, k));
+            position += 1;
+            match column {
                 Some(c) if row.get(c).is_null() => set_typed(row, c, key, value, &mut extra),
                 _ if fields::is_known_label(key) => {}
                 _ => extra.push((Cow::Borrowed(key), value)),
