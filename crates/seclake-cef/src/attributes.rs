@@ -146,14 +146,22 @@ pub fn set_all<'a>(
 ) {
     let mut position = 0;
     let mut extensions: Vec<(Cow<'a, str>, Cow<'a, str>)> = Vec::new();
-    // Most events have no escapes and no quotes at all: one search each
-    // for the whole text instead of one per value.
-    let escapes = memchr::memchr(b'\\', text.as_bytes()).is_some();
+    // Most values have no escapes and no quotes: the backslashes of the
+    // whole text are found in one search, and a value is unescaped only
+    // when one falls inside it.
+    let base = text.as_ptr() as usize;
+    let mut backslashes = memchr::memchr_iter(b'\\', text.as_bytes()).peekable();
     let quotes = memchr::memchr(b'"', text.as_bytes()).is_some();
     pairs::for_each(text, delim, |key, raw| {
+        let (start, end) = (
+            raw.as_ptr() as usize - base,
+            raw.as_ptr() as usize - base + raw.len(),
+        );
+        while backslashes.next_if(|&b| b < start).is_some() {}
+        let escaped = backslashes.peek().is_some_and(|&b| b < end);
         // Some senders quote whole values (`src="10.0.0.1"`).
         let raw = if quotes { unquote(raw) } else { raw };
-        let value = if escapes {
+        let value = if escaped {
             pairs::unescape(raw)
         } else {
             Cow::Borrowed(raw)
