@@ -19,6 +19,7 @@ use crate::batch::coerce::write_f64;
 enum Col<'a> {
     Utf8(&'a arrow_array::StringArray),
     I64(&'a arrow_array::Int64Array),
+    I32(&'a arrow_array::Int32Array),
     Ts(&'a arrow_array::TimestampMicrosecondArray),
     Other(&'a ArrayRef),
 }
@@ -28,6 +29,7 @@ impl<'a> Col<'a> {
         match array.data_type() {
             DataType::Utf8 => Col::Utf8(array.as_string::<i32>()),
             DataType::Int64 => Col::I64(array.as_primitive::<Int64Type>()),
+            DataType::Int32 => Col::I32(array.as_primitive::<Int32Type>()),
             DataType::Timestamp(..) => Col::Ts(array.as_primitive::<TimestampMicrosecondType>()),
             _ => Col::Other(array),
         }
@@ -37,6 +39,7 @@ impl<'a> Col<'a> {
         match self {
             Col::Utf8(a) => a.is_null(row),
             Col::I64(a) => a.is_null(row),
+            Col::I32(a) => a.is_null(row),
             Col::Ts(a) => a.is_null(row),
             Col::Other(a) => a.is_null(row),
         }
@@ -46,6 +49,7 @@ impl<'a> Col<'a> {
         match self {
             Col::Utf8(a) => write_str(out, a.value(row)),
             Col::I64(a) => int(out, a.value(row)),
+            Col::I32(a) => int(out, a.value(row).into()),
             Col::Ts(a) => {
                 out.push(b'"');
                 Timestamp(a.value(row)).write_rfc3339(out);
