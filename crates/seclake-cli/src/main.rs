@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod allocator;
 mod commands;
 mod corpus;
 mod inputs;
@@ -46,7 +45,6 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    allocator::tune();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SECLAKE_LOG")
