@@ -76,15 +76,19 @@ fn open<'r>(input: ByteStream<'r>, ctx: &DecodeContext<'_>) -> io::Result<ByteSt
             ),
         ));
     }
-    let out = unwrap(&file, ctx)
+    let (line, body) = unwrap(file, ctx)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", ctx.input)))?;
-    Ok(Box::new(io::Cursor::new(out)))
+    Ok(Box::new(io::Cursor::new(line).chain(io::Cursor::new(body))))
 }
 
-/// The header line and the plain body of a whole file.
-pub fn unwrap(file: &[u8], ctx: &DecodeContext<'_>) -> Result<Vec<u8>, String> {
-    let sep = memchr::memmem::find(file, b"|==|").ok_or("no |==| after the header")?;
-    let head = std::str::from_utf8(&file[..sep]).map_err(|_| "the header is not text")?;
+/// The header line (with its newline) and the plain body of a whole file.
+/// The body is decrypted in place: a file costs its size plus, when
+/// compressed, the inflated body.
+pub fn unwrap(mut file: Vec<u8>, ctx: &DecodeContext<'_>) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let sep = memchr::memmem::find(&file, b"|==|").ok_or("no |==| after the header")?;
+    let head = std::str::from_utf8(&file[..sep])
+        .map_err(|_| "the header is not text")?
+        .to_string();
     let mut body_start = sep + 4;
     for end in ["\r\n", "\n"] {
         if file[body_start..].starts_with(end.as_bytes()) {
@@ -98,10 +102,14 @@ pub fn unwrap(file: &[u8], ctx: &DecodeContext<'_>) -> Result<Vec<u8>, String> {
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim()))
         .collect();
     let get = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
-    let mut body = file[body_start..].to_vec();
+    let mut body = file.split_off(body_start);
+    drop(file);
     if let Some(key) = get("key").filter(|k| !k.is_empty()) {
         let key_id = get("publickeyid").unwrap_or("-");
-        body = decrypt(&body, key, key_id, ctx)?;
+        let aes = aes_key(key, key_id, ctx)?;
+        let n = crypto::decrypt_body(&aes, &mut body)
+            .map_err(|e| format!("publicKeyId {key_id}: {e}"))?;
+        body.truncate(n);
     }
     if is_zlib(&body) {
         body = inflate(&body)?;
@@ -118,7 +126,7 @@ pub fn unwrap(file: &[u8], ctx: &DecodeContext<'_>) -> Result<Vec<u8>, String> {
             tracing::warn!("{}: {msg}", ctx.input);
         }
     }
-    let mut out = Vec::with_capacity(body.len() + 256);
+    let mut out = Vec::with_capacity(256);
     out.extend_from_slice(HEADER_LINE.as_bytes());
     for (n, v) in &fields {
         if n != "key" && n != "checksum" && !v.contains('\t') {
@@ -129,17 +137,13 @@ pub fn unwrap(file: &[u8], ctx: &DecodeContext<'_>) -> Result<Vec<u8>, String> {
         out.extend_from_slice(format!("\tfields:{f}").as_bytes());
     }
     out.push(b'\n');
-    out.extend_from_slice(&body);
-    Ok(out)
+    Ok((out, body))
 }
 
-/// Tries the private keys: first those named for `key_id`, then the rest.
-fn decrypt(
-    body: &[u8],
-    key: &str,
-    key_id: &str,
-    ctx: &DecodeContext<'_>,
-) -> Result<Vec<u8>, String> {
+/// The AES key of the file, from the first private key that opens
+/// `key` (those named for `key_id` first). A wrong RSA key fails on the
+/// small `key` field, so the body is decrypted once, by the right one.
+fn aes_key(key: &str, key_id: &str, ctx: &DecodeContext<'_>) -> Result<Vec<u8>, String> {
     let named = format!("{PRIVATE_KEY}:{key_id}");
     let keys: Vec<&[u8]> = ctx
         .secrets
@@ -153,15 +157,8 @@ fn decrypt(
     }
     let mut reasons = Vec::new();
     for pem in keys {
-        let result = PrivateKey::from_pem(pem).and_then(|k| {
-            let aes = k.unwrap_aes_key(key)?;
-            let mut buf = body.to_vec();
-            let n = crypto::decrypt_body(&aes, &mut buf)?;
-            buf.truncate(n);
-            Ok(buf)
-        });
-        match result {
-            Ok(plain) => return Ok(plain),
+        match PrivateKey::from_pem(pem).and_then(|k| k.unwrap_aes_key(key)) {
+            Ok(aes) => return Ok(aes),
             Err(e @ CryptoError::BadBody(_)) => return Err(format!("publicKeyId {key_id}: {e}")),
             Err(e) => reasons.push(e.to_string()),
         }

@@ -25,7 +25,10 @@ fn open(file: &[u8], secrets: &Secrets, strict: bool) -> Result<String, String> 
         secrets,
         strict,
     };
-    unwrap(file, &ctx).map(|b| String::from_utf8(b).unwrap())
+    unwrap(file.to_vec(), &ctx).map(|(mut line, body)| {
+        line.extend_from_slice(&body);
+        String::from_utf8(line).unwrap()
+    })
 }
 
 /// The rows of an unwrapped file: (event name or id, client IP, file format).
