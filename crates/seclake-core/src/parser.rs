@@ -30,6 +30,9 @@ pub struct ParseError {
     mismatch: bool,
     reason: Cow<'static, str>,
     detail: Option<Box<str>>,
+    /// For one entry of a record of several rows: the entry's bytes in the
+    /// record, and whether the record goes on after it.
+    entry: Option<(usize, usize, bool)>,
 }
 
 impl ParseError {
@@ -40,6 +43,7 @@ impl ParseError {
             mismatch: true,
             reason: reason.into(),
             detail: None,
+            entry: None,
         }
     }
     /// The record is of this log type but broken.
@@ -48,6 +52,7 @@ impl ParseError {
             mismatch: false,
             reason: reason.into(),
             detail: None,
+            entry: None,
         }
     }
     /// A field that does not hold what the log type says it holds: the
@@ -60,6 +65,22 @@ impl ParseError {
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into().into_boxed_str());
         self
+    }
+    /// Makes this the error of one entry (`record[range]`) of a record of
+    /// several rows: only the entry is rejected (its text as the raw
+    /// record), and when `more`, the engine asks for the next row
+    /// ([`RecordParser::next_row`]) as after a row.
+    pub fn in_entry(mut self, range: std::ops::Range<usize>, more: bool) -> Self {
+        self.entry = Some((range.start, range.end, more));
+        self
+    }
+    /// The entry's bytes in the record, if the error is one entry's.
+    pub fn entry(&self) -> Option<std::ops::Range<usize>> {
+        self.entry.map(|(s, e, _)| s..e)
+    }
+    /// Whether rows may follow this entry's error in the same record.
+    pub fn has_more(&self) -> bool {
+        self.entry.is_some_and(|(_, _, more)| more)
     }
     pub fn is_mismatch(&self) -> bool {
         self.mismatch
@@ -188,7 +209,10 @@ pub trait RecordParser: Send {
     /// The next row of the record [`RecordParser::parse`] returned
     /// [`Parsed::RowAndMore`] for: `RowAndMore` again, `Row` for the last
     /// one, or `Skip` when there are no more. An error rejects the rest of
-    /// the record; the rows given before it stay.
+    /// the record (the rows given before it stay), unless it is one
+    /// entry's ([`ParseError::in_entry`]) with more to come: then that
+    /// entry alone is rejected and the next row is asked for. `parse` may
+    /// return such an error for a record's first entry too.
     fn next_row<'a>(
         &mut self,
         record: &'a str,

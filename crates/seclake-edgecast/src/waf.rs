@@ -196,9 +196,8 @@ impl WafParser {
             Ok(())
         });
         if let Err(e) = filled {
-            // The engine rejects the rest of the record; nothing follows.
-            self.doc = None;
-            return Err(in_logs(e, index));
+            // This entry alone is the reject; the engine asks for the next.
+            return Err(in_logs(e, index).in_entry(start..start + entry.len(), more));
         }
         Ok(if more {
             Parsed::RowAndMore

@@ -193,14 +193,27 @@ impl<'t, 'o> RecordProcessor<'t, 'o> {
                     return Ok(());
                 }
                 Outcome::Reject { log_type, error } => {
+                    // One broken entry of a record of several rows: that
+                    // entry is the reject, and the rows after it go on.
+                    let raw = error.entry().and_then(|r| bytes.get(r)).unwrap_or(bytes);
                     let why = Why {
                         at,
                         log_type: log_type.map(|t| t.name()),
                         reason: error.reason(),
                         detail: error.detail(),
-                        raw: bytes,
+                        raw,
                     };
-                    return self.reject(why, sink, stats);
+                    self.reject(why, sink, stats)?;
+                    let Some(t) = log_type.filter(|_| error.has_more()) else {
+                        return Ok(());
+                    };
+                    let next = self.guarded(at, bytes, sink, stats, |c, buf, ctx| {
+                        c.next_row(t, text, ctx, buf)
+                    })?;
+                    match next {
+                        Some(o) => outcome = o,
+                        None => return Ok(()),
+                    }
                 }
             }
         }

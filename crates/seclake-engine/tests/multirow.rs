@@ -1,6 +1,7 @@
 //! One record, several rows (an Edgecast document's `logs[]`): each row
 //! has its own row id, an error part-way rejects the rest of the record
-//! and keeps the rows before it.
+//! and keeps the rows before it, and an error of one entry rejects that
+//! entry alone (its text as the raw record) while the rows after it go on.
 
 use std::io;
 
@@ -14,7 +15,8 @@ columns! {
     Item = "item", "string", required, [], "One item of the record.";
 }
 
-/// `a;b;c` is three rows; an item `!` is an error.
+/// `a;b;c` is three rows; an item `!` is an error of the record, an item
+/// `?` an error of that item alone.
 #[derive(Default)]
 struct Items {
     rest: usize,
@@ -30,7 +32,11 @@ impl Items {
         if item == "!" {
             return Err(ParseError::invalid("bad item"));
         }
+        let start = self.rest;
         self.rest += item.len() + 1;
+        if item == "?" {
+            return Err(ParseError::invalid("unclear item").in_entry(start..start + 1, more));
+        }
         row.set(C::Item, Value::str(item));
         Ok(if more {
             Parsed::RowAndMore
@@ -75,6 +81,7 @@ const DEF: LogTypeDef = LogTypeDef {
 struct Collect {
     rows: Vec<(String, String)>,
     rejects: Vec<(u64, String)>,
+    raws: Vec<String>,
 }
 
 impl RowSink for Collect {
@@ -95,6 +102,7 @@ impl RowSink for Collect {
     }
     fn reject(&mut self, r: &Reject<'_>) -> io::Result<()> {
         self.rejects.push((r.line, r.reason.to_string()));
+        self.raws.push(String::from_utf8_lossy(r.raw).into_owned());
         Ok(())
     }
 }
@@ -125,4 +133,15 @@ fn each_row_of_a_record_is_a_row_with_its_own_id() {
     assert_eq!(got.rejects, [(3, "bad item".to_string())]);
     // The same input gives the same ids.
     assert_eq!(run("a;b;c\nd\ne;!;f\ng\n").rows, got.rows);
+}
+
+#[test]
+fn a_broken_entry_is_its_own_reject_and_the_rest_go_on() {
+    let got = run("?;a;?;b\nc;?\n?\n");
+    let items: Vec<&str> = got.rows.iter().map(|(i, _)| i.as_str()).collect();
+    assert_eq!(items, ["a", "b", "c"]);
+    let lines: Vec<u64> = got.rejects.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [1, 1, 2, 3]);
+    assert!(got.rejects.iter().all(|(_, r)| r == "unclear item"));
+    assert_eq!(got.raws, ["?", "?", "?", "?"], "the entry, not the record");
 }
