@@ -91,7 +91,7 @@ pub fn read_input(
             input,
             stream: stream.clone(),
             index: *index,
-            data: Vec::with_capacity(chunk.bytes + (chunk.bytes >> 3)),
+            data: super::pool::take(chunk.bytes + (chunk.bytes >> 3)),
             items: Vec::new(),
             last: false,
             decoded_bytes: 0,

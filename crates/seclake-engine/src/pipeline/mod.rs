@@ -25,6 +25,7 @@
 //!   same chunk and worker code.
 
 mod chunk;
+mod pool;
 mod worker;
 
 use std::collections::{BTreeMap, HashMap};

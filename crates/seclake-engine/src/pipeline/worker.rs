@@ -94,6 +94,7 @@ impl<'t, 'o> Worker<'t, 'o> {
             }
         }
         self.sink.end_run()?;
+        super::pool::give(chunk.data);
         stats.decoded_bytes = chunk.decoded_bytes;
         stats.compression = chunk.compression;
         if chunk.last {
