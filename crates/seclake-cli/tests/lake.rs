@@ -51,6 +51,21 @@ fn ingest_query_tables_and_compact_a_local_lake() {
         counts,
         vec![vec!["AWS.VPCFlow".to_string(), "7".to_string()]]
     );
+    // The vendor families: an Imperva log file (zlib body, W3C), CEF's
+    // extensions map read by key.
+    let imperva = query(
+        lake,
+        "SELECT id, request_result, file_format FROM imperva_cloudwaf ORDER BY id",
+        &[],
+    );
+    assert_eq!(imperva.len(), 3);
+    assert_eq!(imperva[2], ["4003", "REQ_BLOCKED_ACL", "W3C"]);
+    let labels = query(
+        lake,
+        "SELECT count(*) FROM cef WHERE extensions['cs1Label'] = 'Policy'",
+        &[],
+    );
+    assert_eq!(labels, vec![vec!["6".to_string()]]);
     let names = query(
         lake,
         "SELECT eventName, count(*) AS n FROM aws_cloudtrail WHERE p_event_time >= TIMESTAMP '2014-03-06T00:00:00Z' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3",
