@@ -6,7 +6,6 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod corpus;
-mod inputs;
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +41,9 @@ enum Command {
     Ddl(commands::ddl::Args),
     /// Measure parse throughput per log type on a generated corpus.
     Bench(commands::bench::Args),
+    /// Run the sources of a configuration file (S3 scans) into the lake
+    /// until SIGTERM; `--check-config` only checks the file.
+    Serve(commands::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         Command::Vacuum(a) => commands::vacuum::run(a),
         Command::Ddl(a) => commands::ddl::run(a),
         Command::Bench(a) => commands::bench::run(a),
+        Command::Serve(a) => commands::serve::run(a),
     };
     match result {
         Ok(code) => code,

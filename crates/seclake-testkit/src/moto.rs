@@ -78,10 +78,15 @@ impl Moto {
         s.write_all(body).unwrap();
         let mut resp = String::new();
         let _ = s.read_to_string(&mut resp);
-        resp.split(' ')
+        let code = resp
+            .split(' ')
             .nth(1)
             .and_then(|c| c.parse().ok())
-            .unwrap_or(0)
+            .unwrap_or(0);
+        if !(200..300).contains(&code) {
+            eprintln!("moto: {method} {path}: {resp}");
+        }
+        code
     }
 
     /// Creates a bucket.

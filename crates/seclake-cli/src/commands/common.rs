@@ -118,23 +118,4 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// A duration written as a number and a unit: `90s`, `30m`, `1h`, `7d`
-/// (a bare number is seconds).
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (n, unit) = t.split_at(split);
-    let n: u64 = n
-        .parse()
-        .map_err(|_| format!("{text:?}: expected a number and a unit (s, m, h, d), e.g. 1h"))?;
-    let secs = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => return Err(format!("{text:?}: unknown unit {unit:?}; use s, m, h or d")),
-    };
-    n.checked_mul(secs)
-        .map(std::time::Duration::from_secs)
-        .ok_or_else(|| format!("{text:?}: too long"))
-}
+pub use seclake_sources::config::parse_duration;

@@ -25,7 +25,7 @@ use seclake_lake::ingest::{ingest, Observer};
 use seclake_lake::{Lake, LakeWriter, WriterOptions};
 
 use super::common::{runtime, LakeArg, ParseArgs};
-use crate::inputs::expand;
+use seclake_sources::inputs::expand;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -10,6 +10,7 @@ pub mod log_types;
 pub mod parse;
 pub mod query;
 pub mod schema;
+pub mod serve;
 pub mod tables;
 pub mod vacuum;
 

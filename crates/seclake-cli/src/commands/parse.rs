@@ -19,7 +19,7 @@ use seclake_engine::sinks::{reject_message, write_reject_json};
 use seclake_engine::{Reject, StreamStats};
 
 use super::common::ParseArgs;
-use crate::inputs::expand;
+use seclake_sources::inputs::expand;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -1,0 +1,237 @@
+//! The `seclake serve` configuration file (TOML): the lake, and the
+//! sources to run. Checked whole before anything starts: every problem is
+//! reported with where it is (`source "aws-prod": ...`), unknown keys
+//! included, so a typo never silently turns a setting off.
+//!
+//! ```toml
+//! [lake]
+//! uri = "s3://security-lake/logs"   # or a local directory
+//!
+//! [[source]]
+//! id = "cloudtrail-backfill"        # p_source_id
+//! label = "CloudTrail, prod"        # p_source_label
+//! type = "s3"                       # s3 (more types to come: sqs, syslog, file, http)
+//! uri = "s3://org-trail/AWSLogs/"   # the bucket and prefix to scan
+//! interval = "60s"                  # how often to look for new objects
+//! log_types = ["AWS.CloudTrail"]    # optional: classify among these only
+//! ```
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub lake: LakeConfig,
+    #[serde(default, rename = "source")]
+    pub sources: Vec<SourceConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LakeConfig {
+    /// A local directory or `s3://bucket/prefix`.
+    pub uri: String,
+}
+
+/// One source; `kind` says which fields apply.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// `p_source_id` of its rows; unique in the file; names its state.
+    pub id: String,
+    /// `p_source_label` of its rows.
+    pub label: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `s3`: the bucket and prefix to scan, `s3://bucket/prefix`.
+    pub uri: Option<String>,
+    /// `s3`: how often to look for new objects (`60s`, `5m`); default 60s.
+    pub interval: Option<String>,
+    /// Classify among these log types only; default all.
+    pub log_types: Option<Vec<String>>,
+    /// Time zone of formats whose times carry none; default UTC.
+    pub timezone: Option<String>,
+}
+
+/// The source kinds this build runs.
+pub const KINDS: &[&str] = &["s3"];
+
+/// Default time between two scans of an S3 prefix.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Reads and checks a configuration; the error lists every problem, one a
+/// line.
+pub fn parse(text: &str) -> Result<Config, String> {
+    let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+    let problems = config.problems();
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+impl Config {
+    /// Everything wrong with the configuration.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.lake.uri.trim().is_empty() {
+            out.push("[lake] uri: empty; give a directory or s3://bucket/prefix".to_string());
+        }
+        if self.sources.is_empty() {
+            out.push("no [[source]]: nothing to run".to_string());
+        }
+        let mut ids = std::collections::HashSet::new();
+        for s in &self.sources {
+            let at = format!("source {:?}", s.id);
+            if s.id.trim().is_empty() || s.id.contains(['/', '\\']) || s.id.starts_with('.') {
+                out.push(format!(
+                    "{at}: id must be non-empty, without / or \\, not starting with ."
+                ));
+            }
+            if !ids.insert(&s.id) {
+                out.push(format!("{at}: id used twice; ids name each source's state"));
+            }
+            if !KINDS.contains(&s.kind.as_str()) {
+                out.push(format!(
+                    "{at}: type {:?} is not one of {}",
+                    s.kind,
+                    KINDS.join(", ")
+                ));
+            }
+            if s.kind == "s3" {
+                match &s.uri {
+                    None => out.push(format!(
+                        "{at}: uri is required for type s3 (s3://bucket/prefix)"
+                    )),
+                    Some(u) if !u.starts_with("s3://") || u.len() <= 5 => {
+                        out.push(format!("{at}: uri {u:?} is not s3://bucket/prefix"))
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let Some(i) = &s.interval {
+                if let Err(e) = parse_duration(i) {
+                    out.push(format!("{at}: interval {e}"));
+                }
+            }
+            for t in s.log_types.iter().flatten() {
+                if seclake_registry::find(t).is_none() {
+                    out.push(format!(
+                        "{at}: log type {t:?} is unknown (seclake log-types lists them)"
+                    ));
+                }
+            }
+            if let Some(tz) = &s.timezone {
+                if let Err(e) = tz.parse::<seclake_core::TimeZone>() {
+                    out.push(format!("{at}: timezone {e}"));
+                }
+            }
+        }
+        out
+    }
+}
+
+impl SourceConfig {
+    /// The time between two scans.
+    pub fn interval(&self) -> Duration {
+        self.interval
+            .as_deref()
+            .and_then(|i| parse_duration(i).ok())
+            .unwrap_or(DEFAULT_INTERVAL)
+    }
+}
+
+/// A duration written as a number and a unit: `90s`, `30m`, `1h`, `7d`
+/// (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number and a unit (s, m, h, d), e.g. 1h"))?;
+    let secs = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(format!("{text:?}: unknown unit {unit:?}; use s, m, h or d")),
+    };
+    n.checked_mul(secs)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{text:?}: too long"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[lake]
+uri = "/tmp/lake"
+
+[[source]]
+id = "trail"
+label = "CloudTrail"
+type = "s3"
+uri = "s3://org-trail/AWSLogs/"
+interval = "5m"
+log_types = ["AWS.CloudTrail"]
+"#;
+
+    #[test]
+    fn a_good_file() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.sources.len(), 1);
+        assert_eq!(c.sources[0].interval(), Duration::from_secs(300));
+    }
+
+    #[test]
+    fn every_problem_is_named_with_its_place() {
+        let e = parse(&GOOD.replace("interval", "intervall")).unwrap_err();
+        assert!(e.contains("unknown field `intervall`"), "{e}");
+        let bad = r#"
+[lake]
+uri = ""
+[[source]]
+id = "a/b"
+type = "sqs"
+[[source]]
+id = "x"
+type = "s3"
+uri = "https://x"
+interval = "5 minutes"
+log_types = ["AWS.Nope"]
+timezone = "Mars/Olympus"
+[[source]]
+id = "x"
+type = "s3"
+"#;
+        let e = parse(bad).unwrap_err();
+        for want in [
+            "[lake] uri: empty",
+            "source \"a/b\": id must be",
+            "source \"a/b\": type \"sqs\" is not one of s3",
+            "source \"x\": uri \"https://x\" is not s3://bucket/prefix",
+            "source \"x\": interval",
+            "source \"x\": log type \"AWS.Nope\" is unknown",
+            "source \"x\": timezone",
+            "source \"x\": id used twice",
+            "source \"x\": uri is required for type s3",
+        ] {
+            assert!(e.contains(want), "missing {want:?} in:\n{e}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert!(parse_duration("2w").is_err());
+        assert!(parse_duration("x").is_err());
+    }
+}
