@@ -12,4 +12,5 @@
 pub mod config;
 pub mod inputs;
 pub mod s3_scan;
+pub mod sqs;
 pub mod state;
