@@ -10,10 +10,17 @@
 //! [[source]]
 //! id = "cloudtrail-backfill"        # p_source_id
 //! label = "CloudTrail, prod"        # p_source_label
-//! type = "s3"                       # s3 (more types to come: sqs, syslog, file, http)
+//! type = "s3"                       # s3 or sqs (syslog, file, http to come)
 //! uri = "s3://org-trail/AWSLogs/"   # the bucket and prefix to scan
 //! interval = "60s"                  # how often to look for new objects
 //! log_types = ["AWS.CloudTrail"]    # optional: classify among these only
+//!
+//! [[source]]
+//! id = "aws-prod"
+//! type = "sqs"
+//! queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/seclake-notify"
+//! mode = "notifications"            # or "messages": bodies are log data
+//! visibility_timeout = "5m"         # extended while a message is processed
 //! ```
 
 use std::time::Duration;
@@ -54,10 +61,18 @@ pub struct SourceConfig {
     pub log_types: Option<Vec<String>>,
     /// Time zone of formats whose times carry none; default UTC.
     pub timezone: Option<String>,
+    /// `sqs`: the queue's URL.
+    pub queue_url: Option<String>,
+    /// `sqs`: `notifications` (S3 events, the default) or `messages` (the
+    /// bodies are log data).
+    pub mode: Option<String>,
+    /// `sqs`: how long a received message stays hidden (extended while it
+    /// is processed); default 5m.
+    pub visibility_timeout: Option<String>,
 }
 
 /// The source kinds this build runs.
-pub const KINDS: &[&str] = &["s3"];
+pub const KINDS: &[&str] = &["s3", "sqs"];
 
 /// Default time between two scans of an S3 prefix.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
@@ -113,6 +128,25 @@ impl Config {
                     Some(_) => {}
                 }
             }
+            if s.kind == "sqs" {
+                match &s.queue_url {
+                    None => out.push(format!("{at}: queue_url is required for type sqs")),
+                    Some(u) if !u.starts_with("https://") && !u.starts_with("http://") => {
+                        out.push(format!("{at}: queue_url {u:?} is not an https:// URL"))
+                    }
+                    Some(_) => {}
+                }
+                if let Some(m) = &s.mode {
+                    if m != "notifications" && m != "messages" {
+                        out.push(format!("{at}: mode {m:?} is not notifications or messages"));
+                    }
+                }
+                if let Some(v) = &s.visibility_timeout {
+                    if let Err(e) = parse_duration(v) {
+                        out.push(format!("{at}: visibility_timeout {e}"));
+                    }
+                }
+            }
             if let Some(i) = &s.interval {
                 if let Err(e) = parse_duration(i) {
                     out.push(format!("{at}: interval {e}"));
@@ -136,6 +170,19 @@ impl Config {
 }
 
 impl SourceConfig {
+    /// `sqs`: seconds a received message stays hidden.
+    pub fn visibility_secs(&self) -> u32 {
+        self.visibility_timeout
+            .as_deref()
+            .and_then(|v| parse_duration(v).ok())
+            .map_or(300, |d| d.as_secs().min(12 * 3600) as u32)
+    }
+
+    /// `sqs`: whether message bodies are log data.
+    pub fn messages_mode(&self) -> bool {
+        self.mode.as_deref() == Some("messages")
+    }
+
     /// The time between two scans.
     pub fn interval(&self) -> Duration {
         self.interval
@@ -215,7 +262,7 @@ type = "s3"
         for want in [
             "[lake] uri: empty",
             "source \"a/b\": id must be",
-            "source \"a/b\": type \"sqs\" is not one of s3",
+            "source \"a/b\": queue_url is required for type sqs",
             "source \"x\": uri \"https://x\" is not s3://bucket/prefix",
             "source \"x\": interval",
             "source \"x\": log type \"AWS.Nope\" is unknown",

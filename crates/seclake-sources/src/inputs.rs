@@ -22,6 +22,13 @@ pub enum Input {
         /// same key is another input.
         version: Option<String>,
     },
+    /// Bytes already in memory (an SQS message body), with a stable
+    /// identity (a redelivered message gives the same row ids).
+    Memory {
+        name: String,
+        identity: String,
+        bytes: Arc<[u8]>,
+    },
 }
 
 impl Input {
@@ -31,6 +38,7 @@ impl Input {
             Input::Stdin => "-".to_string(),
             Input::File(p) => p.display().to_string(),
             Input::Object { uri, .. } => uri.clone(),
+            Input::Memory { name, .. } => name.clone(),
         }
     }
 
@@ -53,6 +61,7 @@ impl Input {
                 Some(v) => format!("{uri}#{v}"),
                 None => uri.clone(),
             },
+            Input::Memory { identity, .. } => identity.clone(),
         }
     }
 
@@ -64,6 +73,7 @@ impl Input {
         Ok(match self {
             Input::Stdin => Box::new(std::io::stdin()),
             Input::File(p) => Box::new(std::fs::File::open(p)?),
+            Input::Memory { bytes, .. } => Box::new(std::io::Cursor::new(bytes.clone())),
             Input::Object { store, path, .. } => {
                 let rt = rt.ok_or_else(|| std::io::Error::other("object inputs need a runtime"))?;
                 Box::new(seclake_lake::store::object_reader(
@@ -95,6 +105,7 @@ impl Input {
             Input::Stdin => None,
             Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Input::Object { size, .. } => Some(*size),
+            Input::Memory { bytes, .. } => Some(bytes.len() as u64),
         }
     }
 }

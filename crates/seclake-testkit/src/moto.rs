@@ -98,3 +98,66 @@ impl Moto {
         );
     }
 }
+
+impl Moto {
+    /// An SQS call in AWS's JSON protocol (`action` such as `CreateQueue`);
+    /// returns the response body. moto routes by the credential scope of
+    /// the Authorization header and does not check the signature.
+    pub fn sqs(&self, action: &str, body: &str) -> String {
+        let addr = self.endpoint.trim_start_matches("http://");
+        let mut s = TcpStream::connect(addr).unwrap();
+        write!(
+            s,
+            "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: AmazonSQS.{action}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut resp = String::new();
+        let _ = s.read_to_string(&mut resp);
+        resp.split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Creates a queue; returns its URL.
+    pub fn create_queue(&self, name: &str, attributes: &str) -> String {
+        let resp = self.sqs(
+            "CreateQueue",
+            &format!("{{\"QueueName\":\"{name}\",\"Attributes\":{attributes}}}"),
+        );
+        let start = resp
+            .find("http")
+            .unwrap_or_else(|| panic!("CreateQueue: {resp}"));
+        resp[start..]
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Sends a message body (JSON-escaped here).
+    pub fn send(&self, queue_url: &str, body: &str) {
+        let escaped = body
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n");
+        let resp = self.sqs(
+            "SendMessage",
+            &format!("{{\"QueueUrl\":\"{queue_url}\",\"MessageBody\":\"{escaped}\"}}"),
+        );
+        assert!(resp.contains("MessageId"), "SendMessage: {resp}");
+    }
+
+    /// A queue attribute (`ApproximateNumberOfMessages`, ...).
+    pub fn queue_attribute(&self, queue_url: &str, name: &str) -> String {
+        let resp = self.sqs(
+            "GetQueueAttributes",
+            &format!("{{\"QueueUrl\":\"{queue_url}\",\"AttributeNames\":[\"All\"]}}"),
+        );
+        let key = format!("\"{name}\": \"");
+        resp.split_once(&key)
+            .and_then(|(_, rest)| rest.split('"').next())
+            .unwrap_or_default()
+            .to_string()
+    }
+}

@@ -1,5 +1,6 @@
-//! `seclake serve --config FILE`: runs the configured sources until
-//! SIGTERM or SIGINT. Each round, a due source is polled for new inputs,
+//! `seclake serve --config FILE`: runs the configured sources (S3 scans,
+//! SQS queues) until SIGTERM or SIGINT. Each round, a due source is
+//! polled for new inputs,
 //! which go through the same pipeline and lake writer as `seclake ingest`;
 //! an input is remembered as ingested (see `seclake_sources::state`) only
 //! when its acknowledgement fired, so what a crash interrupts is taken
@@ -18,11 +19,19 @@ use anyhow::{anyhow, Context, Result};
 use seclake_core::LogType;
 use seclake_engine::ack::Ack;
 use seclake_engine::pipeline::{Output, Settings};
-use seclake_engine::Options;
-use seclake_lake::ingest::{ingest, Quiet};
+use seclake_engine::{Options, StreamStats};
+use seclake_lake::ingest::{ingest, Observer};
 use seclake_lake::{Lake, LakeWriter, WriterOptions};
 use seclake_sources::config::{self, SourceConfig};
+use seclake_sources::inputs::Input;
 use seclake_sources::s3_scan::S3Scan;
+use seclake_sources::sqs::source::{Mode, SqsSource};
+
+/// A running source.
+enum Source {
+    Scan(S3Scan),
+    Queue(SqsSource),
+}
 
 use super::common::runtime;
 
@@ -60,26 +69,46 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let mut sources = Vec::new();
     for s in &config.sources {
-        let scan = rt
-            .block_on(S3Scan::open(s, &lake))
-            .map_err(|e| anyhow!("source {:?}: {e}", s.id))?;
-        eprintln!(
-            "source {:?}: scanning {} every {:?} ({} object(s) already ingested)",
-            s.id,
-            scan.uri,
-            s.interval(),
-            scan.seen.len()
-        );
-        sources.push((s, scan, Instant::now()));
+        let source = if s.kind == "sqs" {
+            let url = s.queue_url.as_deref().unwrap_or_default();
+            let mode = if s.messages_mode() {
+                Mode::Messages
+            } else {
+                Mode::Notifications
+            };
+            let q = SqsSource::new(url, mode, s.visibility_secs())
+                .map_err(|e| anyhow!("source {:?}: {e}", s.id))?;
+            eprintln!("source {:?}: receiving from {url} ({mode:?})", s.id);
+            Source::Queue(q)
+        } else {
+            let scan = rt
+                .block_on(S3Scan::open(s, &lake))
+                .map_err(|e| anyhow!("source {:?}: {e}", s.id))?;
+            eprintln!(
+                "source {:?}: scanning {} every {:?} ({} object(s) already ingested)",
+                s.id,
+                scan.uri,
+                s.interval(),
+                scan.seen.len()
+            );
+            Source::Scan(scan)
+        };
+        sources.push((s, source, Instant::now()));
     }
     let mut failures = 0;
     loop {
-        for (cfg, scan, due) in &mut sources {
+        for (cfg, source, due) in &mut sources {
             if Instant::now() < *due || stop.load(Ordering::Relaxed) {
                 continue;
             }
-            *due = Instant::now() + cfg.interval();
-            if let Err(e) = round(cfg, scan, &lake, &rt, threads) {
+            let result = match source {
+                Source::Scan(scan) => {
+                    *due = Instant::now() + cfg.interval();
+                    scan_round(cfg, scan, &lake, &rt, threads)
+                }
+                Source::Queue(q) => queue_round(cfg, q, &lake, &rt, threads, args.once),
+            };
+            if let Err(e) = result {
                 eprintln!("source {:?}: {e:#}", cfg.id);
                 failures += 1;
             }
@@ -97,9 +126,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     })
 }
 
-/// One round of a source: its new inputs into the lake, then what was
+/// One round of an S3 scan: its new objects into the lake, then what was
 /// acknowledged remembered.
-fn round(
+fn scan_round(
     cfg: &SourceConfig,
     scan: &mut S3Scan,
     lake: &Lake,
@@ -110,6 +139,88 @@ fn round(
     if inputs.is_empty() {
         return Ok(());
     }
+    let started = Instant::now();
+    let (acked, stats) = run_inputs(cfg, &inputs, lake, rt, threads)?;
+    let n = acked.iter().filter(|a| **a).count();
+    for (input, ok) in inputs.iter().zip(&acked) {
+        if *ok {
+            scan.seen.insert(input.identity());
+        }
+    }
+    rt.block_on(scan.seen.save()).map_err(anyhow::Error::msg)?;
+    eprintln!(
+        "source {:?}: {n} of {} new object(s) ingested: {} rows, {} rejects, {:.1} MB in {:.2}s",
+        cfg.id,
+        inputs.len(),
+        stats.rows,
+        stats.rejects,
+        stats.decoded_bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// One batch of a queue: its messages' inputs into the lake, then the
+/// messages whose inputs were all acknowledged deleted (the delivery
+/// rules are beside the SQS source). With `once`, the queue is drained.
+fn queue_round(
+    cfg: &SourceConfig,
+    q: &mut SqsSource,
+    lake: &Lake,
+    rt: &tokio::runtime::Runtime,
+    threads: usize,
+    once: bool,
+) -> Result<()> {
+    loop {
+        let batch = rt.block_on(q.receive(1)).map_err(anyhow::Error::msg)?;
+        if batch.messages.is_empty() {
+            return Ok(());
+        }
+        for (i, why) in &batch.unreadable {
+            eprintln!(
+                "source {:?}: message {} (received {} time(s)) left for redelivery: {why}",
+                cfg.id, batch.messages[*i].id, batch.messages[*i].receive_count
+            );
+        }
+        let done = Arc::new(AtomicBool::new(false));
+        let keeper = rt.spawn(q.keep_hidden(&batch, done.clone()));
+        let started = Instant::now();
+        let result = if batch.inputs.is_empty() {
+            Ok((Vec::new(), Default::default()))
+        } else {
+            run_inputs(cfg, &batch.inputs, lake, rt, threads)
+        };
+        done.store(true, Ordering::Relaxed);
+        let _ = rt.block_on(keeper);
+        let (acked, stats) = result?;
+        let deleted = rt
+            .block_on(q.finish(&batch, &acked))
+            .map_err(anyhow::Error::msg)?;
+        eprintln!(
+            "source {:?}: {deleted} of {} message(s) done, {} of {} input(s) ingested: {} rows, {} rejects, {:.1} MB in {:.2}s",
+            cfg.id,
+            batch.messages.len(),
+            acked.iter().filter(|a| **a).count(),
+            batch.inputs.len(),
+            stats.rows,
+            stats.rejects,
+            stats.decoded_bytes as f64 / 1e6,
+            started.elapsed().as_secs_f64()
+        );
+        if !once {
+            return Ok(());
+        }
+    }
+}
+
+/// Ingests `inputs` with the source's settings; which were acknowledged.
+fn run_inputs(
+    cfg: &SourceConfig,
+    inputs: &[Input],
+    lake: &Lake,
+    rt: &tokio::runtime::Runtime,
+    threads: usize,
+) -> Result<(Vec<bool>, StreamStats)> {
     let types: Vec<&LogType> = match &cfg.log_types {
         Some(names) => names
             .iter()
@@ -127,20 +238,16 @@ fn round(
         },
         ..Options::default()
     };
-    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
-    let failed: Arc<Mutex<Vec<String>>> = Arc::default();
+    let acked: Arc<Mutex<Vec<bool>>> = Arc::new(Mutex::new(vec![false; inputs.len()]));
     let mut piped = Vec::with_capacity(inputs.len());
     let mut acks: Vec<Ack> = Vec::with_capacity(inputs.len());
-    for input in &inputs {
+    for (i, input) in inputs.iter().enumerate() {
         piped.push(input.to_pipeline(Some(rt.handle().clone())));
-        let (acked, failed) = (acked.clone(), failed.clone());
-        let (identity, name) = (input.identity(), input.name());
+        let acked = acked.clone();
+        let (name, id) = (input.name(), cfg.id.clone());
         acks.push(Box::new(move |res| match res {
-            Ok(()) => acked.lock().expect("not poisoned").push(identity),
-            Err(e) => failed
-                .lock()
-                .expect("not poisoned")
-                .push(format!("{name}: not ingested: {}", e.0)),
+            Ok(()) => acked.lock().expect("not poisoned")[i] = true,
+            Err(e) => eprintln!("source {id:?}: {name}: not ingested: {}", e.0),
         }));
     }
     let settings = Settings::new(threads, Output::Batches);
@@ -149,7 +256,7 @@ fn round(
         rt.handle().clone(),
         WriterOptions::for_threads(threads),
     );
-    let started = Instant::now();
+    let mut unopened = Unopened(vec![false; inputs.len()]);
     let stats = ingest(
         piped,
         acks,
@@ -157,30 +264,32 @@ fn round(
         &opts,
         settings,
         &mut writer,
-        &mut Quiet,
+        &mut unopened,
     )
     .context("ingesting")?;
-    let written = writer.finish();
-    for why in failed.lock().expect("not poisoned").iter() {
-        eprintln!("source {:?}: {why}", cfg.id);
+    writer.finish().context("writing the lake")?;
+    let mut acked = std::mem::take(&mut *acked.lock().expect("not poisoned"));
+    // An input that could not be opened or decoded (a missing object, no
+    // key for an encrypted file) is recorded in `_rejects`, but is not
+    // done: its message stays for redelivery, its object is tried again.
+    for (a, failed) in acked.iter_mut().zip(&unopened.0) {
+        if *failed {
+            *a = false;
+        }
     }
-    written.context("writing the lake")?;
-    let acked = std::mem::take(&mut *acked.lock().expect("not poisoned"));
-    let n = acked.len();
-    for identity in acked {
-        scan.seen.insert(identity);
+    Ok((acked, stats))
+}
+
+/// Which inputs could not be opened or decoded, by index.
+struct Unopened(Vec<bool>);
+
+impl Observer for Unopened {
+    fn input_done(&mut self, input: usize, _: &StreamStats, e: Option<&std::io::Error>) {
+        if let (Some(e), Some(slot)) = (e, self.0.get_mut(input)) {
+            eprintln!("seclake serve: input {input}: {e}");
+            *slot = true;
+        }
     }
-    rt.block_on(scan.seen.save()).map_err(anyhow::Error::msg)?;
-    eprintln!(
-        "source {:?}: {n} of {} new object(s) ingested: {} rows, {} rejects, {:.1} MB in {:.2}s",
-        cfg.id,
-        inputs.len(),
-        stats.rows,
-        stats.rejects,
-        stats.decoded_bytes as f64 / 1e6,
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
 }
 
 /// Sets `stop` on SIGINT or SIGTERM.

@@ -112,15 +112,20 @@ pub fn read_input(
             return;
         }
     };
+    let reader = Box::new(SourceReader(reader));
     let (compression, mut framer) = match open_records(reader, &stream.display, opts) {
         Ok(x) => x,
         Err(e) => {
+            current.open_error = read_failure(&e);
             current.items.push(Item::DecodeError(e));
             current.last = true;
             emit(current);
             return;
         }
     };
+    // A failure of the input's own reader (the network, the disk): the
+    // input was not read whole, so it must not be acknowledged as done.
+    let mut failed: Option<io::Error> = None;
     while let Some(next) = framer.next() {
         match next {
             Ok(rec) => {
@@ -136,7 +141,12 @@ pub fn read_input(
                     offset: rec.offset,
                 });
             }
-            Err(e) => current.items.push(Item::FrameError(e)),
+            Err(e) => {
+                if let (None, FrameError::Io(io)) = (&failed, &e) {
+                    failed = read_failure(io);
+                }
+                current.items.push(Item::FrameError(e))
+            }
         }
         if current.data.len() >= chunk.bytes || current.items.len() >= chunk.items {
             let full = std::mem::replace(&mut current, fresh(next_seq, &mut index));
@@ -146,9 +156,53 @@ pub fn read_input(
         }
     }
     current.last = true;
+    current.open_error = failed;
     current.decoded_bytes = framer.position();
     current.compression = Some(compression.name()).filter(|_| compression != Compression::None);
     emit(current);
+}
+
+/// An error of an input's own reader, told apart from errors about its
+/// data (corrupt compression, a bomb, a malformed record) once it has gone
+/// through decompression and framing: the data errors are rejects, a read
+/// failure also fails the input's acknowledgement (an S3 object that
+/// vanished, a connection reset mid-object).
+#[derive(Debug)]
+struct ReadFailure(io::Error);
+
+impl std::fmt::Display for ReadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ReadFailure {}
+
+/// Marks the errors of the input's reader as [`ReadFailure`]s.
+struct SourceReader<R>(R);
+
+impl<R: Read> Read for SourceReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::Interrupted {
+                e
+            } else {
+                io::Error::new(e.kind(), ReadFailure(e))
+            }
+        })
+    }
+}
+
+/// A copy of `e` to fail the input with, if it is a read failure.
+fn read_failure(e: &io::Error) -> Option<io::Error> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|x| x as _);
+    while let Some(s) = source {
+        if s.is::<ReadFailure>() {
+            return Some(io::Error::new(e.kind(), format!("reading failed: {e}")));
+        }
+        source = s.source();
+    }
+    None
 }
 
 /// Decompresses, unwraps a file format, and frames: the records of an

@@ -5,3 +5,4 @@
 pub mod client;
 pub mod notifications;
 pub mod sigv4;
+pub mod source;
