@@ -123,6 +123,14 @@ fn sigterm_stops_a_running_serve_cleanly() {
     let lake = dir.path().join("lake");
     let lake = lake.to_str().unwrap();
     let cfg = config(dir.path(), lake, "1s");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut text_cfg = std::fs::read_to_string(&cfg).unwrap();
+    text_cfg.push_str(&format!("\n[metrics]\nlisten = \"127.0.0.1:{port}\"\n"));
+    std::fs::write(&cfg, text_cfg).unwrap();
     let child = seclake()
         .args(["serve", "--config"])
         .arg(&cfg)
@@ -140,6 +148,25 @@ fn sigterm_stops_a_running_serve_cleanly() {
         std::thread::sleep(Duration::from_millis(200));
     }
     std::thread::sleep(Duration::from_millis(1500));
+    // Prometheus metrics and the health check.
+    let get = |path: &str| {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut r = String::new();
+        s.read_to_string(&mut r).unwrap();
+        r
+    };
+    let metrics = get("/metrics");
+    assert!(
+        metrics.contains("seclake_rows_total{source=\"aws-prod\",log_type=\"AWS.ALB\"} 8"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("seclake_inputs_total{source=\"aws-prod\",result=\"ok\"} 1"),
+        "{metrics}"
+    );
+    assert!(get("/healthz").ends_with("ok\n"));
     let pid = child.id().to_string();
     assert!(std::process::Command::new("kill")
         .args(["-TERM", &pid])

@@ -21,6 +21,9 @@
 //! queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/seclake-notify"
 //! mode = "notifications"            # or "messages": bodies are log data
 //! visibility_timeout = "5m"         # extended while a message is processed
+//!
+//! [metrics]
+//! listen = "127.0.0.1:9464"         # /metrics (Prometheus) and /healthz
 //! ```
 
 use std::time::Duration;
@@ -34,6 +37,15 @@ pub struct Config {
     pub lake: LakeConfig,
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
+    pub metrics: Option<MetricsConfig>,
+}
+
+/// `[metrics]`: where Prometheus scrapes `/metrics` (and `/healthz`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// `host:port`, e.g. `127.0.0.1:9464`.
+    pub listen: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,6 +107,14 @@ impl Config {
         let mut out = Vec::new();
         if self.lake.uri.trim().is_empty() {
             out.push("[lake] uri: empty; give a directory or s3://bucket/prefix".to_string());
+        }
+        if let Some(m) = &self.metrics {
+            if m.listen.parse::<std::net::SocketAddr>().is_err() {
+                out.push(format!(
+                    "[metrics] listen {:?}: not host:port such as 127.0.0.1:9464",
+                    m.listen
+                ));
+            }
         }
         if self.sources.is_empty() {
             out.push("no [[source]]: nothing to run".to_string());

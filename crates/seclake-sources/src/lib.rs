@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod inputs;
+pub mod metrics;
 pub mod s3_scan;
 pub mod sqs;
 pub mod state;

@@ -24,6 +24,7 @@ use seclake_lake::ingest::{ingest, Observer};
 use seclake_lake::{Lake, LakeWriter, WriterOptions};
 use seclake_sources::config::{self, SourceConfig};
 use seclake_sources::inputs::Input;
+use seclake_sources::metrics::{labels, Metrics};
 use seclake_sources::s3_scan::S3Scan;
 use seclake_sources::sqs::source::{Mode, SqsSource};
 
@@ -67,6 +68,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         0 => seclake_engine::pipeline::available_threads(),
         n => n,
     };
+    let metrics = Metrics::new();
+    if let Some(m) = &config.metrics {
+        let addr = metrics
+            .serve(&m.listen)
+            .with_context(|| format!("[metrics] listen {}", m.listen))?;
+        eprintln!("metrics: http://{addr}/metrics");
+    }
     let mut sources = Vec::new();
     for s in &config.sources {
         let source = if s.kind == "sqs" {
@@ -104,12 +112,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let result = match source {
                 Source::Scan(scan) => {
                     *due = Instant::now() + cfg.interval();
-                    scan_round(cfg, scan, &lake, &rt, threads)
+                    scan_round(cfg, scan, &lake, &rt, threads, &metrics)
                 }
-                Source::Queue(q) => queue_round(cfg, q, &lake, &rt, threads, args.once),
+                Source::Queue(q) => queue_round(cfg, q, &lake, &rt, threads, args.once, &metrics),
             };
             if let Err(e) = result {
                 eprintln!("source {:?}: {e:#}", cfg.id);
+                metrics.add("seclake_errors_total", labels(&[("source", &cfg.id)]), 1);
                 failures += 1;
             }
         }
@@ -134,6 +143,7 @@ fn scan_round(
     lake: &Lake,
     rt: &tokio::runtime::Runtime,
     threads: usize,
+    metrics: &Metrics,
 ) -> Result<()> {
     let inputs = rt.block_on(scan.poll()).map_err(anyhow::Error::msg)?;
     if inputs.is_empty() {
@@ -141,6 +151,7 @@ fn scan_round(
     }
     let started = Instant::now();
     let (acked, stats) = run_inputs(cfg, &inputs, lake, rt, threads)?;
+    count(metrics, cfg, &acked, &stats);
     let n = acked.iter().filter(|a| **a).count();
     for (input, ok) in inputs.iter().zip(&acked) {
         if *ok {
@@ -170,6 +181,7 @@ fn queue_round(
     rt: &tokio::runtime::Runtime,
     threads: usize,
     once: bool,
+    metrics: &Metrics,
 ) -> Result<()> {
     loop {
         let batch = rt.block_on(q.receive(1)).map_err(anyhow::Error::msg)?;
@@ -193,9 +205,15 @@ fn queue_round(
         done.store(true, Ordering::Relaxed);
         let _ = rt.block_on(keeper);
         let (acked, stats) = result?;
+        count(metrics, cfg, &acked, &stats);
         let deleted = rt
             .block_on(q.finish(&batch, &acked))
             .map_err(anyhow::Error::msg)?;
+        metrics.add(
+            "seclake_messages_deleted_total",
+            labels(&[("source", &cfg.id)]),
+            deleted as u64,
+        );
         eprintln!(
             "source {:?}: {deleted} of {} message(s) done, {} of {} input(s) ingested: {} rows, {} rejects, {:.1} MB in {:.2}s",
             cfg.id,
@@ -210,6 +228,26 @@ fn queue_round(
         if !once {
             return Ok(());
         }
+    }
+}
+
+/// Adds a run's numbers to the metrics.
+fn count(metrics: &Metrics, cfg: &SourceConfig, acked: &[bool], stats: &StreamStats) {
+    let source = labels(&[("source", &cfg.id)]);
+    metrics.add(
+        "seclake_input_bytes_total",
+        source.clone(),
+        stats.decoded_bytes,
+    );
+    let ok = acked.iter().filter(|a| **a).count() as u64;
+    for (result, n) in [("ok", ok), ("failed", acked.len() as u64 - ok)] {
+        let l = labels(&[("source", &cfg.id), ("result", result)]);
+        metrics.add("seclake_inputs_total", l, n);
+    }
+    for (log_type, t) in &stats.per_type {
+        let l = labels(&[("source", &cfg.id), ("log_type", log_type)]);
+        metrics.add("seclake_rows_total", l.clone(), t.rows);
+        metrics.add("seclake_rejects_total", l, t.rejects);
     }
 }
 
