@@ -177,3 +177,71 @@ fn two_workers_share_one_queue() {
     let total = (OBJECTS * LINES).to_string();
     assert_eq!(rows, [[total.as_str(), total.as_str()]], "each object once");
 }
+
+#[test]
+fn an_object_longer_than_the_visibility_timeout_is_processed_once() {
+    let Some(moto) = Moto::start() else { return };
+    let envs = s3_env(&moto.endpoint);
+    let queue = moto.create_queue("slow", "{}");
+    moto.create_bucket("crash-test");
+    let lines = 400_000;
+    let mut text = String::with_capacity(lines * 100);
+    for n in 0..lines {
+        let t = 1_700_000_000 + (n as u64) * 7;
+        text.push_str(&format!(
+            "2 123456789012 eni-{n:08x} 10.0.{}.{} 10.1.0.1 443 {} 6 1 1 {t} {t} ACCEPT OK\n",
+            n % 250,
+            n % 199,
+            n % 60000 + 1
+        ));
+    }
+    assert_eq!(
+        moto.request("PUT", "/crash-test/big.log", text.as_bytes()),
+        200
+    );
+    moto.send(
+        &queue,
+        r#"{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"crash-test"},"object":{"key":"big.log"}}}]}"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("seclake.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[lake]\nuri = \"{}\"\n[[source]]\nid = \"q\"\ntype = \"sqs\"\nqueue_url = \"{queue}\"\nvisibility_timeout = \"1s\"\n",
+            dir.path().join("lake").display()
+        ),
+    )
+    .unwrap();
+    // Two workers polling all along: without the extensions the second
+    // would take the message once its second of visibility ran out.
+    let started = Instant::now();
+    let workers = [serve(&cfg, &envs, false), serve(&cfg, &envs, false)];
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let visible = moto.queue_attribute(&queue, "ApproximateNumberOfMessages");
+        let hidden = moto.queue_attribute(&queue, "ApproximateNumberOfMessagesNotVisible");
+        if visible == "0" && hidden == "0" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not drained");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    eprintln!("processed in {:?}", started.elapsed());
+    for mut w in workers {
+        let pid = w.id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        assert!(w.wait().unwrap().success());
+    }
+    let lake = dir.path().join("lake");
+    let rows = query(
+        lake.to_str().unwrap(),
+        &[],
+        "SELECT count(*), count(DISTINCT p_row_id) FROM aws_vpcflow",
+        &envs,
+    );
+    let total = lines.to_string();
+    assert_eq!(rows, [[total.as_str(), total.as_str()]], "processed once");
+}
