@@ -213,3 +213,63 @@ fn check_config_names_every_problem() {
         .unwrap());
     assert!(text(&out.stdout).contains("ok (1 source(s))"));
 }
+
+#[test]
+fn a_file_source_follows_growing_and_rotated_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let lake = dir.path().join("lake");
+    let cfg = dir.path().join("seclake.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[lake]\nuri = \"{}\"\n[[source]]\nid = \"flows\"\ntype = \"file\"\npath = \"{}\"\nlog_types = [\"AWS.VPCFlow\"]\n",
+            lake.display(),
+            logs.display()
+        ),
+    )
+    .unwrap();
+    let line = |n: u32| {
+        format!("2 123456789012 eni-{n:08x} 10.0.0.1 10.1.0.1 443 {n} 6 1 1 1700000000 1700000060 ACCEPT OK\n")
+    };
+    let once = || {
+        text(
+            &ok(seclake()
+                .args(["serve", "--once", "--config"])
+                .arg(&cfg)
+                .output()
+                .unwrap())
+            .stderr,
+        )
+    };
+    let app = logs.join("flows.log");
+    let mut body: String = (0..10).map(line).collect();
+    body.push_str("2 123456789012 eni-partial"); // no newline yet
+    std::fs::write(&app, &body).unwrap();
+    once();
+    let count = || {
+        query(
+            lake.to_str().unwrap(),
+            &[],
+            "SELECT count(*), count(DISTINCT p_row_id) FROM aws_vpcflow",
+            &[],
+        )
+    };
+    assert_eq!(count(), [["10", "10"]]);
+    // The partial line completes; the file rotates; a new one starts.
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().append(true).open(&app).unwrap();
+    f.write_all(b" 10.0.0.1 10.1.0.1 443 99 6 1 1 1700000000 1700000060 ACCEPT OK\n")
+        .unwrap();
+    drop(f);
+    std::fs::rename(&app, logs.join("flows.log.1")).unwrap();
+    std::fs::write(&app, (100..105).map(line).collect::<String>()).unwrap();
+    let err = once();
+    assert!(err.contains("2 of 2 file range(s) ingested"), "{err}");
+    assert_eq!(count(), [["16", "16"]]);
+    // Nothing new: nothing again.
+    let err = once();
+    assert!(!err.contains("ingested"), "{err}");
+    assert_eq!(count(), [["16", "16"]]);
+}

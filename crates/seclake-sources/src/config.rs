@@ -22,6 +22,12 @@
 //! mode = "notifications"            # or "messages": bodies are log data
 //! visibility_timeout = "5m"         # extended while a message is processed
 //!
+//! [[source]]
+//! id = "app"
+//! type = "file"                     # a directory of growing, rotating files
+//! path = "/var/log/app"
+//! interval = "5s"
+//!
 //! [metrics]
 //! listen = "127.0.0.1:9464"         # /metrics (Prometheus) and /healthz
 //! ```
@@ -73,6 +79,8 @@ pub struct SourceConfig {
     pub log_types: Option<Vec<String>>,
     /// Time zone of formats whose times carry none; default UTC.
     pub timezone: Option<String>,
+    /// `file`: the directory of log files to follow.
+    pub path: Option<String>,
     /// `sqs`: the queue's URL.
     pub queue_url: Option<String>,
     /// `sqs`: `notifications` (S3 events, the default) or `messages` (the
@@ -84,7 +92,7 @@ pub struct SourceConfig {
 }
 
 /// The source kinds this build runs.
-pub const KINDS: &[&str] = &["s3", "sqs"];
+pub const KINDS: &[&str] = &["s3", "sqs", "file"];
 
 /// Default time between two scans of an S3 prefix.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
@@ -148,6 +156,17 @@ impl Config {
                     Some(_) => {}
                 }
             }
+            if s.kind == "file" {
+                match &s.path {
+                    None => out.push(format!(
+                        "{at}: path is required for type file (a directory)"
+                    )),
+                    Some(p) if !std::path::Path::new(p).is_dir() => {
+                        out.push(format!("{at}: path {p:?} is not a directory"))
+                    }
+                    Some(_) => {}
+                }
+            }
             if s.kind == "sqs" {
                 match &s.queue_url {
                     None => out.push(format!("{at}: queue_url is required for type sqs")),
@@ -203,12 +222,17 @@ impl SourceConfig {
         self.mode.as_deref() == Some("messages")
     }
 
-    /// The time between two scans.
+    /// The time between two scans (S3: 60s, files: 5s, by default).
     pub fn interval(&self) -> Duration {
+        let default = if self.kind == "file" {
+            Duration::from_secs(5)
+        } else {
+            DEFAULT_INTERVAL
+        };
         self.interval
             .as_deref()
             .and_then(|i| parse_duration(i).ok())
-            .unwrap_or(DEFAULT_INTERVAL)
+            .unwrap_or(default)
     }
 }
 
@@ -268,6 +292,10 @@ uri = ""
 id = "a/b"
 type = "sqs"
 [[source]]
+id = "f"
+type = "file"
+path = "/no/such/dir"
+[[source]]
 id = "x"
 type = "s3"
 uri = "https://x"
@@ -289,6 +317,7 @@ type = "s3"
             "source \"x\": timezone",
             "source \"x\": id used twice",
             "source \"x\": uri is required for type s3",
+            "source \"f\": path \"/no/such/dir\" is not a directory",
         ] {
             assert!(e.contains(want), "missing {want:?} in:\n{e}");
         }

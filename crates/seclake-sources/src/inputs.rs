@@ -22,6 +22,14 @@ pub enum Input {
         /// same key is another input.
         version: Option<String>,
     },
+    /// A byte range of a file (what a growing file gained), with an
+    /// identity naming the file and where the range starts.
+    FileRange {
+        path: PathBuf,
+        start: u64,
+        len: u64,
+        identity: String,
+    },
     /// Bytes already in memory (an SQS message body), with a stable
     /// identity (a redelivered message gives the same row ids).
     Memory {
@@ -39,6 +47,7 @@ impl Input {
             Input::File(p) => p.display().to_string(),
             Input::Object { uri, .. } => uri.clone(),
             Input::Memory { name, .. } => name.clone(),
+            Input::FileRange { path, start, .. } => format!("{}@{start}", path.display()),
         }
     }
 
@@ -61,7 +70,7 @@ impl Input {
                 Some(v) => format!("{uri}#{v}"),
                 None => uri.clone(),
             },
-            Input::Memory { identity, .. } => identity.clone(),
+            Input::Memory { identity, .. } | Input::FileRange { identity, .. } => identity.clone(),
         }
     }
 
@@ -74,6 +83,14 @@ impl Input {
             Input::Stdin => Box::new(std::io::stdin()),
             Input::File(p) => Box::new(std::fs::File::open(p)?),
             Input::Memory { bytes, .. } => Box::new(std::io::Cursor::new(bytes.clone())),
+            Input::FileRange {
+                path, start, len, ..
+            } => {
+                use std::io::{Read, Seek};
+                let mut f = std::fs::File::open(path)?;
+                f.seek(std::io::SeekFrom::Start(*start))?;
+                Box::new(f.take(*len))
+            }
             Input::Object { store, path, .. } => {
                 let rt = rt.ok_or_else(|| std::io::Error::other("object inputs need a runtime"))?;
                 Box::new(seclake_lake::store::object_reader(
@@ -106,6 +123,7 @@ impl Input {
             Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Input::Object { size, .. } => Some(*size),
             Input::Memory { bytes, .. } => Some(bytes.len() as u64),
+            Input::FileRange { len, .. } => Some(*len),
         }
     }
 }
@@ -179,7 +197,7 @@ fn list_s3(
     Ok(())
 }
 
-fn walk(dir: &Path, out: &mut Vec<Input>) -> std::io::Result<()> {
+pub(crate) fn walk(dir: &Path, out: &mut Vec<Input>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {

@@ -10,6 +10,7 @@
 //! once its acknowledgement fired, after the commit holding its rows.
 
 pub mod config;
+pub mod file_tail;
 pub mod inputs;
 pub mod metrics;
 pub mod s3_scan;

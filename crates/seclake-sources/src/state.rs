@@ -14,11 +14,58 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use seclake_lake::Lake;
 
+/// One state object of a source in the lake,
+/// `_seclake/sources/<id>/<name>`.
+#[derive(Debug)]
+pub struct StateFile {
+    store: Arc<dyn ObjectStore>,
+    path: Path,
+}
+
+impl StateFile {
+    pub fn new(lake: &Lake, id: &str, name: &str) -> StateFile {
+        let path = lake
+            .root
+            .clone()
+            .join("_seclake")
+            .join("sources")
+            .join(id)
+            .join(name);
+        StateFile {
+            store: lake.store.clone(),
+            path,
+        }
+    }
+
+    /// The text saved, or `None` before the first save.
+    pub async fn load(&self) -> Result<Option<String>, String> {
+        match self.store.get(&self.path).await {
+            Ok(r) => {
+                let bytes = r
+                    .bytes()
+                    .await
+                    .map_err(|e| format!("reading {}: {e}", self.path))?;
+                Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(format!("reading {}: {e}", self.path)),
+        }
+    }
+
+    /// Replaces the text (one PUT: atomic on S3 and locally).
+    pub async fn save(&self, text: String) -> Result<(), String> {
+        self.store
+            .put(&self.path, PutPayload::from(text.into_bytes()))
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("writing {}: {e}", self.path))
+    }
+}
+
 /// The inputs a source has ingested.
 #[derive(Debug)]
 pub struct Seen {
-    store: Arc<dyn ObjectStore>,
-    path: Path,
+    file: StateFile,
     items: HashSet<String>,
     dirty: bool,
 }
@@ -26,31 +73,17 @@ pub struct Seen {
 impl Seen {
     /// Loads the state of source `id` (empty when there is none yet).
     pub async fn load(lake: &Lake, id: &str) -> Result<Seen, String> {
-        let path = lake
-            .root
-            .clone()
-            .join("_seclake")
-            .join("sources")
-            .join(id)
-            .join("seen");
-        let items = match lake.store.get(&path).await {
-            Ok(r) => {
-                let bytes = r
-                    .bytes()
-                    .await
-                    .map_err(|e| format!("reading {path}: {e}"))?;
-                String::from_utf8_lossy(&bytes)
-                    .lines()
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            }
-            Err(object_store::Error::NotFound { .. }) => HashSet::new(),
-            Err(e) => return Err(format!("reading {path}: {e}")),
-        };
+        let file = StateFile::new(lake, id, "seen");
+        let items = file
+            .load()
+            .await?
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
         Ok(Seen {
-            store: lake.store.clone(),
-            path,
+            file,
             items,
             dirty: false,
         })
@@ -81,10 +114,7 @@ impl Seen {
         lines.sort_unstable();
         let mut text = lines.join("\n");
         text.push('\n');
-        self.store
-            .put(&self.path, PutPayload::from(text.into_bytes()))
-            .await
-            .map_err(|e| format!("writing {}: {e}", self.path))?;
+        self.file.save(text).await?;
         self.dirty = false;
         Ok(())
     }
