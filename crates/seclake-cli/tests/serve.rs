@@ -273,3 +273,56 @@ fn a_file_source_follows_growing_and_rotated_files() {
     assert!(!err.contains("ingested"), "{err}");
     assert_eq!(count(), [["16", "16"]]);
 }
+
+#[test]
+fn maintenance_compacts_on_its_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let lake_s = lake.to_str().unwrap();
+    let vpc = repo().join("examples/logs/vpcflow-default.log");
+    for _ in 0..2 {
+        ok(seclake()
+            .args(["ingest", "--lake", lake_s])
+            .arg(&vpc)
+            .output()
+            .unwrap());
+    }
+    let count = || {
+        query(
+            lake_s,
+            &[],
+            "SELECT count(*), count(DISTINCT p_row_id) FROM aws_vpcflow",
+            &[],
+        )
+    };
+    assert_eq!(count(), [["14", "7"]]);
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let cfg = dir.path().join("seclake.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[lake]\nuri = \"{lake_s}\"\n[[source]]\nid = \"idle\"\ntype = \"file\"\npath = \"{}\"\n[maintenance]\ncompact_every = \"1s\"\ncompact_older_than = \"0\"\n",
+            logs.display()
+        ),
+    )
+    .unwrap();
+    let child = seclake()
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(3000));
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("7 duplicate row(s) removed"), "{err}");
+    assert_eq!(count(), [["7", "7"]]);
+}

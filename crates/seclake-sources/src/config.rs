@@ -30,6 +30,12 @@
 //!
 //! [metrics]
 //! listen = "127.0.0.1:9464"         # /metrics (Prometheus) and /healthz
+//!
+//! [maintenance]                     # in one worker only
+//! compact_every = "1h"              # seclake compact, hours older than:
+//! compact_older_than = "1h"
+//! vacuum_every = "24h"              # seclake vacuum, keeping:
+//! vacuum_retain = "168h"
 //! ```
 
 use std::time::Duration;
@@ -44,6 +50,42 @@ pub struct Config {
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
     pub metrics: Option<MetricsConfig>,
+    pub maintenance: Option<MaintenanceConfig>,
+}
+
+/// `[maintenance]`: compaction and vacuum on an interval, in the one
+/// worker whose configuration has this section (the others leave it out).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceConfig {
+    /// How often to compact (`seclake compact`); default 1h.
+    pub compact_every: Option<String>,
+    /// Hours that ended less than this long ago are left alone; default 1h.
+    pub compact_older_than: Option<String>,
+    /// How often to vacuum (`seclake vacuum`); default 24h.
+    pub vacuum_every: Option<String>,
+    /// Files replaced less than this long ago are kept; default 168h.
+    pub vacuum_retain: Option<String>,
+}
+
+impl MaintenanceConfig {
+    fn get(v: &Option<String>, default: u64) -> Duration {
+        v.as_deref()
+            .and_then(|t| parse_duration(t).ok())
+            .unwrap_or(Duration::from_secs(default))
+    }
+    pub fn compact_every(&self) -> Duration {
+        Self::get(&self.compact_every, 3600)
+    }
+    pub fn compact_older_than(&self) -> Duration {
+        Self::get(&self.compact_older_than, 3600)
+    }
+    pub fn vacuum_every(&self) -> Duration {
+        Self::get(&self.vacuum_every, 86_400)
+    }
+    pub fn vacuum_retain(&self) -> Duration {
+        Self::get(&self.vacuum_retain, 168 * 3600)
+    }
 }
 
 /// `[metrics]`: where Prometheus scrapes `/metrics` (and `/healthz`).
@@ -122,6 +164,18 @@ impl Config {
                     "[metrics] listen {:?}: not host:port such as 127.0.0.1:9464",
                     m.listen
                 ));
+            }
+        }
+        if let Some(m) = &self.maintenance {
+            for (name, v) in [
+                ("compact_every", &m.compact_every),
+                ("compact_older_than", &m.compact_older_than),
+                ("vacuum_every", &m.vacuum_every),
+                ("vacuum_retain", &m.vacuum_retain),
+            ] {
+                if let Some(Err(e)) = v.as_deref().map(parse_duration) {
+                    out.push(format!("[maintenance] {name} {e}"));
+                }
             }
         }
         if self.sources.is_empty() {

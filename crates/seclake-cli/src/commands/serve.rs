@@ -117,7 +117,52 @@ pub fn run(args: Args) -> Result<ExitCode> {
         sources.push((s, source, Instant::now()));
     }
     let mut failures = 0;
+    // Maintenance (compaction, vacuum) in the worker configured for it,
+    // first after one interval.
+    let mut compact_due = config
+        .maintenance
+        .as_ref()
+        .map(|m| Instant::now() + m.compact_every());
+    let mut vacuum_due = config
+        .maintenance
+        .as_ref()
+        .map(|m| Instant::now() + m.vacuum_every());
     loop {
+        if let (Some(m), Some(due)) = (&config.maintenance, compact_due) {
+            if Instant::now() >= due && !stop.load(Ordering::Relaxed) {
+                compact_due = Some(Instant::now() + m.compact_every());
+                let opts = seclake_lake::compact::CompactOptions {
+                    table: None,
+                    older_than: m.compact_older_than(),
+                    target_file_bytes: 256 << 20,
+                };
+                match rt.block_on(seclake_lake::compact::compact(&lake, &opts)) {
+                    Ok(stats) => {
+                        let removed: u64 = stats.iter().map(|s| s.duplicates_removed()).sum();
+                        let parts: u64 = stats.iter().map(|s| s.partitions).sum();
+                        eprintln!("maintenance: compacted {parts} partition(s), {removed} duplicate row(s) removed");
+                    }
+                    Err(e) => eprintln!("maintenance: compaction failed: {e:#}"),
+                }
+            }
+        }
+        if let (Some(m), Some(due)) = (&config.maintenance, vacuum_due) {
+            if Instant::now() >= due && !stop.load(Ordering::Relaxed) {
+                vacuum_due = Some(Instant::now() + m.vacuum_every());
+                match rt.block_on(seclake_lake::vacuum::vacuum(
+                    &lake,
+                    None,
+                    m.vacuum_retain(),
+                    false,
+                )) {
+                    Ok(stats) => {
+                        let n: usize = stats.iter().map(|s| s.files.len()).sum();
+                        eprintln!("maintenance: vacuum deleted {n} file(s)");
+                    }
+                    Err(e) => eprintln!("maintenance: vacuum failed: {e:#}"),
+                }
+            }
+        }
         for (cfg, source, due) in &mut sources {
             if Instant::now() < *due || stop.load(Ordering::Relaxed) {
                 continue;
