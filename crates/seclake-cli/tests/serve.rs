@@ -272,6 +272,24 @@ fn a_file_source_follows_growing_and_rotated_files() {
     let err = once();
     assert!(!err.contains("ingested"), "{err}");
     assert_eq!(count(), [["16", "16"]]);
+    // Structured logs: a JSON object a line.
+    std::fs::write(logs.join("more.log"), line(7)).unwrap();
+    let out = ok(seclake()
+        .args(["serve", "--once", "--log-format", "json", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap());
+    let lines: Vec<serde_json::Value> = text(&out.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    assert!(lines
+        .iter()
+        .all(|l| l["level"] == "info" && l["time"].is_string()));
+    assert!(lines.iter().any(|l| l["message"]
+        .as_str()
+        .unwrap()
+        .contains("1 of 1 file range(s) ingested")));
 }
 
 #[test]

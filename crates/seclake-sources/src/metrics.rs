@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 #[derive(Default)]
 pub struct Metrics {
     counters: Mutex<BTreeMap<(&'static str, String), u64>>,
+    gauges: Mutex<BTreeMap<(&'static str, String), f64>>,
 }
 
 /// The metrics and their help lines.
@@ -39,6 +40,12 @@ const HELP: &[(&str, &str)] = &[
     ),
 ];
 
+/// The gauges and their help lines.
+const GAUGES: &[(&str, &str)] = &[(
+    "seclake_queue_lag_seconds",
+    "Age of the oldest message of the last batch received from a queue.",
+)];
+
 impl Metrics {
     pub fn new() -> Arc<Metrics> {
         Arc::default()
@@ -52,6 +59,13 @@ impl Metrics {
         }
     }
 
+    /// Sets a gauge.
+    pub fn set(&self, name: &'static str, labels: String, v: f64) {
+        if let Ok(mut g) = self.gauges.lock() {
+            g.insert((name, labels), v);
+        }
+    }
+
     /// The text exposition format.
     pub fn render(&self) -> String {
         let counters = self.counters.lock().map(|c| c.clone()).unwrap_or_default();
@@ -59,6 +73,15 @@ impl Metrics {
         for (name, help) in HELP {
             out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n"));
             for ((n, labels), v) in &counters {
+                if n == name {
+                    out.push_str(&format!("{name}{{{labels}}} {v}\n"));
+                }
+            }
+        }
+        let gauges = self.gauges.lock().map(|g| g.clone()).unwrap_or_default();
+        for (name, help) in GAUGES {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+            for ((n, labels), v) in &gauges {
                 if n == name {
                     out.push_str(&format!("{name}{{{labels}}} {v}\n"));
                 }

@@ -38,6 +38,34 @@ enum Source {
 
 use super::common::runtime;
 
+/// Logs as JSON lines when set (`--log-format json`).
+static JSON_LOGS: AtomicBool = AtomicBool::new(false);
+
+/// One log line on stderr: text, or a JSON object with the time, a level
+/// and the message (`--log-format json`, for log collectors).
+macro_rules! say {
+    ($($arg:tt)*) => { log_line(format!($($arg)*)) };
+}
+
+fn log_line(message: String) {
+    if !JSON_LOGS.load(Ordering::Relaxed) {
+        eprintln!("{message}");
+        return;
+    }
+    let bad = ["failed", "not ingested", "redelivery", "cannot"];
+    let level = if bad.iter().any(|b| message.contains(b)) {
+        "warn"
+    } else {
+        "info"
+    };
+    let line = serde_json::json!({
+        "time": seclake_core::Timestamp::now().to_rfc3339(),
+        "level": level,
+        "message": message,
+    });
+    eprintln!("{line}");
+}
+
 #[derive(clap::Args)]
 pub struct Args {
     /// The configuration file (TOML; see the README).
@@ -52,12 +80,16 @@ pub struct Args {
     /// Parse threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// `text`, or `json`: one JSON object a line (time, level, message).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let path = args.config.display().to_string();
     let text = std::fs::read_to_string(&args.config).with_context(|| format!("reading {path}"))?;
     let config = config::parse(&text).map_err(|e| anyhow!("{path}:\n{e}"))?;
+    JSON_LOGS.store(args.log_format == "json", Ordering::Relaxed);
     if args.check_config {
         println!("{path}: ok ({} source(s))", config.sources.len());
         return Ok(ExitCode::SUCCESS);
@@ -75,7 +107,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let addr = metrics
             .serve(&m.listen)
             .with_context(|| format!("[metrics] listen {}", m.listen))?;
-        eprintln!("metrics: http://{addr}/metrics");
+        say!("metrics: http://{addr}/metrics");
     }
     let mut sources = Vec::new();
     for s in &config.sources {
@@ -84,7 +116,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let t = rt
                 .block_on(FileTail::open(dir, &lake, &s.id))
                 .map_err(|e| anyhow!("source {:?}: {e}", s.id))?;
-            eprintln!(
+            say!(
                 "source {:?}: following files in {dir} every {:?}",
                 s.id,
                 s.interval()
@@ -99,13 +131,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             };
             let q = SqsSource::new(url, mode, s.visibility_secs())
                 .map_err(|e| anyhow!("source {:?}: {e}", s.id))?;
-            eprintln!("source {:?}: receiving from {url} ({mode:?})", s.id);
+            say!("source {:?}: receiving from {url} ({mode:?})", s.id);
             Source::Queue(q)
         } else {
             let scan = rt
                 .block_on(S3Scan::open(s, &lake))
                 .map_err(|e| anyhow!("source {:?}: {e}", s.id))?;
-            eprintln!(
+            say!(
                 "source {:?}: scanning {} every {:?} ({} object(s) already ingested)",
                 s.id,
                 scan.uri,
@@ -140,9 +172,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     Ok(stats) => {
                         let removed: u64 = stats.iter().map(|s| s.duplicates_removed()).sum();
                         let parts: u64 = stats.iter().map(|s| s.partitions).sum();
-                        eprintln!("maintenance: compacted {parts} partition(s), {removed} duplicate row(s) removed");
+                        say!("maintenance: compacted {parts} partition(s), {removed} duplicate row(s) removed");
                     }
-                    Err(e) => eprintln!("maintenance: compaction failed: {e:#}"),
+                    Err(e) => say!("maintenance: compaction failed: {e:#}"),
                 }
             }
         }
@@ -157,9 +189,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 )) {
                     Ok(stats) => {
                         let n: usize = stats.iter().map(|s| s.files.len()).sum();
-                        eprintln!("maintenance: vacuum deleted {n} file(s)");
+                        say!("maintenance: vacuum deleted {n} file(s)");
                     }
-                    Err(e) => eprintln!("maintenance: vacuum failed: {e:#}"),
+                    Err(e) => say!("maintenance: vacuum failed: {e:#}"),
                 }
             }
         }
@@ -179,7 +211,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 }
             };
             if let Err(e) = result {
-                eprintln!("source {:?}: {e:#}", cfg.id);
+                say!("source {:?}: {e:#}", cfg.id);
                 metrics.add("seclake_errors_total", labels(&[("source", &cfg.id)]), 1);
                 failures += 1;
             }
@@ -189,7 +221,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    eprintln!("seclake serve: stopped");
+    say!("seclake serve: stopped");
     Ok(if args.once && failures > 0 {
         ExitCode::from(1)
     } else {
@@ -221,7 +253,7 @@ fn scan_round(
         }
     }
     rt.block_on(scan.seen.save()).map_err(anyhow::Error::msg)?;
-    eprintln!(
+    say!(
         "source {:?}: {n} of {} new object(s) ingested: {} rows, {} rejects, {:.1} MB in {:.2}s",
         cfg.id,
         inputs.len(),
@@ -257,7 +289,7 @@ fn files_round(
         }
     }
     rt.block_on(tail.save()).map_err(anyhow::Error::msg)?;
-    eprintln!(
+    say!(
         "source {:?}: {} of {} file range(s) ingested: {} rows, {} rejects, {:.1} MB in {:.2}s",
         cfg.id,
         acked.iter().filter(|a| **a).count(),
@@ -288,9 +320,20 @@ fn queue_round(
             return Ok(());
         }
         for (i, why) in &batch.unreadable {
-            eprintln!(
+            say!(
                 "source {:?}: message {} (received {} time(s)) left for redelivery: {why}",
-                cfg.id, batch.messages[*i].id, batch.messages[*i].receive_count
+                cfg.id,
+                batch.messages[*i].id,
+                batch.messages[*i].receive_count
+            );
+        }
+        if let Some(oldest) = batch.messages.iter().filter_map(|m| m.sent_ms).min() {
+            let now = seclake_core::Timestamp::now().micros() / 1000;
+            let lag = (now - oldest as i64).max(0) as f64 / 1000.0;
+            metrics.set(
+                "seclake_queue_lag_seconds",
+                labels(&[("source", &cfg.id)]),
+                lag,
             );
         }
         let done = Arc::new(AtomicBool::new(false));
@@ -313,7 +356,7 @@ fn queue_round(
             labels(&[("source", &cfg.id)]),
             deleted as u64,
         );
-        eprintln!(
+        say!(
             "source {:?}: {deleted} of {} message(s) done, {} of {} input(s) ingested: {} rows, {} rejects, {:.1} MB in {:.2}s",
             cfg.id,
             batch.messages.len(),
@@ -384,7 +427,7 @@ fn run_inputs(
         let (name, id) = (input.name(), cfg.id.clone());
         acks.push(Box::new(move |res| match res {
             Ok(()) => acked.lock().expect("not poisoned")[i] = true,
-            Err(e) => eprintln!("source {id:?}: {name}: not ingested: {}", e.0),
+            Err(e) => say!("source {id:?}: {name}: not ingested: {}", e.0),
         }));
     }
     let settings = Settings::new(threads, Output::Batches);
@@ -423,7 +466,7 @@ struct Unopened(Vec<bool>);
 impl Observer for Unopened {
     fn input_done(&mut self, input: usize, _: &StreamStats, e: Option<&std::io::Error>) {
         if let (Some(e), Some(slot)) = (e, self.0.get_mut(input)) {
-            eprintln!("seclake serve: input {input}: {e}");
+            say!("seclake serve: input {input}: {e}");
             *slot = true;
         }
     }
@@ -448,7 +491,7 @@ fn watch_signals(rt: &tokio::runtime::Runtime, stop: Arc<AtomicBool>) {
         }
         #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
-        eprintln!("seclake serve: stopping after the work in progress");
+        say!("seclake serve: stopping after the work in progress");
         stop.store(true, Ordering::Relaxed);
     });
 }

@@ -19,6 +19,8 @@ pub struct Message {
     pub body: String,
     /// How many times it was received (this time included).
     pub receive_count: u32,
+    /// When it was sent, in epoch milliseconds.
+    pub sent_ms: Option<u64>,
 }
 
 pub struct SqsClient {
@@ -131,8 +133,8 @@ impl SqsClient {
                     "MaxNumberOfMessages": max.clamp(1, 10),
                     "WaitTimeSeconds": wait.min(20),
                     "VisibilityTimeout": visibility,
-                    "MessageSystemAttributeNames": ["ApproximateReceiveCount"],
-                    "AttributeNames": ["ApproximateReceiveCount"],
+                    "MessageSystemAttributeNames": ["ApproximateReceiveCount", "SentTimestamp"],
+                    "AttributeNames": ["ApproximateReceiveCount", "SentTimestamp"],
                 }),
             )
             .await?;
@@ -149,6 +151,9 @@ impl SqsClient {
                                 .as_str()
                                 .and_then(|c| c.parse().ok())
                                 .unwrap_or(1),
+                            sent_ms: m["Attributes"]["SentTimestamp"]
+                                .as_str()
+                                .and_then(|c| c.parse().ok()),
                         })
                     })
                     .collect()
