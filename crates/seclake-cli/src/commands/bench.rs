@@ -47,6 +47,10 @@ pub enum Mode {
     /// Delta log costs: commit latency, and planning a query over a table
     /// of `--files` files from the log versus by listing.
     Lake,
+    /// `--size-mb` of VPC Flow as gzip objects in a local S3+SQS server
+    /// (moto), through `seclake serve`, beside `seclake ingest` of the same
+    /// files from disk.
+    Serve,
 }
 
 #[derive(clap::Args)]
@@ -87,18 +91,29 @@ pub struct Args {
 
 /// One measured run.
 #[derive(Clone, Copy)]
-struct Run {
-    bytes: u64,
-    events: u64,
-    secs: f64,
+pub(super) struct Run {
+    pub bytes: u64,
+    pub events: u64,
+    pub secs: f64,
     /// User and system CPU seconds of all threads.
-    cpu: f64,
-    rss: u64,
+    pub cpu: f64,
+    pub rss: u64,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     if args.mode == Mode::Query {
         return query_bench(&args);
+    }
+    if args.mode == Mode::Serve {
+        let dir = args.dir.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("seclake-bench-serve-{}", std::process::id()))
+        });
+        std::fs::create_dir_all(&dir)?;
+        let r = super::bench_serve::run(args.size_mb, args.runs, &args.threads, &dir);
+        if args.dir.is_none() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        return r;
     }
     if args.mode == Mode::Lake {
         return super::bench_lake::run(args.dir.as_deref(), args.files, args.runs);
@@ -216,14 +231,14 @@ fn bench_all(args: &Args, corpora: &[String], dir: &Path, cores: usize) -> Resul
     Ok(())
 }
 
-fn median(mut runs: Vec<Run>) -> Run {
+pub(super) fn median(mut runs: Vec<Run>) -> Run {
     runs.sort_by(|a, b| a.secs.total_cmp(&b.secs));
     let mut m = runs[runs.len() / 2];
     m.rss = runs.iter().map(|r| r.rss).max().unwrap_or(0);
     m
 }
 
-fn print_row(corpus: &str, engine: &str, threads: usize, r: Run) {
+pub(super) fn print_row(corpus: &str, engine: &str, threads: usize, r: Run) {
     let mb = r.bytes as f64 / 1e6;
     println!(
         "{corpus:22} {engine:>7} {threads:>7} {mb:>8.1} {:>9} {:>6.2} {:>6.2} {:>7.1} {:>10.1} {:>10.0} {:>12.0} {:>7.1}",
@@ -239,7 +254,7 @@ fn print_row(corpus: &str, engine: &str, threads: usize, r: Run) {
 }
 
 /// User plus system CPU seconds of this process so far (all threads).
-fn cpu_seconds() -> f64 {
+pub(super) fn cpu_seconds() -> f64 {
     // /proc/self/stat fields 14 and 15: utime and stime in clock ticks
     // (100 a second on Linux).
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -270,7 +285,7 @@ impl Collector for Discard {
     }
 }
 
-fn file_input(path: &Path) -> Input<'static> {
+pub(super) fn file_input(path: &Path) -> Input<'static> {
     let p = path.to_path_buf();
     Input {
         display: path.display().to_string(),
@@ -309,7 +324,7 @@ fn measure(
             )?;
             (stats, started.elapsed().as_secs_f64())
         }
-        Mode::Ingest | Mode::Query | Mode::Lake => {
+        Mode::Ingest | Mode::Query | Mode::Lake | Mode::Serve => {
             let rt = runtime()?;
             let lake_dir = dir.join(format!("lake-{}", t.table));
             let _ = std::fs::remove_dir_all(&lake_dir);
@@ -485,12 +500,12 @@ fn vrl_runs(corpus: &str, path: &Path, runs: usize) -> Result<Option<Run>> {
     Ok(Some(median(measured)))
 }
 
-fn reset_peak_rss() {
+pub(super) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// VmHWM of this process, in bytes (0 where /proc is not available).
-fn peak_rss() -> u64 {
+pub(super) fn peak_rss() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()

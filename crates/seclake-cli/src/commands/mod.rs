@@ -2,6 +2,7 @@
 
 pub mod bench;
 mod bench_lake;
+mod bench_serve;
 pub mod common;
 pub mod compact;
 pub mod ddl;

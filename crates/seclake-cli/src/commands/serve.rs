@@ -94,11 +94,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
         println!("{path}: ok ({} source(s))", config.sources.len());
         return Ok(ExitCode::SUCCESS);
     }
+    serve(&config, args.once, args.threads)
+}
+
+/// Runs a checked configuration: until SIGTERM, or one round (`once`).
+pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<ExitCode> {
     let rt = runtime()?;
     let lake = Lake::open(&config.lake.uri)?;
     let stop = Arc::new(AtomicBool::new(false));
     watch_signals(&rt, stop.clone());
-    let threads = match args.threads {
+    let threads = match threads {
         0 => seclake_engine::pipeline::available_threads(),
         n => n,
     };
@@ -204,7 +209,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                     *due = Instant::now() + cfg.interval();
                     scan_round(cfg, scan, &lake, &rt, threads, &metrics)
                 }
-                Source::Queue(q) => queue_round(cfg, q, &lake, &rt, threads, args.once, &metrics),
+                Source::Queue(q) => queue_round(cfg, q, &lake, &rt, threads, once, &metrics),
                 Source::Files(t) => {
                     *due = Instant::now() + cfg.interval();
                     files_round(cfg, t, &lake, &rt, threads, &metrics)
@@ -216,13 +221,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 failures += 1;
             }
         }
-        if args.once || stop.load(Ordering::Relaxed) {
+        if once || stop.load(Ordering::Relaxed) {
             break;
         }
         std::thread::sleep(Duration::from_millis(200));
     }
     say!("seclake serve: stopped");
-    Ok(if args.once && failures > 0 {
+    Ok(if once && failures > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -315,6 +320,9 @@ fn queue_round(
     metrics: &Metrics,
 ) -> Result<()> {
     loop {
+        // A second of long polling: short polls may answer empty while
+        // messages wait (SQS samples its servers), and `--once` stops on
+        // the first empty answer.
         let batch = rt.block_on(q.receive(1)).map_err(anyhow::Error::msg)?;
         if batch.messages.is_empty() {
             return Ok(());

@@ -29,6 +29,9 @@ use super::client::{Message, SqsClient};
 use super::notifications::{objects, Nothing};
 use crate::inputs::Input;
 
+/// Messages taken into one pipeline run, at most.
+pub const BATCH: usize = 100;
+
 /// What a queue holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -67,9 +70,19 @@ impl SqsSource {
         })
     }
 
-    /// Receives up to ten messages (waiting up to `wait` seconds).
+    /// Receives a batch: up to [`BATCH`] messages, asking ten at a time
+    /// (SQS's most) while full answers come back; the first ask waits up
+    /// to `wait` seconds. One pipeline run and one commit per batch, not
+    /// per ten messages.
     pub async fn receive(&mut self, wait: u32) -> Result<Batch, String> {
-        let messages = self.client.receive(10, wait, self.visibility).await?;
+        let mut messages = self.client.receive(10, wait, self.visibility).await?;
+        while messages.len() % 10 == 0 && !messages.is_empty() && messages.len() < BATCH {
+            let more = self.client.receive(10, 0, self.visibility).await?;
+            if more.is_empty() {
+                break;
+            }
+            messages.extend(more);
+        }
         let mut batch = Batch {
             inputs: Vec::new(),
             owner: Vec::new(),
