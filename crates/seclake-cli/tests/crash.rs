@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{run, s3_env, seclake, text, Envs};
+use common::{run, s3_env, seclake, text, Envs, Lcg};
 
 fn query(lake: &str, envs: &Envs, sql: &str) -> Vec<Vec<String>> {
     common::query(lake, &[], sql, envs)
@@ -44,18 +44,6 @@ fn write_inputs(dir: &Path) -> Vec<String> {
             p.display().to_string()
         })
         .collect()
-}
-
-/// A small deterministic generator; the seed is printed for replay.
-struct Lcg(u64);
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
 }
 
 #[test]

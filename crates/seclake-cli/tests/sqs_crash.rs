@@ -8,7 +8,7 @@ mod common;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{ok, query, s3_env, seclake, Envs};
+use common::{ok, query, s3_env, seclake, Envs, Lcg};
 use seclake_testkit::moto::Moto;
 
 const OBJECTS: usize = 12;
@@ -88,17 +88,6 @@ fn drain(moto: &Moto, queue: &str, cfg: &std::path::Path, envs: &Envs) {
         } else {
             std::thread::sleep(Duration::from_millis(500));
         }
-    }
-}
-
-struct Lcg(u64);
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
     }
 }
 
