@@ -28,6 +28,11 @@
 //! path = "/var/log/app"
 //! interval = "5s"
 //!
+//! [[source]]
+//! id = "branch-routers"
+//! type = "syslog"                   # UDP and TCP (RFC 6587 framing)
+//! listen = ["udp://0.0.0.0:514", "tcp://0.0.0.0:514"]
+//!
 //! [metrics]
 //! listen = "127.0.0.1:9464"         # /metrics (Prometheus) and /healthz
 //!
@@ -123,6 +128,11 @@ pub struct SourceConfig {
     pub timezone: Option<String>,
     /// `file`: the directory of log files to follow.
     pub path: Option<String>,
+    /// `syslog`: where to listen, `udp://host:port` and `tcp://host:port`.
+    pub listen: Option<Vec<String>>,
+    /// `syslog`: longer messages are truncated to this (counted); default
+    /// 65536.
+    pub max_message_bytes: Option<usize>,
     /// `sqs`: the queue's URL.
     pub queue_url: Option<String>,
     /// `sqs`: `notifications` (S3 events, the default) or `messages` (the
@@ -134,7 +144,7 @@ pub struct SourceConfig {
 }
 
 /// The source kinds this build runs.
-pub const KINDS: &[&str] = &["s3", "sqs", "file"];
+pub const KINDS: &[&str] = &["s3", "sqs", "file", "syslog"];
 
 /// Default time between two scans of an S3 prefix.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
@@ -221,6 +231,27 @@ impl Config {
                     Some(_) => {}
                 }
             }
+            if s.kind == "syslog" {
+                match &s.listen {
+                    None => out.push(format!("{at}: listen is required for type syslog")),
+                    Some(l) if l.is_empty() => out.push(format!("{at}: listen is empty")),
+                    Some(l) => {
+                        for a in l {
+                            let addr = a
+                                .strip_prefix("udp://")
+                                .or_else(|| a.strip_prefix("tcp://"));
+                            if addr
+                                .and_then(|x| x.parse::<std::net::SocketAddr>().ok())
+                                .is_none()
+                            {
+                                out.push(format!(
+                                    "{at}: listen {a:?} is not udp://host:port or tcp://host:port"
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
             if s.kind == "sqs" {
                 match &s.queue_url {
                     None => out.push(format!("{at}: queue_url is required for type sqs")),
@@ -276,12 +307,13 @@ impl SourceConfig {
         self.mode.as_deref() == Some("messages")
     }
 
-    /// The time between two scans (S3: 60s, files: 5s, by default).
+    /// The time between two rounds (S3: 60s, files: 5s, syslog: 1s, by
+    /// default).
     pub fn interval(&self) -> Duration {
-        let default = if self.kind == "file" {
-            Duration::from_secs(5)
-        } else {
-            DEFAULT_INTERVAL
+        let default = match self.kind.as_str() {
+            "file" => Duration::from_secs(5),
+            "syslog" => Duration::from_secs(1),
+            _ => DEFAULT_INTERVAL,
         };
         self.interval
             .as_deref()

@@ -16,3 +16,4 @@ pub mod metrics;
 pub mod s3_scan;
 pub mod sqs;
 pub mod state;
+pub mod syslog;
