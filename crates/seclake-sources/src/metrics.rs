@@ -38,6 +38,15 @@ const HELP: &[(&str, &str)] = &[
         "seclake_errors_total",
         "Rounds of a source that failed (listing, receiving, writing).",
     ),
+    ("seclake_syslog_received_total", "Syslog messages received."),
+    (
+        "seclake_syslog_dropped_total",
+        "Syslog UDP datagrams dropped because the queue was full.",
+    ),
+    (
+        "seclake_syslog_truncated_total",
+        "Syslog messages cut to max_message_bytes.",
+    ),
 ];
 
 /// The gauges and their help lines.

@@ -71,6 +71,16 @@ impl SyslogSource {
         Ok(SyslogSource { rx, stats, bound })
     }
 
+    /// Messages received, UDP datagrams dropped (queue full) and messages
+    /// truncated since the last call.
+    pub fn take_counts(&self) -> (u64, u64, u64) {
+        (
+            self.stats.received.swap(0, Ordering::Relaxed),
+            self.stats.udp_dropped.swap(0, Ordering::Relaxed),
+            self.stats.truncated.swap(0, Ordering::Relaxed),
+        )
+    }
+
     /// The messages received so far (up to `max`), one a line.
     pub fn drain(&self, max: usize) -> Vec<Vec<u8>> {
         self.rx.try_iter().take(max).collect()

@@ -337,6 +337,14 @@ fn syslog_round(
     threads: usize,
     metrics: &Metrics,
 ) -> Result<()> {
+    let (received, dropped, truncated) = src.take_counts();
+    let source = labels(&[("source", &cfg.id)]);
+    metrics.add("seclake_syslog_received_total", source.clone(), received);
+    metrics.add("seclake_syslog_dropped_total", source.clone(), dropped);
+    metrics.add("seclake_syslog_truncated_total", source, truncated);
+    if dropped > 0 || truncated > 0 {
+        say!("source {:?}: {dropped} UDP datagram(s) dropped (queue full), {truncated} message(s) truncated", cfg.id);
+    }
     let messages = src.drain(100_000);
     if messages.is_empty() {
         return Ok(());
