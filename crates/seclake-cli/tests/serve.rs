@@ -386,7 +386,12 @@ fn a_syslog_source_takes_messages_from_logger_over_udp_and_tcp() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
+    // Ready once the TCP port accepts (UDP is bound before it).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", tcp)).is_err() {
+        assert!(Instant::now() < deadline, "serve does not listen");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     for (args, msg) in [
         (vec!["-d", "-P", &udp.to_string()], "over udp"),
         (vec!["-T", "-P", &tcp.to_string()], "over tcp"),
