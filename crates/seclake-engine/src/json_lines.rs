@@ -20,6 +20,8 @@ enum Col<'a> {
     Utf8(&'a arrow_array::StringArray),
     I64(&'a arrow_array::Int64Array),
     I32(&'a arrow_array::Int32Array),
+    /// A list of strings (the `p_any_*` indicator fields, tags).
+    StrList(&'a arrow_array::ListArray, &'a arrow_array::StringArray),
     Ts(&'a arrow_array::TimestampMicrosecondArray),
     Other(&'a ArrayRef),
 }
@@ -30,6 +32,10 @@ impl<'a> Col<'a> {
             DataType::Utf8 => Col::Utf8(array.as_string::<i32>()),
             DataType::Int64 => Col::I64(array.as_primitive::<Int64Type>()),
             DataType::Int32 => Col::I32(array.as_primitive::<Int32Type>()),
+            DataType::List(item) if item.data_type() == &DataType::Utf8 => {
+                let list = array.as_list::<i32>();
+                Col::StrList(list, list.values().as_string::<i32>())
+            }
             DataType::Timestamp(..) => Col::Ts(array.as_primitive::<TimestampMicrosecondType>()),
             _ => Col::Other(array),
         }
@@ -40,6 +46,7 @@ impl<'a> Col<'a> {
             Col::Utf8(a) => a.is_null(row),
             Col::I64(a) => a.is_null(row),
             Col::I32(a) => a.is_null(row),
+            Col::StrList(a, _) => a.is_null(row),
             Col::Ts(a) => a.is_null(row),
             Col::Other(a) => a.is_null(row),
         }
@@ -50,6 +57,21 @@ impl<'a> Col<'a> {
             Col::Utf8(a) => write_str(out, a.value(row)),
             Col::I64(a) => int(out, a.value(row)),
             Col::I32(a) => int(out, a.value(row).into()),
+            Col::StrList(list, values) => {
+                let offsets = list.value_offsets();
+                out.push(b'[');
+                for i in offsets[row] as usize..offsets[row + 1] as usize {
+                    if i > offsets[row] as usize {
+                        out.push(b',');
+                    }
+                    if values.is_null(i) {
+                        out.extend_from_slice(b"null");
+                    } else {
+                        write_str(out, values.value(i));
+                    }
+                }
+                out.push(b']');
+            }
             Col::Ts(a) => {
                 out.push(b'"');
                 Timestamp(a.value(row)).write_rfc3339(out);
