@@ -138,34 +138,41 @@ fn tcp(listener: TcpListener, tx: SyncSender<Vec<u8>>, stats: Arc<SyslogStats>, 
 }
 
 /// The next frame of a TCP stream: octet counting when it starts with
-/// digits and a space, else up to a newline. `None` at the end.
+/// digits and a space, else up to a newline. `None` at the end. The
+/// digits are read a byte at a time, so a count split across reads is
+/// still a count.
 pub fn frame(r: &mut impl BufRead, max: usize, stats: &SyslogStats) -> Option<Vec<u8>> {
-    let head = r.fill_buf().ok()?;
-    if head.is_empty() {
-        return None;
-    }
-    let digits = head.iter().take_while(|c| c.is_ascii_digit()).count();
-    if digits > 0 && digits < 10 && head.get(digits) == Some(&b' ') {
-        let len: usize = std::str::from_utf8(&head[..digits]).ok()?.parse().ok()?;
-        r.consume(digits + 1);
-        let mut msg = Vec::with_capacity(len.min(max));
-        r.by_ref()
-            .take(len.min(max) as u64)
-            .read_to_end(&mut msg)
-            .ok()?;
-        if len > max {
-            stats.truncated.fetch_add(1, Ordering::Relaxed);
-            std::io::copy(
-                &mut r.by_ref().take((len - max) as u64),
-                &mut std::io::sink(),
-            )
-            .ok()?;
-        }
-        return Some(trim(msg));
-    }
     let mut msg = Vec::new();
+    loop {
+        let next = *r.fill_buf().ok()?.first()?;
+        if next.is_ascii_digit() && msg.len() < 9 {
+            msg.push(next);
+            r.consume(1);
+            continue;
+        }
+        if next == b' ' && !msg.is_empty() {
+            r.consume(1);
+            let len: usize = std::str::from_utf8(&msg).ok()?.parse().ok()?;
+            let mut body = Vec::with_capacity(len.min(max));
+            r.by_ref()
+                .take(len.min(max) as u64)
+                .read_to_end(&mut body)
+                .ok()?;
+            if len > max {
+                stats.truncated.fetch_add(1, Ordering::Relaxed);
+                std::io::copy(
+                    &mut r.by_ref().take((len - max) as u64),
+                    &mut std::io::sink(),
+                )
+                .ok()?;
+            }
+            return Some(trim(body));
+        }
+        break;
+    }
+    // Newline framing; the digits read so far start the message.
     r.by_ref()
-        .take(max as u64 + 1)
+        .take((max + 1).saturating_sub(msg.len()) as u64)
         .read_until(b'\n', &mut msg)
         .ok()?;
     if msg.len() > max && msg.last() != Some(&b'\n') {
@@ -219,6 +226,16 @@ mod tests {
                 "<13>1 -"
             ]
         );
+    }
+
+    #[test]
+    fn a_count_split_across_reads_is_still_a_count() {
+        let stats = SyslogStats::default();
+        // A reader that hands over one byte at a time.
+        let mut r = BufReader::with_capacity(1, &b"12 <13>1 - x yz123\n"[..]);
+        assert_eq!(frame(&mut r, 1024, &stats).unwrap(), b"<13>1 - x yz");
+        assert_eq!(frame(&mut r, 1024, &stats).unwrap(), b"123");
+        assert!(frame(&mut r, 1024, &stats).is_none());
     }
 
     #[test]
