@@ -6,7 +6,7 @@
 use std::io::BufReader;
 
 use libfuzzer_sys::fuzz_target;
-use seclake_sources::syslog::{frame, SyslogStats};
+use seclake_decode::syslog_frames::frame;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else {
@@ -14,11 +14,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let max = 1 + (pick as usize % 64);
     let capacity = 1 + (pick as usize / 64);
-    let stats = SyslogStats::default();
     let mut r = BufReader::with_capacity(capacity, rest);
     let mut frames = 0;
-    while let Some(f) = frame(&mut r, max, &stats) {
-        assert!(f.len() <= max, "a frame longer than the limit");
+    while let Some(f) = frame(&mut r, max) {
+        assert!(f.bytes.len() <= max, "a frame longer than the limit");
         frames += 1;
         assert!(frames <= rest.len() + 1, "no progress");
     }

@@ -8,6 +8,7 @@
 
 pub mod decompress;
 pub mod framing;
+pub mod syslog_frames;
 
 pub use decompress::{open, Compression, Limits};
 pub use framing::{FrameError, Framer, Framing, Record};

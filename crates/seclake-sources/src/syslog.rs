@@ -10,7 +10,9 @@
 //! crash loses what was received but not yet committed (at most the
 //! queue's bound); a write-ahead spool is not there yet.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::BufReader;
+
+use seclake_decode::syslog_frames::frame;
 use std::net::{TcpListener, UdpSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
@@ -123,7 +125,11 @@ fn tcp(listener: TcpListener, tx: SyncSender<Vec<u8>>, stats: Arc<SyslogStats>, 
             .name("syslog-conn".into())
             .spawn(move || {
                 let mut r = BufReader::new(conn);
-                while let Some(msg) = frame(&mut r, max, &stats) {
+                while let Some(f) = frame(&mut r, max) {
+                    if f.truncated {
+                        stats.truncated.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let msg = f.bytes;
                     if msg.is_empty() {
                         continue;
                     }
@@ -137,61 +143,6 @@ fn tcp(listener: TcpListener, tx: SyncSender<Vec<u8>>, stats: Arc<SyslogStats>, 
     }
 }
 
-/// The next frame of a TCP stream: octet counting when it starts with
-/// digits and a space, else up to a newline. `None` at the end. The
-/// digits are read a byte at a time, so a count split across reads is
-/// still a count.
-pub fn frame(r: &mut impl BufRead, max: usize, stats: &SyslogStats) -> Option<Vec<u8>> {
-    let mut msg = Vec::new();
-    loop {
-        let next = *r.fill_buf().ok()?.first()?;
-        if next.is_ascii_digit() && msg.len() < 9 {
-            msg.push(next);
-            r.consume(1);
-            continue;
-        }
-        if next == b' ' && !msg.is_empty() {
-            r.consume(1);
-            let len: usize = std::str::from_utf8(&msg).ok()?.parse().ok()?;
-            let mut body = Vec::with_capacity(len.min(max));
-            r.by_ref()
-                .take(len.min(max) as u64)
-                .read_to_end(&mut body)
-                .ok()?;
-            if len > max {
-                stats.truncated.fetch_add(1, Ordering::Relaxed);
-                std::io::copy(
-                    &mut r.by_ref().take((len - max) as u64),
-                    &mut std::io::sink(),
-                )
-                .ok()?;
-            }
-            return Some(trim(body));
-        }
-        break;
-    }
-    // Newline framing; the digits read so far start the message.
-    r.by_ref()
-        .take((max + 1).saturating_sub(msg.len()) as u64)
-        .read_until(b'\n', &mut msg)
-        .ok()?;
-    if msg.len() > max && msg.last() != Some(&b'\n') {
-        msg.truncate(max);
-        stats.truncated.fetch_add(1, Ordering::Relaxed);
-        // The rest of the over-long line is skipped.
-        let mut rest = Vec::new();
-        r.read_until(b'\n', &mut rest).ok()?;
-    }
-    Some(trim(msg))
-}
-
-fn trim(mut msg: Vec<u8>) -> Vec<u8> {
-    while msg.last().is_some_and(|c| *c == b'\n' || *c == b'\r') {
-        msg.pop();
-    }
-    msg
-}
-
 /// A message cut to `max` bytes (counted).
 fn limit(mut msg: Vec<u8>, max: usize, stats: &SyslogStats) -> Vec<u8> {
     if msg.len() > max {
@@ -199,56 +150,4 @@ fn limit(mut msg: Vec<u8>, max: usize, stats: &SyslogStats) -> Vec<u8> {
         stats.truncated.fetch_add(1, Ordering::Relaxed);
     }
     msg
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn octet_counted_and_newline_frames_mix() {
-        let data = b"11 <13>1 - x y\n<13>Jan  1 00:00:00 h t: plain\n5 hello20 <13>1 -\n";
-        let stats = SyslogStats::default();
-        let mut r = BufReader::new(&data[..]);
-        let mut got = Vec::new();
-        while let Some(f) = frame(&mut r, 1024, &stats) {
-            // An empty frame (a newline after a counted one) is skipped.
-            if !f.is_empty() {
-                got.push(String::from_utf8(f).unwrap());
-            }
-        }
-        assert_eq!(
-            got,
-            [
-                "<13>1 - x y",
-                "<13>Jan  1 00:00:00 h t: plain",
-                "hello",
-                "<13>1 -"
-            ]
-        );
-    }
-
-    #[test]
-    fn a_count_split_across_reads_is_still_a_count() {
-        let stats = SyslogStats::default();
-        // A reader that hands over one byte at a time.
-        let mut r = BufReader::with_capacity(1, &b"12 <13>1 - x yz123\n"[..]);
-        assert_eq!(frame(&mut r, 1024, &stats).unwrap(), b"<13>1 - x yz");
-        assert_eq!(frame(&mut r, 1024, &stats).unwrap(), b"123");
-        assert!(frame(&mut r, 1024, &stats).is_none());
-    }
-
-    #[test]
-    fn long_frames_are_truncated_and_counted() {
-        let stats = SyslogStats::default();
-        let long = format!("{}\nnext\n", "a".repeat(100));
-        let mut r = BufReader::new(long.as_bytes());
-        assert_eq!(frame(&mut r, 10, &stats).unwrap(), b"aaaaaaaaaa");
-        assert_eq!(frame(&mut r, 10, &stats).unwrap(), b"next");
-        let counted = format!("100 {}", "b".repeat(100));
-        let mut r = BufReader::new(counted.as_bytes());
-        assert_eq!(frame(&mut r, 10, &stats).unwrap(), b"bbbbbbbbbb");
-        assert!(frame(&mut r, 10, &stats).is_none());
-        assert_eq!(stats.truncated.load(Ordering::Relaxed), 2);
-    }
 }
