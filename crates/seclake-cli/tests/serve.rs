@@ -167,13 +167,7 @@ fn sigterm_stops_a_running_serve_cleanly() {
         "{metrics}"
     );
     assert!(get("/healthz").ends_with("ok\n"));
-    let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let out = child.wait_with_output().unwrap();
+    let out = stop(child);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("stopping after the work in progress"), "{err}");
@@ -332,13 +326,7 @@ fn maintenance_compacts_on_its_interval() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(3000));
-    let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let out = child.wait_with_output().unwrap();
+    let out = stop(child);
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("7 duplicate row(s) removed"), "{err}");
@@ -409,13 +397,7 @@ fn a_syslog_source_takes_messages_from_logger_over_udp_and_tcp() {
         assert!(st.success(), "logger {args:?}");
     }
     std::thread::sleep(Duration::from_millis(1500));
-    let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let out = child.wait_with_output().unwrap();
+    let out = stop(child);
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     let rows = query(
@@ -433,4 +415,15 @@ fn a_syslog_source_takes_messages_from_logger_over_udp_and_tcp() {
         ],
         "{err}"
     );
+}
+
+/// SIGTERM, then the process's output once it exited.
+fn stop(child: std::process::Child) -> std::process::Output {
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    child.wait_with_output().unwrap()
 }

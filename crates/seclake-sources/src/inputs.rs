@@ -40,6 +40,21 @@ pub enum Input {
 }
 
 impl Input {
+    /// The input of an object met in a listing of `bucket`.
+    pub fn listed(
+        store: &Arc<dyn ObjectStore>,
+        bucket: &str,
+        m: object_store::ObjectMeta,
+    ) -> Input {
+        Input::Object {
+            store: store.clone(),
+            uri: format!("s3://{bucket}/{}", m.location),
+            path: m.location,
+            size: m.size,
+            version: m.version.or(m.e_tag),
+        }
+    }
+
     /// The name used in messages and in the rejects' `file` column.
     pub fn name(&self) -> String {
         match self {
@@ -184,16 +199,7 @@ fn list_s3(
     if metas.is_empty() {
         return Err(format!("{arg}: no objects under this prefix"));
     }
-    for m in metas {
-        let uri = format!("s3://{bucket}/{}", m.location);
-        out.push(Input::Object {
-            store: store.clone(),
-            path: m.location,
-            size: m.size,
-            uri,
-            version: m.version.or(m.e_tag),
-        });
-    }
+    out.extend(metas.into_iter().map(|m| Input::listed(&store, bucket, m)));
     Ok(())
 }
 

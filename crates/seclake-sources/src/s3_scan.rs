@@ -54,13 +54,7 @@ impl S3Scan {
         Ok(metas
             .into_iter()
             .filter(|m| m.size > 0 && !m.location.as_ref().ends_with('/'))
-            .map(|m| Input::Object {
-                store: self.store.clone(),
-                uri: format!("s3://{}/{}", self.bucket, m.location),
-                path: m.location,
-                size: m.size,
-                version: m.version.or(m.e_tag),
-            })
+            .map(|m| Input::listed(&self.store, &self.bucket, m))
             .filter(|i| !self.seen.contains(&i.identity()))
             .collect())
     }
