@@ -56,4 +56,5 @@ columns! {
     ExternalId = "external_id", "string", optional, [], "externalId: the device's id of the event.";
     DeviceExternalId = "device_external_id", "string", optional, [], "deviceExternalId: the device's own id.";
     Extensions = "extensions", "map<string,string>", optional, [Ip], "Every other attribute, by its key as sent (csN, cnN with their labels, vendor keys); also promoted attributes whose value is not of the column's type. Escapes are undone.";
+    SenderIp = seclake_core::parser::SENDER_COLUMN, "string", optional, [Ip], seclake_core::parser::SENDER_DESCRIPTION;
 }

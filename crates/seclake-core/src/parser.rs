@@ -301,7 +301,19 @@ pub struct LogType {
     pub event_time: Option<usize>,
     /// `lower(name with . → _)`.
     pub table: String,
+    /// Index of the [`SENDER_COLUMN`], for types that may arrive over
+    /// the network.
+    pub sender: Option<usize>,
 }
+
+/// The column a log type declares (string, IP indicator) when its records
+/// may arrive from a network sender (syslog): the engine fills it with the
+/// sending peer's address, which the message itself may not name (a relay,
+/// a NAT, a header without a hostname). Null for records read from files.
+pub const SENDER_COLUMN: &str = "sender_ip";
+
+/// The [`SENDER_COLUMN`]'s description, the same in every type.
+pub const SENDER_DESCRIPTION: &str = "The address of the peer that sent the message to seclake's network receiver (syslog); null when the record was read from a file or object.";
 
 impl LogType {
     pub fn new(def: LogTypeDef) -> Result<Self, crate::schema::TypeSyntaxError> {
@@ -320,6 +332,7 @@ impl LogType {
             },
         };
         Ok(LogType {
+            sender: schema.index_of(SENDER_COLUMN),
             event_time,
             schema,
             table: def.table_name(),

@@ -323,7 +323,7 @@ impl TypeParser<'_> {
 /// ```
 #[macro_export]
 macro_rules! columns {
-    ($( $id:ident = $name:literal, $ty:literal, $req:ident, [$($ind:ident),*], $desc:literal; )*) => {
+    ($( $id:ident = $name:expr, $ty:literal, $req:ident, [$($ind:ident),*], $desc:expr; )*) => {
         /// Positions of this log type's columns in its schema.
         #[allow(dead_code, clippy::enum_variant_names)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]

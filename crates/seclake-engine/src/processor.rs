@@ -29,6 +29,9 @@ pub struct RecordProcessor<'t, 'o> {
     opts: &'o Options,
     ctx: ParseContext,
     forced: Option<&'static str>,
+    /// Records start with the sending peer's address (see
+    /// [`StreamName::peer_prefix`]).
+    peer_prefix: bool,
     classifier: Classifier<'t>,
     buf: RowBuf,
     ids: RowIdHasher,
@@ -58,6 +61,7 @@ impl<'t, 'o> RecordProcessor<'t, 'o> {
                 secrets: opts.secrets.clone(),
             },
             forced: (types.len() == 1).then(|| types[0].name()),
+            peer_prefix: name.peer_prefix,
             classifier: Classifier::new(types.to_vec()),
             buf: RowBuf::default(),
             ids: RowIdHasher::new(opts.source_id.as_deref().unwrap_or(""), name.identity),
@@ -146,6 +150,10 @@ impl<'t, 'o> RecordProcessor<'t, 'o> {
         stats: &mut StreamStats,
     ) -> io::Result<()> {
         let at = (line, offset);
+        let (sender, bytes) = match self.peer_prefix {
+            true => split_peer(bytes),
+            false => (None, bytes),
+        };
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
@@ -171,7 +179,10 @@ impl<'t, 'o> RecordProcessor<'t, 'o> {
         let mut index = 0u32;
         loop {
             match outcome {
-                Outcome::Row(t, row, more) => {
+                Outcome::Row(t, mut row, more) => {
+                    if let (Some(column), Some(peer)) = (t.sender, sender) {
+                        row.set(column, seclake_core::Value::str(peer));
+                    }
                     self.emit(t, row, offset, index, sink, stats)?;
                     if !more {
                         return Ok(());
@@ -286,6 +297,18 @@ impl<'t, 'o> RecordProcessor<'t, 'o> {
         stats.rows += 1;
         stats.per_type.entry(t.name()).or_default().rows += 1;
         Ok(())
+    }
+}
+
+/// A record's sending peer (the text before the first space, an IP
+/// address as the receiver wrote it) and the message after it.
+fn split_peer(bytes: &[u8]) -> (Option<&str>, &[u8]) {
+    let Some(space) = memchr::memchr(b' ', bytes) else {
+        return (None, bytes);
+    };
+    match std::str::from_utf8(&bytes[..space]) {
+        Ok(peer) if peer.parse::<std::net::IpAddr>().is_ok() => (Some(peer), &bytes[space + 1..]),
+        _ => (None, bytes),
     }
 }
 

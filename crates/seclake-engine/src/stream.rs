@@ -60,6 +60,13 @@ pub struct StreamName<'a> {
     /// a stream that cannot be read again (standard input, a connection),
     /// so that deduplication by `p_row_id` never merges different rows.
     pub identity: &'a str,
+    /// Each record starts with the address of the peer that sent it and a
+    /// space, as a network receiver (syslog) writes its batches: the
+    /// address is taken off before parsing and kept in the `sender_ip`
+    /// column of the types that declare it (and so among the row's IP
+    /// indicators). Carried in the record, not the input, so that one
+    /// batch holds the messages of many senders.
+    pub peer_prefix: bool,
 }
 
 impl<'a> StreamName<'a> {
@@ -68,6 +75,7 @@ impl<'a> StreamName<'a> {
         StreamName {
             display: name,
             identity: name,
+            peer_prefix: false,
         }
     }
 }

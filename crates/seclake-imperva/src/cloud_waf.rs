@@ -77,6 +77,7 @@ columns! {
     FileAccountId = "file_account_id", "bigint", optional, [], "The log file header's accountId.";
     FileConfigId = "file_config_id", "bigint", optional, [], "The log file header's configId.";
     FileFormat = "file_format", "string", optional, [], "The log file header's format: CEF, LEEF or W3C.";
+    SenderIp = seclake_core::parser::SENDER_COLUMN, "string", optional, [Ip], seclake_core::parser::SENDER_DESCRIPTION;
 }
 
 pub const DEF: LogTypeDef = LogTypeDef {

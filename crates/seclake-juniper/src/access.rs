@@ -30,6 +30,7 @@ columns! {
     Stage = "stage", "string", optional, [], "Whether the HTTP packet is being logged before or after Security Engine processes it (and potentially manipulates it).";
     ProxyClientIp = "proxy_client_ip", "string", optional, [Ip], "The incoming client IP. Since WebApp Secure works around a Nginx proxy, the client IP will most-likely be '127.0.0.1'.";
     Url = "url", "string", optional, [Url], "The full request or response URL.";
+    SenderIp = seclake_core::parser::SENDER_COLUMN, "string", optional, [Ip], seclake_core::parser::SENDER_DESCRIPTION;
 }
 
 pub const DEF: LogTypeDef = LogTypeDef {

@@ -19,6 +19,7 @@ columns! {
     ApiKey = "api_key", "string", optional, [], "The key used to perform the action described in the message.";
     LoginIp = "login_ip", "string", optional, [Ip], "The IP address the user performed logged in from";
     Username = "username", "string", optional, [Username], "The user that performed the login";
+    SenderIp = seclake_core::parser::SENDER_COLUMN, "string", optional, [Ip], seclake_core::parser::SENDER_DESCRIPTION;
 }
 
 pub const DEF: LogTypeDef = LogTypeDef {

@@ -34,6 +34,7 @@ columns! {
     Out = "OUT", "string", optional, [], "Output interface";
     Proto = "PROTO", "string", optional, [], "Protocol";
     Window = "WINDOW", "int", optional, [], "Transmit window";
+    SenderIp = seclake_core::parser::SENDER_COLUMN, "string", optional, [Ip], seclake_core::parser::SENDER_DESCRIPTION;
 }
 
 pub const DEF: LogTypeDef = LogTypeDef {

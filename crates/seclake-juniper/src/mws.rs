@@ -17,6 +17,7 @@ columns! {
     ServiceName = "service_name", "string", required, [], "The WebApp Secure service that generated the log entry.";
     ServiceComponent = "service_component", "string", optional, [], "The specific component that is issuing the log message.";
     LogMessage = "log_message", "string", optional, [], "The message. This can be anything, but usually contains information to help you narrow down problems or confirm that things are working.";
+    SenderIp = seclake_core::parser::SENDER_COLUMN, "string", optional, [Ip], seclake_core::parser::SENDER_DESCRIPTION;
 }
 
 pub const DEF: LogTypeDef = LogTypeDef {

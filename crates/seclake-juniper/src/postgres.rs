@@ -21,6 +21,7 @@ columns! {
     SessionId = "session_id", "string", optional, [], "A somewhat unique session identifier that can be used to search for specific lines in the log.";
     MessageType = "message_type", "string", optional, [], "The type of the message. Can be LOG, WARNING, ERROR, or STATEMENT.";
     Message = "message", "string", optional, [], "The message.";
+    SenderIp = seclake_core::parser::SENDER_COLUMN, "string", optional, [Ip], seclake_core::parser::SENDER_DESCRIPTION;
 }
 
 pub const DEF: LogTypeDef = LogTypeDef {

@@ -40,6 +40,7 @@ columns! {
     ExpirationDate = "expiration_date", "timestamp", optional, [], "The date and time the response is set to expire.";
     ResponseConfig = "response_config", "string", optional, [], "The configuration used in this response. Displayed as an XML-like node.";
     SilentRunning = "silent_running", "boolean", optional, [], "Whether or not this Counter Response was set to be silent with the Silent Running service at the time of activation.";
+    SenderIp = seclake_core::parser::SENDER_COLUMN, "string", optional, [Ip], seclake_core::parser::SENDER_DESCRIPTION;
 }
 
 pub const DEF: LogTypeDef = LogTypeDef {

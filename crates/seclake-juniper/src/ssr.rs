@@ -66,6 +66,7 @@ columns! {
     VerdictNumber = "verdict_number", "int", optional, [], "SESSION_BLOCK (antivirus): threat score of the event.";
     Url = "url", "string", optional, [], "SESSION_BLOCK: the URL blocked.";
     Extra = "extra", "map<string,string>", optional, [Ip], "Structured-data parameters not in the columns above, by their name.";
+    SenderIp = seclake_core::parser::SENDER_COLUMN, "string", optional, [Ip], seclake_core::parser::SENDER_DESCRIPTION;
 }
 
 pub const DEF: LogTypeDef = LogTypeDef {

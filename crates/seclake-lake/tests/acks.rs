@@ -27,6 +27,7 @@ fn input(name: &str, text: String) -> Input<'static> {
     Input {
         display: name.into(),
         identity: name.into(),
+        peer_prefix: false,
         open: Box::new(move || Ok(Box::new(io::Cursor::new(text)) as Box<dyn io::Read + Send>)),
     }
 }

@@ -46,6 +46,7 @@ fn ingest(lake: &Lake, rt: &tokio::runtime::Runtime, name: &str, input: &str) {
     let input = Input {
         display: name.to_string(),
         identity: name.to_string(),
+        peer_prefix: false,
         open: Box::new(move || Ok(Box::new(io::Cursor::new(data)) as Box<dyn io::Read + Send>)),
     };
     ingest_all(

@@ -65,6 +65,7 @@ fn inputs(dir: &std::path::Path) -> Vec<Input<'static>> {
             Input {
                 display: name.clone(),
                 identity: name,
+                peer_prefix: false,
                 open: Box::new(
                     move || Ok(Box::new(fs::File::open(p)?) as Box<dyn io::Read + Send>),
                 ),

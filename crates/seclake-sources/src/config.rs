@@ -30,8 +30,11 @@
 //!
 //! [[source]]
 //! id = "branch-routers"
-//! type = "syslog"                   # UDP and TCP (RFC 6587 framing)
-//! listen = ["udp://0.0.0.0:514", "tcp://0.0.0.0:514"]
+//! type = "syslog"                   # UDP, TCP (RFC 6587 framing), TLS
+//! listen = ["udp://0.0.0.0:514", "tcp://0.0.0.0:514", "tls://0.0.0.0:6514"]
+//! tls_cert = "/etc/seclake/cert.pem"
+//! tls_key = "/etc/seclake/key.pem"
+//! spool = "/var/lib/seclake/spool/branch-routers"  # optional write-ahead
 //!
 //! [metrics]
 //! listen = "127.0.0.1:9464"         # /metrics (Prometheus) and /healthz
@@ -128,11 +131,21 @@ pub struct SourceConfig {
     pub timezone: Option<String>,
     /// `file`: the directory of log files to follow.
     pub path: Option<String>,
-    /// `syslog`: where to listen, `udp://host:port` and `tcp://host:port`.
+    /// `syslog`: where to listen, `udp://`, `tcp://` and `tls://host:port`.
+    /// The other `syslog` settings are explained in
+    /// [`crate::syslog::SyslogOptions`].
     pub listen: Option<Vec<String>>,
-    /// `syslog`: longer messages are truncated to this (counted); default
-    /// 65536.
     pub max_message_bytes: Option<usize>,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+    pub tls_client_ca: Option<String>,
+    pub max_connections: Option<usize>,
+    pub idle_timeout: Option<String>,
+    pub frame_timeout: Option<String>,
+    pub receive_buffer_bytes: Option<usize>,
+    pub queue_bytes: Option<usize>,
+    pub spool: Option<String>,
+    pub spool_sync: Option<String>,
     /// `sqs`: the queue's URL.
     pub queue_url: Option<String>,
     /// `sqs`: `notifications` (S3 events, the default) or `messages` (the
@@ -232,24 +245,8 @@ impl Config {
                 }
             }
             if s.kind == "syslog" {
-                match &s.listen {
-                    None => out.push(format!("{at}: listen is required for type syslog")),
-                    Some(l) if l.is_empty() => out.push(format!("{at}: listen is empty")),
-                    Some(l) => {
-                        for a in l {
-                            let addr = a
-                                .strip_prefix("udp://")
-                                .or_else(|| a.strip_prefix("tcp://"));
-                            if addr
-                                .and_then(|x| x.parse::<std::net::SocketAddr>().ok())
-                                .is_none()
-                            {
-                                out.push(format!(
-                                    "{at}: listen {a:?} is not udp://host:port or tcp://host:port"
-                                ));
-                            }
-                        }
-                    }
+                if let Err(problems) = crate::syslog::SyslogOptions::from_config(s) {
+                    out.extend(problems.into_iter().map(|p| format!("{at}: {p}")));
                 }
             }
             if s.kind == "sqs" {
@@ -322,21 +319,28 @@ impl SourceConfig {
     }
 }
 
-/// A duration written as a number and a unit: `90s`, `30m`, `1h`, `7d`
-/// (a bare number is seconds).
+/// A duration written as a number and a unit: `100ms`, `90s`, `30m`, `1h`,
+/// `7d` (a bare number is seconds).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (n, unit) = t.split_at(split);
     let n: u64 = n
         .parse()
-        .map_err(|_| format!("{text:?}: expected a number and a unit (s, m, h, d), e.g. 1h"))?;
+        .map_err(|_| format!("{text:?}: expected a number and a unit (ms, s, m, h, d), e.g. 1h"))?;
+    if unit == "ms" {
+        return Ok(Duration::from_millis(n));
+    }
     let secs = match unit {
         "" | "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86400,
-        _ => return Err(format!("{text:?}: unknown unit {unit:?}; use s, m, h or d")),
+        _ => {
+            return Err(format!(
+                "{text:?}: unknown unit {unit:?}; use ms, s, m, h or d"
+            ))
+        }
     };
     n.checked_mul(secs)
         .map(Duration::from_secs)
@@ -414,6 +418,7 @@ type = "s3"
         assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
         assert!(parse_duration("2w").is_err());
+        assert_eq!(parse_duration("100ms"), Ok(Duration::from_millis(100)));
         assert!(parse_duration("x").is_err());
     }
 }

@@ -37,6 +37,13 @@ pub enum Input {
         identity: String,
         bytes: Arc<[u8]>,
     },
+    /// Messages a network receiver took (syslog), one a line, each line
+    /// `<peer address> <message>` (see `StreamName::peer_prefix`).
+    Received {
+        name: String,
+        identity: String,
+        bytes: Arc<[u8]>,
+    },
 }
 
 impl Input {
@@ -61,7 +68,7 @@ impl Input {
             Input::Stdin => "-".to_string(),
             Input::File(p) => p.display().to_string(),
             Input::Object { uri, .. } => uri.clone(),
-            Input::Memory { name, .. } => name.clone(),
+            Input::Memory { name, .. } | Input::Received { name, .. } => name.clone(),
             Input::FileRange { path, start, .. } => format!("{}@{start}", path.display()),
         }
     }
@@ -85,7 +92,9 @@ impl Input {
                 Some(v) => format!("{uri}#{v}"),
                 None => uri.clone(),
             },
-            Input::Memory { identity, .. } | Input::FileRange { identity, .. } => identity.clone(),
+            Input::Memory { identity, .. }
+            | Input::FileRange { identity, .. }
+            | Input::Received { identity, .. } => identity.clone(),
         }
     }
 
@@ -97,7 +106,9 @@ impl Input {
         Ok(match self {
             Input::Stdin => Box::new(std::io::stdin()),
             Input::File(p) => Box::new(std::fs::File::open(p)?),
-            Input::Memory { bytes, .. } => Box::new(std::io::Cursor::new(bytes.clone())),
+            Input::Memory { bytes, .. } | Input::Received { bytes, .. } => {
+                Box::new(std::io::Cursor::new(bytes.clone()))
+            }
             Input::FileRange {
                 path, start, len, ..
             } => {
@@ -127,6 +138,7 @@ impl Input {
         seclake_engine::pipeline::Input {
             display: self.name(),
             identity: self.identity(),
+            peer_prefix: matches!(self, Input::Received { .. }),
             open: Box::new(move || me.open(rt.as_ref())),
         }
     }
@@ -137,7 +149,7 @@ impl Input {
             Input::Stdin => None,
             Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Input::Object { size, .. } => Some(*size),
-            Input::Memory { bytes, .. } => Some(bytes.len() as u64),
+            Input::Memory { bytes, .. } | Input::Received { bytes, .. } => Some(bytes.len() as u64),
             Input::FileRange { len, .. } => Some(*len),
         }
     }

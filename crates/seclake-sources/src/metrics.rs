@@ -44,16 +44,46 @@ const HELP: &[(&str, &str)] = &[
         "Syslog UDP datagrams dropped because the queue was full.",
     ),
     (
+        "seclake_syslog_kernel_dropped_total",
+        "Syslog UDP datagrams the kernel dropped: the socket's receive buffer was full (receive_buffer_bytes).",
+    ),
+    (
         "seclake_syslog_truncated_total",
         "Syslog messages cut to max_message_bytes.",
+    ),
+    (
+        "seclake_syslog_connections_total",
+        "Syslog TCP and TLS connections accepted.",
+    ),
+    (
+        "seclake_syslog_refused_total",
+        "Syslog connections closed at once: max_connections were open.",
+    ),
+    (
+        "seclake_syslog_timed_out_total",
+        "Syslog connections closed by frame_timeout or idle_timeout.",
+    ),
+    (
+        "seclake_syslog_tls_failed_total",
+        "Syslog TLS connections closed before a first message (failed handshake).",
+    ),
+    (
+        "seclake_syslog_spool_errors_total",
+        "Writes to the syslog spool that failed (messages kept in memory only).",
     ),
 ];
 
 /// The gauges and their help lines.
-const GAUGES: &[(&str, &str)] = &[(
-    "seclake_queue_lag_seconds",
-    "Age of the oldest message of the last batch received from a queue.",
-)];
+const GAUGES: &[(&str, &str)] = &[
+    (
+        "seclake_queue_lag_seconds",
+        "Age of the oldest message of the last batch received from a queue.",
+    ),
+    (
+        "seclake_syslog_open_connections",
+        "Syslog TCP and TLS connections open now.",
+    ),
+];
 
 impl Metrics {
     pub fn new() -> Arc<Metrics> {

@@ -23,6 +23,7 @@ columns! {
     AppName = "app_name", "string", optional, [], "The program that sent the message (the TAG before [PID] and the colon).";
     ProcId = "proc_id", "string", optional, [], "The process id in the tag's brackets.";
     Message = "message", "string", optional, [], "The free-form message.";
+    SenderIp = seclake_core::parser::SENDER_COLUMN, "string", optional, [Ip], seclake_core::parser::SENDER_DESCRIPTION;
 }
 
 pub const DEF: LogTypeDef = LogTypeDef {

@@ -27,6 +27,7 @@ columns! {
     MsgId = "msg_id", "string", optional, [], "The type of message.";
     StructuredData = "structured_data", "map<string,string>", optional, [Ip], "Structured-data parameters keyed SD-ID.name (exampleSDID@32473.iut).";
     Message = "message", "string", optional, [], "The free-form message.";
+    SenderIp = seclake_core::parser::SENDER_COLUMN, "string", optional, [Ip], seclake_core::parser::SENDER_DESCRIPTION;
 }
 
 pub const DEF: LogTypeDef = LogTypeDef {

@@ -290,6 +290,7 @@ pub(super) fn file_input(path: &Path) -> Input<'static> {
     Input {
         display: path.display().to_string(),
         identity: path.display().to_string(),
+        peer_prefix: false,
         open: Box::new(move || Ok(Box::new(File::open(p)?) as Box<dyn io::Read + Send>)),
     }
 }

@@ -156,6 +156,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         piped.push(PipelineInput {
             display: input.name(),
             identity: input.identity(),
+            peer_prefix: false,
             open: Box::new(move || {
                 let inner = me.open(Some(&handle))?;
                 Ok(Box::new(Counted { inner, bar }) as Box<dyn Read + Send>)

@@ -28,7 +28,7 @@ use seclake_sources::inputs::Input;
 use seclake_sources::metrics::{labels, Metrics};
 use seclake_sources::s3_scan::S3Scan;
 use seclake_sources::sqs::source::{Mode, SqsSource};
-use seclake_sources::syslog::SyslogSource;
+use seclake_sources::syslog::{SyslogOptions, SyslogSource};
 
 /// A running source.
 enum Source {
@@ -119,9 +119,10 @@ pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<Exit
     let mut sources = Vec::new();
     for s in &config.sources {
         let source = if s.kind == "syslog" {
-            let listen = s.listen.clone().unwrap_or_default();
-            let src = SyslogSource::bind(&listen, s.max_message_bytes.unwrap_or(65_536))
-                .map_err(|e| anyhow!("source {:?}: {e}", s.id))?;
+            let opts = SyslogOptions::from_config(s)
+                .map_err(|e| anyhow!("source {:?}: {}", s.id, e.join("; ")))?;
+            let src =
+                SyslogSource::bind(&s.id, &opts).map_err(|e| anyhow!("source {:?}: {e}", s.id))?;
             say!("source {:?}: listening on {}", s.id, src.bound.join(", "));
             Source::Syslog(src)
         } else if s.kind == "file" {
@@ -238,7 +239,18 @@ pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<Exit
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    // What the syslog servers received is committed before exiting.
+    // The syslog servers stop accepting and reading; what they received is
+    // committed before exiting.
+    for (_, source, _) in &sources {
+        if let Source::Syslog(src) = source {
+            src.stop();
+        }
+    }
+    for (_, source, _) in &sources {
+        if let Source::Syslog(src) = source {
+            src.wait_stopped(Duration::from_secs(2));
+        }
+    }
     for (cfg, source, _) in &mut sources {
         if let Source::Syslog(src) = source {
             if let Err(e) = syslog_round(cfg, src, &lake, &rt, threads, &metrics) {
@@ -328,55 +340,83 @@ fn files_round(
     Ok(())
 }
 
-/// One round of a syslog server: what was received into the lake.
+/// One round of a syslog server: what was received, committed to the lake
+/// batch by batch. A batch whose commit fails stays first in line for the
+/// next round (and in the spool, if there is one).
 fn syslog_round(
     cfg: &SourceConfig,
-    src: &SyslogSource,
+    src: &mut SyslogSource,
     lake: &Lake,
     rt: &tokio::runtime::Runtime,
     threads: usize,
     metrics: &Metrics,
 ) -> Result<()> {
-    let (received, dropped, truncated) = src.take_counts();
-    let source = labels(&[("source", &cfg.id)]);
-    metrics.add("seclake_syslog_received_total", source.clone(), received);
-    metrics.add("seclake_syslog_dropped_total", source.clone(), dropped);
-    metrics.add("seclake_syslog_truncated_total", source, truncated);
-    if dropped > 0 || truncated > 0 {
-        say!("source {:?}: {dropped} UDP datagram(s) dropped (queue full), {truncated} message(s) truncated", cfg.id);
-    }
-    let messages = src.drain(100_000);
-    if messages.is_empty() {
-        return Ok(());
-    }
-    let n = messages.len();
-    let mut bytes = Vec::with_capacity(messages.iter().map(|m| m.len() + 1).sum());
-    for m in messages {
-        bytes.extend_from_slice(&m);
-        bytes.push(b'\n');
-    }
-    // A fresh identity per batch: received messages are never read twice.
-    let id = format!(
-        "syslog:{}:{}",
-        cfg.id,
-        seclake_core::Timestamp::now().micros()
-    );
-    let input = Input::Memory {
-        name: format!("syslog://{}", cfg.id),
-        identity: id,
-        bytes: Arc::from(bytes),
-    };
+    syslog_counts(cfg, src, metrics);
     let started = Instant::now();
-    let (acked, stats) = run_inputs(cfg, std::slice::from_ref(&input), lake, rt, threads)?;
-    count(metrics, cfg, &acked, &stats);
-    say!(
-        "source {:?}: {n} message(s) committed: {} rows, {} rejects in {:.2}s",
-        cfg.id,
-        stats.rows,
-        stats.rejects,
-        started.elapsed().as_secs_f64()
-    );
+    let (mut messages, mut rows, mut rejects) = (0, 0, 0);
+    while let Some(batch) = src.next_batch(BATCH_BYTES) {
+        let n = batch.messages;
+        let (acked, stats) =
+            run_inputs(cfg, std::slice::from_ref(&batch.input), lake, rt, threads)?;
+        count(metrics, cfg, &acked, &stats);
+        if !acked[0] {
+            return Err(anyhow!(
+                "{n} message(s) not committed; tried again next round"
+            ));
+        }
+        src.committed().map_err(anyhow::Error::msg)?;
+        (messages, rows, rejects) = (messages + n, rows + stats.rows, rejects + stats.rejects);
+    }
+    if messages > 0 {
+        say!(
+            "source {:?}: {messages} message(s) committed: {rows} rows, {rejects} rejects in {:.2}s",
+            cfg.id,
+            started.elapsed().as_secs_f64()
+        );
+    }
     Ok(())
+}
+
+/// Most bytes of received messages in one commit.
+const BATCH_BYTES: usize = 32 << 20;
+
+/// A syslog source's counters into the metrics, and what was lost (or
+/// nearly) into the log.
+fn syslog_counts(cfg: &SourceConfig, src: &mut SyslogSource, metrics: &Metrics) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let s = src.stats.clone();
+    let take = |c: &std::sync::atomic::AtomicU64| c.swap(0, Relaxed);
+    let kernel = src.take_kernel_drops();
+    let (dropped, truncated) = (take(&s.dropped), take(&s.truncated));
+    let (refused, timed_out) = (take(&s.refused), take(&s.timed_out));
+    let source = labels(&[("source", &cfg.id)]);
+    for (name, n) in [
+        ("seclake_syslog_received_total", take(&s.received)),
+        ("seclake_syslog_dropped_total", dropped),
+        ("seclake_syslog_kernel_dropped_total", kernel),
+        ("seclake_syslog_truncated_total", truncated),
+        ("seclake_syslog_connections_total", take(&s.connections)),
+        ("seclake_syslog_refused_total", refused),
+        ("seclake_syslog_timed_out_total", timed_out),
+        ("seclake_syslog_tls_failed_total", take(&s.tls_failed)),
+        ("seclake_syslog_spool_errors_total", take(&s.spool_errors)),
+    ] {
+        metrics.add(name, source.clone(), n);
+    }
+    let open = s.open_connections.load(Relaxed) as f64;
+    metrics.set("seclake_syslog_open_connections", source, open);
+    if dropped + kernel + truncated + refused + timed_out > 0 {
+        say!(
+            "source {:?}: {dropped} UDP datagram(s) dropped (queue full), {kernel} by the kernel (receive buffer full), {truncated} message(s) truncated, {refused} connection(s) refused (max_connections), {timed_out} timed out",
+            cfg.id
+        );
+    }
+    if let Some(e) = src.take_spool_error() {
+        say!(
+            "source {:?}: spool write failed, messages kept in memory only: {e}",
+            cfg.id
+        );
+    }
 }
 
 /// One batch of a queue: its messages' inputs into the lake, then the
@@ -481,7 +521,12 @@ fn run_inputs(
     rt: &tokio::runtime::Runtime,
     threads: usize,
 ) -> Result<(Vec<bool>, StreamStats)> {
-    let types: Vec<&LogType> = match &cfg.log_types {
+    let names: Option<Vec<&str>> = match &cfg.log_types {
+        Some(names) => Some(names.iter().map(String::as_str).collect()),
+        None if cfg.kind == "syslog" => Some(seclake_sources::syslog::DEFAULT_LOG_TYPES.to_vec()),
+        None => None,
+    };
+    let types: Vec<&LogType> = match names {
         Some(names) => names
             .iter()
             .filter_map(|n| seclake_registry::find(n))

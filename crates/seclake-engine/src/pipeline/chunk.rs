@@ -19,6 +19,7 @@ use crate::stream::Options;
 pub struct StreamInfo {
     pub display: String,
     pub identity: String,
+    pub peer_prefix: bool,
     /// The input's first record. A worker that starts a parser in the
     /// middle of an input replays it first, so that state a parser takes
     /// from the start of its input (a VPC Flow header line) is there.

@@ -50,6 +50,9 @@ pub struct Input<'a> {
     pub display: String,
     /// What row ids derive from (see [`crate::StreamName::identity`]).
     pub identity: String,
+    /// Each record starts with the address of the peer that sent it and a
+    /// space (a network receiver's batch; see [`crate::StreamName`]).
+    pub peer_prefix: bool,
     pub open: Box<dyn FnOnce() -> io::Result<Box<dyn Read + Send + 'a>> + Send + 'a>,
 }
 
@@ -186,6 +189,7 @@ fn stream_info(input: &Input<'_>) -> Arc<StreamInfo> {
     Arc::new(StreamInfo {
         display: input.display.clone(),
         identity: input.identity.clone(),
+        peer_prefix: input.peer_prefix,
         first_record: OnceLock::new(),
     })
 }

@@ -63,6 +63,7 @@ impl<'t, 'o> Worker<'t, 'o> {
             let name = StreamName {
                 display: &chunk.stream.display,
                 identity: &chunk.stream.identity,
+                peer_prefix: chunk.stream.peer_prefix,
             };
             let mut p = RecordProcessor::new(name, self.types, self.opts);
             if chunk.index > 0 {

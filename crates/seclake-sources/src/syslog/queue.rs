@@ -1,0 +1,166 @@
+//! What received messages wait in: lines of a batch (`<peer> <message>`),
+//! queued within a byte budget. A stream receiver waits for room (the
+//! sender is slowed down, nothing is lost); a datagram receiver that finds
+//! none drops the datagram and counts it, as UDP allows.
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use super::spool::Position;
+use super::SyslogStats;
+
+/// A received message as a line of a batch, and where the spool has it.
+pub struct Line {
+    pub bytes: Vec<u8>,
+    pub at: Option<Position>,
+}
+
+/// The batch line of a message from `peer`: the address, a space, the
+/// message, a newline. A line break inside the message (allowed by octet
+/// counting) is written `#012` (`#015` for a carriage return), as syslog
+/// daemons escape control characters, so that the message stays one
+/// record.
+pub fn encode(peer: IpAddr, msg: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut line = Vec::with_capacity(msg.len() + 48);
+    let _ = write!(line, "{} ", peer.to_canonical());
+    if memchr::memchr2(b'\n', b'\r', msg).is_none() {
+        line.extend_from_slice(msg);
+    } else {
+        for &b in msg {
+            match b {
+                b'\n' => line.extend_from_slice(b"#012"),
+                b'\r' => line.extend_from_slice(b"#015"),
+                _ => line.push(b),
+            }
+        }
+    }
+    line.push(b'\n');
+    line
+}
+
+/// Bytes queued in memory, bounded.
+pub struct Budget {
+    used: Mutex<usize>,
+    freed: Condvar,
+    limit: usize,
+}
+
+impl Budget {
+    pub fn new(limit: usize) -> Self {
+        Budget {
+            used: Mutex::new(0),
+            freed: Condvar::new(),
+            limit,
+        }
+    }
+
+    fn fits(&self, used: usize, n: usize) -> bool {
+        // One message larger than the whole budget still passes alone.
+        used == 0 || used + n <= self.limit
+    }
+
+    /// Takes room for `n` bytes, waiting for it; false when `stop` is set
+    /// while waiting.
+    pub fn take(&self, n: usize, stop: &AtomicBool) -> bool {
+        let Ok(mut used) = self.used.lock() else {
+            return false;
+        };
+        while !self.fits(*used, n) {
+            if stop.load(Ordering::Relaxed) {
+                return false;
+            }
+            used = match self.freed.wait_timeout(used, Duration::from_millis(100)) {
+                Ok((u, _)) => u,
+                Err(_) => return false,
+            };
+        }
+        *used += n;
+        true
+    }
+
+    /// Takes room for `n` bytes if there is some now.
+    pub fn try_take(&self, n: usize) -> bool {
+        let Ok(mut used) = self.used.lock() else {
+            return false;
+        };
+        if !self.fits(*used, n) {
+            return false;
+        }
+        *used += n;
+        true
+    }
+
+    /// Gives back room for `n` bytes.
+    pub fn give(&self, n: usize) {
+        if let Ok(mut used) = self.used.lock() {
+            *used = used.saturating_sub(n);
+            self.freed.notify_all();
+        }
+    }
+}
+
+/// Where receivers put lines: the spool's writer, or straight into the
+/// queue the serve loop drains.
+#[derive(Clone)]
+pub struct Intake {
+    pub tx: Sender<Line>,
+    pub budget: Arc<Budget>,
+    pub stats: Arc<SyslogStats>,
+    pub stop: Arc<AtomicBool>,
+}
+
+impl Intake {
+    /// Queues a stream's message, waiting for room; false when stopping.
+    pub fn send(&self, peer: IpAddr, msg: &[u8]) -> bool {
+        let bytes = encode(peer, msg);
+        if !self.budget.take(bytes.len(), &self.stop) {
+            return false;
+        }
+        self.stats.received.fetch_add(1, Ordering::Relaxed);
+        self.tx.send(Line { bytes, at: None }).is_ok()
+    }
+
+    /// Queues a datagram's message if there is room, else counts a drop.
+    pub fn offer(&self, peer: IpAddr, msg: &[u8]) {
+        let bytes = encode(peer, msg);
+        self.stats.received.fetch_add(1, Ordering::Relaxed);
+        if !self.budget.try_take(bytes.len()) {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let _ = self.tx.send(Line { bytes, at: None });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_name_the_peer_and_keep_one_message_on_one_line() {
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(encode(v4, b"<13>hi"), b"192.0.2.7 <13>hi\n");
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(encode(mapped, b"x"), b"192.0.2.7 x\n");
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(encode(v6, b"a\nb\r"), b"2001:db8::1 a#012b#015\n");
+    }
+
+    #[test]
+    fn the_budget_bounds_what_waits_and_lets_a_huge_message_pass_alone() {
+        let b = Budget::new(100);
+        assert!(b.try_take(60));
+        assert!(!b.try_take(60));
+        b.give(60);
+        assert!(b.try_take(500));
+        assert!(!b.try_take(1));
+        let stop = AtomicBool::new(true);
+        assert!(!b.take(1, &stop));
+        b.give(500);
+        assert!(b.take(1, &stop));
+    }
+}
