@@ -9,7 +9,7 @@ mod common;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{ok, query, repo, s3_env, seclake, text};
+use common::{ok, query, repo, s3_env, seclake, stop, text};
 use seclake_testkit::moto::Moto;
 
 fn config(dir: &std::path::Path, lake: &str, interval: &str) -> std::path::PathBuf {
@@ -331,99 +331,4 @@ fn maintenance_compacts_on_its_interval() {
     assert!(out.status.success(), "{err}");
     assert!(err.contains("7 duplicate row(s) removed"), "{err}");
     assert_eq!(count(), [["7", "7"]]);
-}
-
-/// A free loopback port (for TCP and UDP both, most likely).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-#[test]
-fn a_syslog_source_takes_messages_from_logger_over_udp_and_tcp() {
-    if std::process::Command::new("logger")
-        .arg("--help")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs logger (util-linux)"
-        );
-        eprintln!("SKIPPED: no logger");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let lake = dir.path().join("lake");
-    let (udp, tcp) = (free_port(), free_port());
-    let cfg = dir.path().join("seclake.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[lake]\nuri = \"{}\"\n[[source]]\nid = \"routers\"\ntype = \"syslog\"\nlisten = [\"udp://127.0.0.1:{udp}\", \"tcp://127.0.0.1:{tcp}\"]\n",
-            lake.display()
-        ),
-    )
-    .unwrap();
-    let child = seclake()
-        .args(["serve", "--config"])
-        .arg(&cfg)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Ready once the TCP port accepts (UDP is bound before it).
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", tcp)).is_err() {
-        assert!(Instant::now() < deadline, "serve does not listen");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    for (args, msg) in [
-        (vec!["-d", "-P", &udp.to_string()], "over udp"),
-        (vec!["-T", "-P", &tcp.to_string()], "over tcp"),
-        (
-            vec!["-T", "--octet-count", "-P", &tcp.to_string()],
-            "over tcp counted",
-        ),
-    ] {
-        let st = std::process::Command::new("logger")
-            .args(["-n", "127.0.0.1", "--rfc5424", "-t", "app"])
-            .args(&args)
-            .arg(msg)
-            .status()
-            .unwrap();
-        assert!(st.success(), "logger {args:?}");
-    }
-    std::thread::sleep(Duration::from_millis(1500));
-    let out = stop(child);
-    let err = text(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    let rows = query(
-        lake.to_str().unwrap(),
-        &[],
-        "SELECT message, p_source_id FROM syslog_rfc5424 ORDER BY message",
-        &[],
-    );
-    assert_eq!(
-        rows,
-        [
-            ["over tcp", "routers"],
-            ["over tcp counted", "routers"],
-            ["over udp", "routers"]
-        ],
-        "{err}"
-    );
-}
-
-/// SIGTERM, then the process's output once it exited.
-fn stop(child: std::process::Child) -> std::process::Output {
-    let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    child.wait_with_output().unwrap()
 }

@@ -77,3 +77,28 @@ impl Lcg {
         (self.0 >> 33) % n
     }
 }
+
+/// A port free on 127.0.0.1 (for TCP; UDP's is then almost surely free).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// SIGTERM, then the process's output once it exited.
+pub fn stop(child: std::process::Child) -> Output {
+    signal(&child, "TERM");
+    child.wait_with_output().unwrap()
+}
+
+/// Sends `SIG` (`TERM`, `KILL`) to `child`.
+pub fn signal(child: &std::process::Child, sig: &str) {
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args([&format!("-{sig}"), &pid])
+        .status()
+        .unwrap()
+        .success());
+}

@@ -98,8 +98,8 @@ fn serve(
     let guarded = Guarded {
         inner,
         sock,
-        // The handshake, or the first message, is a frame under way.
-        started: Some(Instant::now()),
+        // A TLS handshake is a frame under way: it must end in time.
+        started: is_tls.then(Instant::now),
         quiet_since: Instant::now(),
         limits: limits.clone(),
         stop: intake.stop.clone(),
