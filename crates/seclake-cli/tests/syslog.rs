@@ -365,3 +365,34 @@ fn the_spool_keeps_what_a_kill_9_interrupts_in_a_steady_stream() {
     );
     assert!(before > 100 && total > before + 100, "{before} {total}");
 }
+
+#[test]
+fn sigterm_commits_everything_that_arrived_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // A small queue: the connection is held back while the lake catches up.
+    let child = serve(
+        dir.path(),
+        &format!("listen = [\"tcp://127.0.0.1:{port}\"]\nqueue_bytes = 65536\ninterval = \"1h\"\n"),
+        port,
+    );
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let n = 20_000;
+    let mut all = String::new();
+    for i in 0..n {
+        all.push_str(&format!("<13>1 2026-11-30T10:00:00Z h app - - - seq={i}\n"));
+    }
+    s.write_all(all.as_bytes()).unwrap();
+    drop(s);
+    // The last bytes may still be in the kernel's buffers, unread.
+    let out = stop(child);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let rows = query(
+        &lake(dir.path()),
+        &[],
+        "SELECT count(*), count(DISTINCT message) FROM syslog_rfc5424",
+        &[],
+    );
+    assert_eq!(rows, [[n.to_string(), n.to_string()]], "{err}");
+}

@@ -239,25 +239,32 @@ pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<Exit
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    // The syslog servers stop accepting and reading; what they received is
-    // committed before exiting.
+    // The syslog servers stop accepting; what has arrived is read and
+    // committed (while it is read: the queue makes room) before exiting.
+    let syslog = |s: &Source| matches!(s, Source::Syslog(_));
     for (_, source, _) in &sources {
         if let Source::Syslog(src) = source {
             src.stop();
         }
     }
-    for (_, source, _) in &sources {
-        if let Source::Syslog(src) = source {
-            src.wait_stopped(Duration::from_secs(2));
-        }
-    }
-    for (cfg, source, _) in &mut sources {
-        if let Source::Syslog(src) = source {
-            if let Err(e) = syslog_round(cfg, src, &lake, &rt, threads, &metrics) {
-                say!("source {:?}: {e:#}", cfg.id);
-                failures += 1;
+    let until = Instant::now() + Duration::from_secs(10);
+    while sources.iter().any(|(_, s, _)| syslog(s)) {
+        let drained = sources.iter().all(|(_, s, _)| match s {
+            Source::Syslog(src) => src.stopped(),
+            _ => true,
+        });
+        for (cfg, source, _) in &mut sources {
+            if let Source::Syslog(src) = source {
+                if let Err(e) = syslog_round(cfg, src, &lake, &rt, threads, &metrics) {
+                    say!("source {:?}: {e:#}", cfg.id);
+                    failures += 1;
+                }
             }
         }
+        if drained || Instant::now() > until {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
     say!("seclake serve: stopped");
     Ok(if once && failures > 0 {

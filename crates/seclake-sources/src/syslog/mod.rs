@@ -33,7 +33,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use crate::inputs::Input;
 pub use options::SyslogOptions;
@@ -62,6 +61,25 @@ pub struct SyslogStats {
     pub tls_failed: AtomicU64,
     pub spool_errors: AtomicU64,
     pub spool_error: Mutex<Option<String>>,
+    /// Receiving threads (listeners, connections, the spool writer) still
+    /// running: after a stop, what they hold is not all queued yet.
+    pub active: AtomicUsize,
+}
+
+/// Counts a receiving thread as running while it lives.
+pub(crate) struct Running(Arc<SyslogStats>);
+
+impl Running {
+    pub fn new(stats: &Arc<SyslogStats>) -> Running {
+        stats.active.fetch_add(1, Ordering::SeqCst);
+        Running(stats.clone())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.active.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A batch of lines for the lake, and how far it takes the spool.
@@ -116,7 +134,9 @@ impl SyslogSource {
                 let (tx, rx) = channel();
                 let (dir, sync, stats) = (dir.clone(), o.spool_sync, stats.clone());
                 let first = recovered.next_segment;
+                let running = Running::new(&stats);
                 spawn("syslog-spool", move || {
+                    let _running = running;
                     spool::write(dir, first, sync, rx, ready_tx, stats)
                 })?;
                 tx
@@ -139,7 +159,11 @@ impl SyslogSource {
             ));
             let reader = sock.try_clone().map_err(|e| e.to_string())?;
             let (intake, max) = (intake.clone(), o.max_message);
-            spawn("syslog-udp", move || udp::receive(reader, intake, max))?;
+            let running = Running::new(&stats);
+            spawn("syslog-udp", move || {
+                let _running = running;
+                udp::receive(reader, intake, max)
+            })?;
             udp.push(sock);
         }
         let limits = stream::Limits {
@@ -161,7 +185,9 @@ impl SyslogSource {
                 l.local_addr().map_err(|e| e.to_string())?
             ));
             let (intake, limits) = (intake.clone(), limits.clone());
+            let running = Running::new(&stats);
             spawn("syslog-accept", move || {
+                let _running = running;
                 stream::accept(l, tls, intake, limits)
             })?;
         }
@@ -190,21 +216,17 @@ impl SyslogSource {
         new
     }
 
-    /// Stops accepting and reading: connections close, listeners stop. What
-    /// was received stays to be committed.
+    /// Stops accepting: listeners close, and connections and UDP sockets
+    /// end once what has arrived is read (a read that waits 100 ms ends
+    /// them). What was received stays to be committed.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Relaxed);
     }
 
-    /// Waits (up to `max`) for the receivers to finish what they were
-    /// handing over after [`SyslogSource::stop`].
-    pub fn wait_stopped(&self, max: Duration) {
-        let until = Instant::now() + max;
-        while self.stats.open_connections.load(Ordering::Relaxed) > 0 && Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        // The UDP threads and the spool writer see the stop within 200 ms.
-        std::thread::sleep(Duration::from_millis(250).min(max));
+    /// After [`SyslogSource::stop`]: every receiving thread has ended, so
+    /// everything received is in the queue.
+    pub fn stopped(&self) -> bool {
+        self.stats.active.load(Ordering::SeqCst) == 0
     }
 
     /// The batch to commit next: a pending one, or up to `max_bytes` of

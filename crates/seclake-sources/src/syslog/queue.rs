@@ -63,23 +63,19 @@ impl Budget {
         used == 0 || used + n <= self.limit
     }
 
-    /// Takes room for `n` bytes, waiting for it; false when `stop` is set
-    /// while waiting.
-    pub fn take(&self, n: usize, stop: &AtomicBool) -> bool {
+    /// Takes room for `n` bytes, waiting for it (the serve loop drains the
+    /// queue, also while stopping).
+    pub fn take(&self, n: usize) {
         let Ok(mut used) = self.used.lock() else {
-            return false;
+            return;
         };
         while !self.fits(*used, n) {
-            if stop.load(Ordering::Relaxed) {
-                return false;
-            }
             used = match self.freed.wait_timeout(used, Duration::from_millis(100)) {
                 Ok((u, _)) => u,
-                Err(_) => return false,
+                Err(_) => return,
             };
         }
         *used += n;
-        true
     }
 
     /// Takes room for `n` bytes if there is some now.
@@ -114,12 +110,11 @@ pub struct Intake {
 }
 
 impl Intake {
-    /// Queues a stream's message, waiting for room; false when stopping.
+    /// Queues a stream's message, waiting for room; false when the queue
+    /// is gone.
     pub fn send(&self, peer: IpAddr, msg: &[u8]) -> bool {
         let bytes = encode(peer, msg);
-        if !self.budget.take(bytes.len(), &self.stop) {
-            return false;
-        }
+        self.budget.take(bytes.len());
         self.stats.received.fetch_add(1, Ordering::Relaxed);
         self.tx.send(Line { bytes, at: None }).is_ok()
     }
@@ -158,9 +153,8 @@ mod tests {
         b.give(60);
         assert!(b.try_take(500));
         assert!(!b.try_take(1));
-        let stop = AtomicBool::new(true);
-        assert!(!b.take(1, &stop));
         b.give(500);
-        assert!(b.take(1, &stop));
+        b.take(1);
+        assert!(!b.try_take(100));
     }
 }

@@ -58,10 +58,12 @@ pub fn accept(
         }
         stats.connections.fetch_add(1, Ordering::Relaxed);
         stats.open_connections.fetch_add(1, Ordering::Relaxed);
+        let running = super::Running::new(&stats);
         let (intake, limits, tls) = (intake.clone(), limits.clone(), tls.clone());
         let spawned = std::thread::Builder::new()
             .name("syslog-conn".into())
             .spawn(move || {
+                let _running = running;
                 let stats = intake.stats.clone();
                 serve(conn, peer.ip(), tls, &intake, &limits);
                 stats.open_connections.fetch_sub(1, Ordering::Relaxed);
@@ -148,9 +150,7 @@ struct Guarded {
 impl Read for Guarded {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            if self.stop.load(Ordering::Relaxed) {
-                return Err(io::Error::other("the source is stopping"));
-            }
+            let stopping = self.stop.load(Ordering::Relaxed);
             let deadline = match self.started {
                 Some(t) => t + self.limits.frame,
                 None => self.quiet_since + self.limits.idle,
@@ -160,8 +160,13 @@ impl Read for Guarded {
                 self.timed_out = true;
                 return Err(io::ErrorKind::TimedOut.into());
             }
-            let wait = (deadline - now).min(Duration::from_secs(1));
-            self.sock.set_read_timeout(Some(wait))?;
+            // Stopping, what has arrived is still read; a wait ends it.
+            let most = match stopping {
+                true => Duration::from_millis(100),
+                false => Duration::from_secs(1),
+            };
+            self.sock
+                .set_read_timeout(Some((deadline - now).min(most)))?;
             match self.inner.read(buf) {
                 Ok(n) => {
                     if n > 0 && self.started.is_none() {
@@ -175,7 +180,9 @@ impl Read for Guarded {
                         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                     ) =>
                 {
-                    continue
+                    if stopping {
+                        return Err(io::Error::other("the source stopped"));
+                    }
                 }
                 Err(e) => return Err(e),
             }

@@ -30,8 +30,13 @@ pub fn bind(addr: SocketAddr, receive_buffer: Option<usize>) -> std::io::Result<
 /// Receives until the source stops.
 pub fn receive(sock: UdpSocket, intake: Intake, max: usize) {
     let mut buf = vec![0u8; 65_536];
-    while !intake.stop.load(Ordering::Relaxed) {
+    loop {
+        // Stopping, what has arrived is still read; a wait ends it.
+        let stopping = intake.stop.load(Ordering::Relaxed);
         let Ok((n, from)) = sock.recv_from(&mut buf) else {
+            if stopping {
+                return;
+            }
             continue;
         };
         let mut msg = &buf[..n];
