@@ -51,6 +51,9 @@ pub enum Mode {
     /// (moto), through `seclake serve`, beside `seclake ingest` of the same
     /// files from disk.
     Serve,
+    /// `--size-mb` of Juniper SSR syslog over TCP into `seclake serve`
+    /// (one core), beside syslog-ng writing a file.
+    Syslog,
 }
 
 #[derive(clap::Args)]
@@ -115,6 +118,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         return r;
     }
+    if args.mode == Mode::Syslog {
+        let dir = std::env::temp_dir().join(format!("seclake-bench-syslog-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let r = super::bench_syslog::run(args.size_mb, args.runs, &dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        return r;
+    }
     if args.mode == Mode::Lake {
         return super::bench_lake::run(args.dir.as_deref(), args.files, args.runs);
     }
@@ -142,21 +152,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         cores,
         args.runs.max(1)
     );
-    println!(
-        "{:22} {:>7} {:>7} {:>8} {:>9} {:>6} {:>6} {:>7} {:>10} {:>10} {:>12} {:>7}",
-        "corpus",
-        "engine",
-        "threads",
-        "input MB",
-        "events",
-        "secs",
-        "cpu s",
-        "MB/s",
-        "MB/s/core",
-        "events/s",
-        "events/s/core",
-        "RSS MB"
-    );
+    print_header();
     let result = bench_all(&args, &corpora, &dir, cores);
     if temporary {
         let _ = std::fs::remove_dir_all(&dir);
@@ -238,6 +234,25 @@ pub(super) fn median(mut runs: Vec<Run>) -> Run {
     m
 }
 
+/// The column names of [`print_row`].
+pub(super) fn print_header() {
+    println!(
+        "{:22} {:>7} {:>7} {:>8} {:>9} {:>6} {:>6} {:>7} {:>10} {:>10} {:>12} {:>7}",
+        "corpus",
+        "engine",
+        "threads",
+        "input MB",
+        "events",
+        "secs",
+        "cpu s",
+        "MB/s",
+        "MB/s/core",
+        "events/s",
+        "events/s/core",
+        "RSS MB"
+    );
+}
+
 pub(super) fn print_row(corpus: &str, engine: &str, threads: usize, r: Run) {
     let mb = r.bytes as f64 / 1e6;
     println!(
@@ -255,13 +270,18 @@ pub(super) fn print_row(corpus: &str, engine: &str, threads: usize, r: Run) {
 
 /// User plus system CPU seconds of this process so far (all threads).
 pub(super) fn cpu_seconds() -> f64 {
-    // /proc/self/stat fields 14 and 15: utime and stime in clock ticks
-    // (100 a second on Linux).
+    stat_seconds(11)
+}
+
+/// Two adjacent clock-tick fields of /proc/self/stat, summed, in seconds
+/// (counted after the command name: 11 for utime and stime, 13 for the
+/// waited-for children's cutime and cstime; 100 ticks a second on Linux).
+pub(super) fn stat_seconds(first: usize) -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let f: Vec<&str> = after.split_whitespace().collect();
     let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
+    (ticks(first) + ticks(first + 1)) / 100.0
 }
 
 /// Counts what a JSON run produced, discarding the text.
@@ -325,7 +345,7 @@ fn measure(
             )?;
             (stats, started.elapsed().as_secs_f64())
         }
-        Mode::Ingest | Mode::Query | Mode::Lake | Mode::Serve => {
+        Mode::Ingest | Mode::Query | Mode::Lake | Mode::Serve | Mode::Syslog => {
             let rt = runtime()?;
             let lake_dir = dir.join(format!("lake-{}", t.table));
             let _ = std::fs::remove_dir_all(&lake_dir);
@@ -507,7 +527,12 @@ pub(super) fn reset_peak_rss() {
 
 /// VmHWM of this process, in bytes (0 where /proc is not available).
 pub(super) fn peak_rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    vm_hwm("self")
+}
+
+/// VmHWM of process `pid` (or `self`), in bytes.
+pub(super) fn vm_hwm(pid: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))

@@ -3,6 +3,7 @@
 pub mod bench;
 mod bench_lake;
 mod bench_serve;
+mod bench_syslog;
 pub mod common;
 pub mod compact;
 pub mod ddl;
