@@ -16,22 +16,45 @@ pub struct Frame {
 /// digits are read a byte at a time, so a count split across reads is
 /// still a count.
 pub fn frame(r: &mut impl BufRead, max: usize) -> Option<Frame> {
-    let mut msg = Vec::new();
+    let mut bytes = Vec::new();
+    let truncated = frame_into(r, max, &mut bytes)?;
+    Some(Frame { bytes, truncated })
+}
+
+/// [`frame`], appending the message to `out` (a receiver's block of
+/// messages) instead of a fresh buffer; whether it was truncated. At the
+/// end, `out` is as it was.
+pub fn frame_into(r: &mut impl BufRead, max: usize, out: &mut Vec<u8>) -> Option<bool> {
+    let start = out.len();
+    let result = frame_at(r, max, out, start);
+    if result.is_none() {
+        out.truncate(start);
+    } else {
+        while out.len() > start && matches!(out.last(), Some(b'\n' | b'\r')) {
+            out.pop();
+        }
+    }
+    result
+}
+
+fn frame_at(r: &mut impl BufRead, max: usize, out: &mut Vec<u8>, start: usize) -> Option<bool> {
     loop {
         let next = *r.fill_buf().ok()?.first()?;
-        if next.is_ascii_digit() && msg.len() < 9 {
-            msg.push(next);
+        let digits = out.len() - start;
+        if next.is_ascii_digit() && digits < 9 {
+            out.push(next);
             r.consume(1);
             continue;
         }
-        if next == b' ' && !msg.is_empty() {
+        if next == b' ' && digits > 0 {
             r.consume(1);
-            let len: usize = std::str::from_utf8(&msg).ok()?.parse().ok()?;
-            let mut body = Vec::with_capacity(len.min(max));
-            r.by_ref()
-                .take(len.min(max) as u64)
-                .read_to_end(&mut body)
-                .ok()?;
+            let len: usize = std::str::from_utf8(&out[start..]).ok()?.parse().ok()?;
+            out.truncate(start);
+            let keep = len.min(max);
+            if r.by_ref().take(keep as u64).read_to_end(out).ok()? < keep {
+                // The stream ended inside the frame: what came is kept.
+                return Some(false);
+            }
             if len > max {
                 std::io::copy(
                     &mut r.by_ref().take((len - max) as u64),
@@ -39,36 +62,40 @@ pub fn frame(r: &mut impl BufRead, max: usize) -> Option<Frame> {
                 )
                 .ok()?;
             }
-            return Some(Frame {
-                bytes: trim(body),
-                truncated: len > max,
-            });
+            return Some(len > max);
         }
         break;
     }
     // Newline framing; the digits read so far start the message.
-    r.by_ref()
-        .take((max + 1).saturating_sub(msg.len()) as u64)
-        .read_until(b'\n', &mut msg)
-        .ok()?;
-    let truncated = msg.len() > max && msg.last() != Some(&b'\n');
+    let room = (max + 1).saturating_sub(out.len() - start);
+    r.by_ref().take(room as u64).read_until(b'\n', out).ok()?;
+    let truncated = out.len() - start > max && out.last() != Some(&b'\n');
     if truncated {
-        msg.truncate(max);
+        out.truncate(start + max);
         // The rest of the over-long line is skipped.
-        let mut rest = Vec::new();
-        r.read_until(b'\n', &mut rest).ok()?;
+        skip_line(r)?;
     }
-    Some(Frame {
-        bytes: trim(msg),
-        truncated,
-    })
+    Some(truncated)
 }
 
-fn trim(mut msg: Vec<u8>) -> Vec<u8> {
-    while msg.last().is_some_and(|c| *c == b'\n' || *c == b'\r') {
-        msg.pop();
+/// Skips to after the next newline without keeping the bytes.
+fn skip_line(r: &mut impl BufRead) -> Option<()> {
+    loop {
+        let buf = r.fill_buf().ok()?;
+        if buf.is_empty() {
+            return Some(());
+        }
+        match memchr::memchr(b'\n', buf) {
+            Some(i) => {
+                r.consume(i + 1);
+                return Some(());
+            }
+            None => {
+                let n = buf.len();
+                r.consume(n);
+            }
+        }
     }
-    msg
 }
 
 #[cfg(test)]
@@ -124,5 +151,18 @@ mod tests {
         );
         let counted = format!("100 {}", "b".repeat(100));
         assert_eq!(all(counted.as_bytes(), 10, 8192), [("b".repeat(10), true)]);
+    }
+
+    #[test]
+    fn frames_are_appended_to_a_block_and_the_end_leaves_it_as_it_was() {
+        let mut r = BufReader::with_capacity(4, &b"5 a\nb\r\nplain\r\n"[..]);
+        let mut block = b"10.0.0.1 ".to_vec();
+        assert_eq!(frame_into(&mut r, 100, &mut block), Some(false));
+        assert_eq!(block, b"10.0.0.1 a\nb");
+        block.extend_from_slice(b"|");
+        assert_eq!(frame_into(&mut r, 3, &mut block), Some(true));
+        assert_eq!(block, b"10.0.0.1 a\nb|pla");
+        assert_eq!(frame_into(&mut r, 100, &mut block), None);
+        assert_eq!(block, b"10.0.0.1 a\nb|pla");
     }
 }

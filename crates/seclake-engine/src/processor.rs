@@ -306,8 +306,14 @@ fn split_peer(bytes: &[u8]) -> (Option<&str>, &[u8]) {
     let Some(space) = memchr::memchr(b' ', bytes) else {
         return (None, bytes);
     };
-    match std::str::from_utf8(&bytes[..space]) {
-        Ok(peer) if peer.parse::<std::net::IpAddr>().is_ok() => (Some(peer), &bytes[space + 1..]),
+    // The receiver wrote an IP address; the check only keeps a record
+    // that is not so prefixed from losing its first word.
+    let peer = &bytes[..space];
+    let address = |b: &u8| b.is_ascii_hexdigit() || *b == b'.' || *b == b':';
+    match std::str::from_utf8(peer) {
+        Ok(p) if (2..=45).contains(&p.len()) && peer.iter().all(address) => {
+            (Some(p), &bytes[space + 1..])
+        }
         _ => (None, bytes),
     }
 }

@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::inputs::Input;
 pub use options::SyslogOptions;
-use queue::{Budget, Intake, Line};
+use queue::{Block, Budget, Intake};
 
 /// What a syslog source's messages are classified among when its
 /// configuration names no `log_types`: the SSR's events first, then
@@ -91,7 +91,7 @@ pub struct Batch {
 
 pub struct SyslogSource {
     id: String,
-    ready: Receiver<Line>,
+    ready: Receiver<Block>,
     budget: Arc<Budget>,
     pub stats: Arc<SyslogStats>,
     /// The addresses bound, as `udp://...`, `tcp://...`, `tls://...`.
@@ -102,8 +102,8 @@ pub struct SyslogSource {
     /// Batches to commit before new ones: replayed from the spool, or one
     /// whose commit failed.
     pending: VecDeque<Batch>,
-    /// A line of the next spool segment, taken while filling a batch.
-    carry: Option<Line>,
+    /// A block of the next spool segment, taken while filling a batch.
+    carry: Option<Block>,
     stop: Arc<AtomicBool>,
     batches: u64,
 }
@@ -246,18 +246,22 @@ impl SyslogSource {
         let mut first: Option<(u64, u64)> = None;
         let mut last_end = None;
         let mut next = self.carry.take().or_else(|| self.ready.try_recv().ok());
-        while let Some(line) = next {
-            if let Some(at) = line.at {
+        while let Some(block) = next {
+            if let Some(at) = block.at {
                 if first.is_some_and(|(seg, _)| seg != at.segment) {
-                    self.carry = Some(line);
+                    self.carry = Some(block);
                     break;
                 }
                 first.get_or_insert((at.segment, at.start));
                 last_end = Some((at.segment, at.end));
             }
-            self.budget.give(line.bytes.len());
-            bytes.extend_from_slice(&line.bytes);
-            messages += 1;
+            self.budget.give(block.bytes.len());
+            if bytes.is_empty() {
+                bytes = block.bytes;
+            } else {
+                bytes.extend_from_slice(&block.bytes);
+            }
+            messages += block.messages;
             if bytes.len() >= max_bytes {
                 break;
             }

@@ -1,5 +1,7 @@
-//! What received messages wait in: lines of a batch (`<peer> <message>`),
-//! queued within a byte budget. A stream receiver waits for room (the
+//! What received messages wait in: blocks of batch lines (`<peer>
+//! <message>`), one or many messages each, queued within a byte budget.
+//! A connection hands over a block per read of its socket, not per
+//! message, so the queue costs little per message. A stream receiver waits for room (the
 //! sender is slowed down, nothing is lost); a datagram receiver that finds
 //! none drops the datagram and counts it, as UDP allows.
 
@@ -12,34 +14,44 @@ use std::time::Duration;
 use super::spool::Position;
 use super::SyslogStats;
 
-/// A received message as a line of a batch, and where the spool has it.
-pub struct Line {
+/// Received messages as lines of a batch, and where the spool has them.
+pub struct Block {
     pub bytes: Vec<u8>,
+    pub messages: usize,
     pub at: Option<Position>,
 }
 
 /// The batch line of a message from `peer`: the address, a space, the
-/// message, a newline. A line break inside the message (allowed by octet
-/// counting) is written `#012` (`#015` for a carriage return), as syslog
-/// daemons escape control characters, so that the message stays one
-/// record.
+/// message, a newline.
 pub fn encode(peer: IpAddr, msg: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut line = Vec::with_capacity(msg.len() + 48);
-    let _ = write!(line, "{} ", peer.to_canonical());
-    if memchr::memchr2(b'\n', b'\r', msg).is_none() {
-        line.extend_from_slice(msg);
-    } else {
-        for &b in msg {
+    let mut line = prefix(peer).into_bytes();
+    let body = line.len();
+    line.extend_from_slice(msg);
+    end_line(&mut line, body);
+    line
+}
+
+/// What starts the lines of `peer`'s messages.
+pub fn prefix(peer: IpAddr) -> String {
+    format!("{} ", peer.to_canonical())
+}
+
+/// Ends the line whose message starts at `body`: a line break inside the
+/// message (allowed by octet counting) is written `#012` (`#015` for a
+/// carriage return), as syslog daemons escape control characters, so that
+/// the message stays one record.
+pub fn end_line(block: &mut Vec<u8>, body: usize) {
+    if memchr::memchr2(b'\n', b'\r', &block[body..]).is_some() {
+        let msg = block.split_off(body);
+        for b in msg {
             match b {
-                b'\n' => line.extend_from_slice(b"#012"),
-                b'\r' => line.extend_from_slice(b"#015"),
-                _ => line.push(b),
+                b'\n' => block.extend_from_slice(b"#012"),
+                b'\r' => block.extend_from_slice(b"#015"),
+                _ => block.push(b),
             }
         }
     }
-    line.push(b'\n');
-    line
+    block.push(b'\n');
 }
 
 /// Bytes queued in memory, bounded.
@@ -99,24 +111,36 @@ impl Budget {
     }
 }
 
-/// Where receivers put lines: the spool's writer, or straight into the
+/// Where receivers put blocks: the spool's writer, or straight into the
 /// queue the serve loop drains.
 #[derive(Clone)]
 pub struct Intake {
-    pub tx: Sender<Line>,
+    pub tx: Sender<Block>,
     pub budget: Arc<Budget>,
     pub stats: Arc<SyslogStats>,
     pub stop: Arc<AtomicBool>,
 }
 
 impl Intake {
-    /// Queues a stream's message, waiting for room; false when the queue
-    /// is gone.
-    pub fn send(&self, peer: IpAddr, msg: &[u8]) -> bool {
-        let bytes = encode(peer, msg);
+    /// Queues a stream's block of `messages` lines, waiting for room;
+    /// false when the queue is gone.
+    pub fn send(&self, mut bytes: Vec<u8>, messages: usize) -> bool {
+        // The budget counts lengths: a mostly empty buffer is not kept.
+        if bytes.capacity() > 2 * bytes.len() + 4096 {
+            bytes.shrink_to_fit();
+        }
         self.budget.take(bytes.len());
-        self.stats.received.fetch_add(1, Ordering::Relaxed);
-        self.tx.send(Line { bytes, at: None }).is_ok()
+        self.stats
+            .received
+            .fetch_add(messages as u64, Ordering::Relaxed);
+        let at = None;
+        self.tx
+            .send(Block {
+                bytes,
+                messages,
+                at,
+            })
+            .is_ok()
     }
 
     /// Queues a datagram's message if there is room, else counts a drop.
@@ -127,7 +151,12 @@ impl Intake {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let _ = self.tx.send(Line { bytes, at: None });
+        let (messages, at) = (1, None);
+        let _ = self.tx.send(Block {
+            bytes,
+            messages,
+            at,
+        });
     }
 }
 

@@ -28,7 +28,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::queue::Line;
+use super::queue::Block;
 use super::SyslogStats;
 
 /// A new segment after this many bytes.
@@ -37,7 +37,8 @@ const SEGMENT_BYTES: u64 = 64 << 20;
 /// Replayed batches hold at most this many bytes.
 const REPLAY_BATCH: usize = 16 << 20;
 
-/// Where a line is in the spool: its segment, and its byte range.
+/// Where a block of lines is in the spool: its segment, and its byte
+/// range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
     pub segment: u64,
@@ -139,16 +140,16 @@ pub fn commit(dir: &Path, segment: u64, offset: u64) -> io::Result<()> {
     Ok(())
 }
 
-/// The writer: takes lines from `rx`, appends them to the current
-/// segment, and passes them on to `tx` with their position. Runs until
+/// The writer: takes blocks of lines from `rx`, appends them to the
+/// current segment, and passes them on to `tx` with their position. Runs until
 /// every receiver is gone; a write error is kept in the stats and the
 /// lines go on unspooled (in memory only) rather than stop the source.
 pub fn write(
     dir: PathBuf,
     first_segment: u64,
     sync_every: Duration,
-    rx: Receiver<Line>,
-    tx: Sender<Line>,
+    rx: Receiver<Block>,
+    tx: Sender<Block>,
     stats: Arc<SyslogStats>,
 ) {
     let mut seg = first_segment;
@@ -262,7 +263,13 @@ mod tests {
         });
         for l in lines {
             let bytes = l.as_bytes().to_vec();
-            in_tx.send(Line { bytes, at: None }).unwrap();
+            in_tx
+                .send(Block {
+                    bytes,
+                    messages: 1,
+                    at: None,
+                })
+                .unwrap();
         }
         drop(in_tx);
         writer.join().unwrap();

@@ -18,9 +18,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
-use seclake_decode::syslog_frames::frame;
+use seclake_decode::syslog_frames::frame_into;
 
-use super::queue::Intake;
+use super::queue::{end_line, prefix, Intake};
+
+/// A connection's read buffer, and the most it hands over at once.
+const BLOCK: usize = 64 << 10;
 
 /// What a listener needs to serve its connections.
 #[derive(Clone)]
@@ -107,24 +110,44 @@ fn serve(
         stop: intake.stop.clone(),
         timed_out: false,
     };
-    let mut r = BufReader::with_capacity(64 << 10, guarded);
-    let mut any = false;
-    while let Some(f) = frame(&mut r, limits.max_message) {
-        if f.truncated {
+    let mut r = BufReader::with_capacity(BLOCK, guarded);
+    let prefix = prefix(peer);
+    let (mut block, mut messages, mut any) = (Vec::new(), 0, false);
+    loop {
+        let line = block.len();
+        block.extend_from_slice(prefix.as_bytes());
+        let body = block.len();
+        let Some(truncated) = frame_into(&mut r, limits.max_message, &mut block) else {
+            block.truncate(line);
+            break;
+        };
+        if truncated {
             intake.stats.truncated.fetch_add(1, Ordering::Relaxed);
         }
         any = true;
-        if !f.bytes.is_empty() && !intake.send(peer, &f.bytes) {
-            return;
+        if block.len() == body {
+            // An empty frame (a newline after a counted one).
+            block.truncate(line);
+        } else {
+            end_line(&mut block, body);
+            messages += 1;
         }
         // The next frame is under way if its bytes are already here.
         let now = Instant::now();
+        let waiting = !r.buffer().is_empty();
         let g = r.get_mut();
         g.quiet_since = now;
-        g.started = None;
-        if !r.buffer().is_empty() {
-            r.get_mut().started = Some(now);
+        g.started = waiting.then_some(now);
+        // A block goes when it is full or the socket has no more for now.
+        if messages > 0 && (block.len() >= BLOCK || !waiting) {
+            if !intake.send(std::mem::take(&mut block), messages) {
+                return;
+            }
+            messages = 0;
         }
+    }
+    if messages > 0 {
+        intake.send(block, messages);
     }
     if r.get_ref().timed_out {
         intake.stats.timed_out.fetch_add(1, Ordering::Relaxed);
