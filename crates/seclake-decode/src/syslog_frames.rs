@@ -68,7 +68,7 @@ fn frame_at(r: &mut impl BufRead, max: usize, out: &mut Vec<u8>, start: usize) -
     }
     // Newline framing; the digits read so far start the message.
     let room = (max + 1).saturating_sub(out.len() - start);
-    r.by_ref().take(room as u64).read_until(b'\n', out).ok()?;
+    read_line(r, room, out)?;
     let truncated = out.len() - start > max && out.last() != Some(&b'\n');
     if truncated {
         out.truncate(start + max);
@@ -76,6 +76,27 @@ fn frame_at(r: &mut impl BufRead, max: usize, out: &mut Vec<u8>, start: usize) -
         skip_line(r)?;
     }
     Some(truncated)
+}
+
+/// Appends up to and including the next newline, at most `room` bytes.
+fn read_line(r: &mut impl BufRead, mut room: usize, out: &mut Vec<u8>) -> Option<()> {
+    while room > 0 {
+        let buf = r.fill_buf().ok()?;
+        if buf.is_empty() {
+            return Some(());
+        }
+        let window = &buf[..buf.len().min(room)];
+        if let Some(i) = memchr::memchr(b'\n', window) {
+            out.extend_from_slice(&window[..=i]);
+            r.consume(i + 1);
+            return Some(());
+        }
+        let n = window.len();
+        out.extend_from_slice(window);
+        r.consume(n);
+        room -= n;
+    }
+    Some(())
 }
 
 /// Skips to after the next newline without keeping the bytes.

@@ -38,11 +38,13 @@ pub enum Input {
         bytes: Arc<[u8]>,
     },
     /// Messages a network receiver took (syslog), one a line, each line
-    /// `<peer address> <message>` (see `StreamName::peer_prefix`).
+    /// `<peer address> <message>` (see `StreamName::peer_prefix`), in the
+    /// blocks they were received in (read as one stream, never copied
+    /// together).
     Received {
         name: String,
         identity: String,
-        bytes: Arc<[u8]>,
+        blocks: Arc<[Vec<u8>]>,
     },
 }
 
@@ -106,9 +108,12 @@ impl Input {
         Ok(match self {
             Input::Stdin => Box::new(std::io::stdin()),
             Input::File(p) => Box::new(std::fs::File::open(p)?),
-            Input::Memory { bytes, .. } | Input::Received { bytes, .. } => {
-                Box::new(std::io::Cursor::new(bytes.clone()))
-            }
+            Input::Memory { bytes, .. } => Box::new(std::io::Cursor::new(bytes.clone())),
+            Input::Received { blocks, .. } => Box::new(Blocks {
+                blocks: blocks.clone(),
+                index: 0,
+                at: 0,
+            }),
             Input::FileRange {
                 path, start, len, ..
             } => {
@@ -149,9 +154,34 @@ impl Input {
             Input::Stdin => None,
             Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Input::Object { size, .. } => Some(*size),
-            Input::Memory { bytes, .. } | Input::Received { bytes, .. } => Some(bytes.len() as u64),
+            Input::Memory { bytes, .. } => Some(bytes.len() as u64),
+            Input::Received { blocks, .. } => Some(blocks.iter().map(|b| b.len() as u64).sum()),
             Input::FileRange { len, .. } => Some(*len),
         }
+    }
+}
+
+/// Blocks read one after the other.
+struct Blocks {
+    blocks: Arc<[Vec<u8>]>,
+    index: usize,
+    at: usize,
+}
+
+impl std::io::Read for Blocks {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while let Some(block) = self.blocks.get(self.index) {
+            let rest = &block[self.at..];
+            if rest.is_empty() {
+                (self.index, self.at) = (self.index + 1, 0);
+                continue;
+            }
+            let n = rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            self.at += n;
+            return Ok(n);
+        }
+        Ok(0)
     }
 }
 

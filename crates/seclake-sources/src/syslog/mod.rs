@@ -126,7 +126,7 @@ impl SyslogSource {
                     let messages = memchr::memchr_iter(b'\n', &lines).count();
                     let end = start + lines.len() as u64;
                     pending.push_back(Batch {
-                        input: received(id, format!("spool:{segment}:{start}"), lines),
+                        input: received(id, format!("spool:{segment}:{start}"), vec![lines]),
                         messages,
                         spooled_to: Some((segment, end)),
                     });
@@ -241,7 +241,7 @@ impl SyslogSource {
     }
 
     fn fill(&mut self, max_bytes: usize) -> Option<Batch> {
-        let mut bytes = Vec::new();
+        let (mut blocks, mut bytes) = (Vec::new(), 0);
         let mut messages = 0;
         let mut first: Option<(u64, u64)> = None;
         let mut last_end = None;
@@ -256,13 +256,10 @@ impl SyslogSource {
                 last_end = Some((at.segment, at.end));
             }
             self.budget.give(block.bytes.len());
-            if bytes.is_empty() {
-                bytes = block.bytes;
-            } else {
-                bytes.extend_from_slice(&block.bytes);
-            }
+            bytes += block.bytes.len();
+            blocks.push(block.bytes);
             messages += block.messages;
-            if bytes.len() >= max_bytes {
+            if bytes >= max_bytes {
                 break;
             }
             next = self.ready.try_recv().ok();
@@ -282,7 +279,7 @@ impl SyslogSource {
             ),
         };
         Some(Batch {
-            input: received(&self.id, identity, bytes),
+            input: received(&self.id, identity, blocks),
             messages,
             spooled_to: last_end,
         })
@@ -307,11 +304,11 @@ impl SyslogSource {
     }
 }
 
-fn received(id: &str, identity: String, bytes: Vec<u8>) -> Input {
+fn received(id: &str, identity: String, blocks: Vec<Vec<u8>>) -> Input {
     Input::Received {
         name: format!("syslog://{id}"),
         identity: format!("syslog:{id}:{identity}"),
-        bytes: Arc::from(bytes),
+        blocks: Arc::from(blocks),
     }
 }
 

@@ -112,7 +112,8 @@ fn serve(
     };
     let mut r = BufReader::with_capacity(BLOCK, guarded);
     let prefix = prefix(peer);
-    let (mut block, mut messages, mut any) = (Vec::new(), 0, false);
+    let fresh = || Vec::with_capacity(BLOCK + BLOCK / 2);
+    let (mut block, mut messages, mut any) = (fresh(), 0, false);
     loop {
         let line = block.len();
         block.extend_from_slice(prefix.as_bytes());
@@ -140,7 +141,7 @@ fn serve(
         g.started = waiting.then_some(now);
         // A block goes when it is full or the socket has no more for now.
         if messages > 0 && (block.len() >= BLOCK || !waiting) {
-            if !intake.send(std::mem::take(&mut block), messages) {
+            if !intake.send(std::mem::replace(&mut block, fresh()), messages) {
                 return;
             }
             messages = 0;
