@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use arrow_array::RecordBatch;
+use arrow_array::{Array, RecordBatch, StringArray};
 use arrow_schema::DataType;
 use object_store::path::Path;
 use parquet::arrow::ArrowWriter;
@@ -148,6 +148,24 @@ fn run_job(lake: &Lake, rt: &Handle, opts: &EncodeOptions, job: Job) -> Done {
     }
 }
 
+/// Whether a string column's first values are mostly distinct (session
+/// ids, URLs, messages): a dictionary would be built for each value, then
+/// dropped once it outgrew its page, at the cost of interning them all.
+fn mostly_distinct(column: &dyn Array) -> bool {
+    const SAMPLE: usize = 1024;
+    let Some(strings) = column.as_any().downcast_ref::<StringArray>() else {
+        return false;
+    };
+    let mut seen = std::collections::HashSet::with_capacity(SAMPLE);
+    let mut values = 0;
+    for v in strings.iter().flatten().take(SAMPLE) {
+        seen.insert(v);
+        values += 1;
+    }
+    // Too few values to tell: keep the default.
+    values >= SAMPLE / 4 && seen.len() * 2 > values
+}
+
 /// Encodes batches of one schema as one Parquet file.
 pub fn encode(batches: &[RecordBatch], opts: &EncodeOptions) -> Result<(Vec<u8>, u64), LakeError> {
     let Some(first) = batches.first() else {
@@ -160,7 +178,7 @@ pub fn encode(batches: &[RecordBatch], opts: &EncodeOptions) -> Result<(Vec<u8>,
     // Dictionaries pay for repeated strings (actions, regions, addresses),
     // not for values that are nearly all distinct: row ids, times, counters.
     // Building a dictionary and dropping it was a fifth of ingest time.
-    for field in first.schema().fields() {
+    for (i, field) in first.schema().fields().iter().enumerate() {
         // The p_any_* lists repeat values of other columns; their
         // dictionaries cost as much again for no gain in queries.
         let distinct = field.name() == "p_row_id"
@@ -168,7 +186,8 @@ pub fn encode(batches: &[RecordBatch], opts: &EncodeOptions) -> Result<(Vec<u8>,
             || matches!(
                 field.data_type(),
                 DataType::Int64 | DataType::Float64 | DataType::Float32 | DataType::Timestamp(..)
-            );
+            )
+            || mostly_distinct(first.column(i));
         if distinct {
             // A list's values live at `name.list.item` in Parquet.
             let path = match field.data_type() {
@@ -227,5 +246,20 @@ fn put_with_retries(
                 attempt += 1;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mostly_distinct_strings_go_without_a_dictionary() {
+        let ids: StringArray = (0..2000).map(|i| Some(format!("id-{i}"))).collect();
+        assert!(mostly_distinct(&ids));
+        let few: StringArray = (0..2000).map(|i| Some(format!("r{}", i % 7))).collect();
+        assert!(!mostly_distinct(&few));
+        let short: StringArray = (0..10).map(|i| Some(format!("id-{i}"))).collect();
+        assert!(!mostly_distinct(&short));
     }
 }
