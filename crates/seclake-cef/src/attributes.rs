@@ -14,10 +14,10 @@ use seclake_core::time::parse_i64;
 use seclake_core::{ParseContext, Row, Value};
 
 use crate::columns::{C, COLUMNS};
-use crate::key_cache::KeyCache;
 use crate::syntax::cef::unquote;
 use crate::syntax::prefix::Prefix;
 use crate::syntax::{pairs, time};
+use seclake_core::key_cache::KeyCache;
 
 /// The promoted attributes: each column and its keys in lower case (the
 /// CEF short and full names, and LEEF's own).

@@ -7,8 +7,8 @@ use seclake_core::{LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, R
 
 use crate::attributes;
 use crate::columns::{C, COLUMNS};
-use crate::key_cache::KeyCache;
 use crate::syntax::{cef, prefix};
+use seclake_core::key_cache::KeyCache;
 
 pub const DEF: LogTypeDef = LogTypeDef {
     name: "CEF",

@@ -5,6 +5,5 @@
 pub mod attributes;
 pub mod cef;
 pub mod columns;
-pub mod key_cache;
 pub mod leef;
 pub mod syntax;

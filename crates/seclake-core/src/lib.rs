@@ -12,6 +12,7 @@ pub mod indicators;
 pub mod json;
 pub mod json_out;
 pub mod jsonscan;
+pub mod key_cache;
 pub mod parser;
 pub mod row;
 pub mod schema;

@@ -13,8 +13,8 @@
 use std::borrow::Cow;
 
 use seclake_cef::attributes::number_repeats;
-use seclake_cef::key_cache::KeyCache;
 use seclake_cef::syntax::{cef, leef, pairs, prefix};
+use seclake_core::key_cache::KeyCache;
 use seclake_core::time::parse_i64;
 use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Timestamp,

@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 
+use seclake_core::key_cache::KeyCache;
 use seclake_core::time::parse_i64;
 use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Timestamp,
@@ -81,13 +82,18 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "<38> Jun 5 12:10:07 node0.Spoke1 SSR 128 SESSION_BLOCK [ssr@2636.1.0.0 source-address=\"172.16.3.9\" destination-address=\"10.73.3.11\" count=\"0\" action=\"CLOSE\" session-source=\"-\" reason=\"HTTP:UNIX-FILE:ETC-PASSWD\" session-id=\"1db28fc8-65c5-430f-8345-f035a5add46a\" source-port=\"58872\" destination-port=\"80\" ingress-interface=\"ge-0/0/0.0\" tenant=\"spoke1-to-traffic-gen\" policy=\"localbreakout\" category=\"-\" protocol=\"TCP\" application=\"HTTP\" severity=\"6\" start-time=\"1749125403\" threat-severity=\"MEDIUM\" egress-interface=\"ge-0/0/1.0\" protocol-id=\"6\" sub-category=\"-\" service=\"localbreakout\" block-type=\"idp\" cve-id=\"N/A\"]",
         "<38> Jun 5 11:59:35 node0.Spoke1 SSR 128 SESSION_BLOCK [ssr@2636.1.0.0 start-time=\"-\" verdict-number=\"0\" session-id=\"a2f55654-b513-4c1a-b1ab-3ea76a771364\" service=\"localbreakout\" policy=\"localbreakout\" application=\"-\" count=\"0\" url=\"-\" session-source=\"-\" source-address=\"172.16.3.9\" tenant=\"spoke1-to-traffic-gen\" block-type=\"antivirus\" protocol-id=\"-\" category=\"-\" reason=\"secure.eicar.org/eicar.com.txt:80\" destination-port=\"80\" protocol=\"http\" ingress-interface=\"-\" sub-category=\"-\" source-port=\"58868\" destination-address=\"10.73.3.11\" severity=\"4\"]",
     ],
-    new_parser: || Box::new(SsrParser),
+    new_parser: || Box::<SsrParser>::default(),
 };
 
 /// The SD-ID prefix of the SSR's element (Juniper's enterprise number).
 const SSR_SD_ID: &str = "ssr@2636";
 
-struct SsrParser;
+/// The parser keeps the columns the previous event's parameters resolved
+/// to, by position: an SSR writes them in one order.
+#[derive(Default)]
+struct SsrParser {
+    keys: KeyCache<Option<C>>,
+}
 
 impl RecordParser for SsrParser {
     fn parse<'a>(
@@ -123,9 +129,16 @@ impl RecordParser for SsrParser {
             return Err(ParseError::invalid("SSR event without its MSGID"));
         }
         let mut extra = Vec::new();
+        let mut position = 0;
         for (i, e) in elements.into_iter().enumerate() {
             for (name, value) in e.params {
-                match column(name).filter(|_| i == ssr) {
+                let c = if i == ssr {
+                    position += 1;
+                    self.keys.get(position - 1, name, column)
+                } else {
+                    None
+                };
+                match c {
                     Some(c) => set(row, c, name, value)?,
                     None if i == ssr => extra.push((Cow::Borrowed(name), value)),
                     None => extra.push((Cow::Owned(format!("{}.{name}", e.id)), value)),
