@@ -119,31 +119,39 @@ impl RecordParser for SsrParser {
         row.set(C::AppName, Value::dash_null(app));
         row.set(C::ProcId, Value::dash_null(proc_id));
         row.set(C::MsgId, Value::dash_null(msg_id));
-        let (elements, _message) = sd::parse(rest)?;
-        let Some(ssr) = elements.iter().position(|e| e.id.starts_with(SSR_SD_ID)) else {
+        // Parameters straight from the structured data, no element list:
+        // the first SSR element's go to columns, the rest to `extra`.
+        let mut extra = Vec::new();
+        let (mut ssr, mut position, mut failed) = (None::<&str>, 0, None);
+        sd::for_each(rest, |id, name, value| {
+            let Some(name) = name else { return };
+            if ssr.is_none() && id.starts_with(SSR_SD_ID) {
+                ssr = Some(id);
+            }
+            if ssr.is_some_and(|s| std::ptr::eq(s, id)) {
+                position += 1;
+                match self.keys.get(position - 1, name, column) {
+                    Some(c) => {
+                        if let Err(e) = set(row, c, name, value) {
+                            failed.get_or_insert(e);
+                        }
+                    }
+                    None => extra.push((Cow::Borrowed(name), value)),
+                }
+            } else {
+                extra.push((Cow::Owned(format!("{id}.{name}")), value));
+            }
+        })?;
+        if ssr.is_none() {
             return Err(ParseError::mismatch(
                 "not an SSR event: no [ssr@2636 element",
             ));
-        };
+        }
         if msg_id.is_empty() || msg_id == "-" {
             return Err(ParseError::invalid("SSR event without its MSGID"));
         }
-        let mut extra = Vec::new();
-        let mut position = 0;
-        for (i, e) in elements.into_iter().enumerate() {
-            for (name, value) in e.params {
-                let c = if i == ssr {
-                    position += 1;
-                    self.keys.get(position - 1, name, column)
-                } else {
-                    None
-                };
-                match c {
-                    Some(c) => set(row, c, name, value)?,
-                    None if i == ssr => extra.push((Cow::Borrowed(name), value)),
-                    None => extra.push((Cow::Owned(format!("{}.{name}", e.id)), value)),
-                }
-            }
+        if let Some(e) = failed {
+            return Err(e);
         }
         if !extra.is_empty() {
             row.set(C::Extra, Value::Map(extra));
