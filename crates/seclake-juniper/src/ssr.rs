@@ -92,7 +92,7 @@ const SSR_SD_ID: &str = "ssr@2636";
 /// to, by position: an SSR writes them in one order.
 #[derive(Default)]
 struct SsrParser {
-    keys: KeyCache<Option<C>>,
+    keys: KeyCache<Option<(C, Kind)>>,
 }
 
 impl RecordParser for SsrParser {
@@ -130,7 +130,7 @@ impl RecordParser for SsrParser {
             }
             if ssr.is_some_and(|s| std::ptr::eq(s, id)) {
                 position += 1;
-                match self.keys.get(position - 1, name, column) {
+                match self.keys.get(position - 1, name, resolve) {
                     Some(c) => {
                         if let Err(e) = set(row, c, name, value) {
                             failed.get_or_insert(e);
@@ -242,20 +242,45 @@ fn column(name: &str) -> Option<C> {
 }
 
 /// Sets a parameter's column by the column's type; `-` is absent.
-fn set<'a>(row: &mut Row<'a>, c: C, name: &str, v: Cow<'a, str>) -> Result<(), ParseError> {
+/// How a column's text is read.
+#[derive(Clone, Copy)]
+enum Kind {
+    Int,
+    UnixTime,
+    Text,
+}
+
+/// A parameter's column and how it is read (looked up once per position,
+/// see [`SsrParser`]).
+fn resolve(name: &str) -> Option<(C, Kind)> {
+    let c = column(name)?;
+    let kind = match COLUMNS[c as usize].ty {
+        "int" | "bigint" => Kind::Int,
+        "timestamp" => Kind::UnixTime,
+        _ => Kind::Text,
+    };
+    Some((c, kind))
+}
+
+fn set<'a>(
+    row: &mut Row<'a>,
+    (c, kind): (C, Kind),
+    name: &str,
+    v: Cow<'a, str>,
+) -> Result<(), ParseError> {
     if v == "-" || v.is_empty() {
         return Ok(());
     }
-    let value = match COLUMNS[c as usize].ty {
-        "int" | "bigint" => match parse_i64(&v) {
+    let value = match kind {
+        Kind::Int => match parse_i64(&v) {
             Some(n) => Value::Int(n),
             None => return Err(ParseError::field(name, "not an integer", &v)),
         },
-        "timestamp" => match Timestamp::parse_unix_seconds(&v) {
+        Kind::UnixTime => match Timestamp::parse_unix_seconds(&v) {
             Some(t) => Value::Time(t),
             None => return Err(ParseError::field(name, "not a Unix time", &v)),
         },
-        _ => Value::Str(v),
+        Kind::Text => Value::Str(v),
     };
     row.set(c, value);
     Ok(())
