@@ -159,7 +159,7 @@ fn seclake(corpus: &[u8], events: u64, dir: &Path) -> Result<Run> {
     std::fs::write(
         &cfg,
         format!(
-            "[lake]\nuri = \"{}\"\n[metrics]\nlisten = \"127.0.0.1:{metrics}\"\n[[source]]\nid = \"bench\"\ntype = \"syslog\"\nlisten = [\"tcp://127.0.0.1:{port}\"]\nlog_types = [\"{CORPUS}\"]\ninterval = \"200ms\"\n",
+            "[lake]\nuri = \"{}\"\n[metrics]\nlisten = \"127.0.0.1:{metrics}\"\n[[source]]\nid = \"bench\"\ntype = \"syslog\"\nlisten = [\"tcp://127.0.0.1:{port}\"]\nlog_types = [\"{CORPUS}\"]\n",
             dir.join("lake").display()
         ),
     )?;

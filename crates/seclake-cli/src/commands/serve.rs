@@ -210,7 +210,9 @@ pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<Exit
             }
         }
         for (cfg, source, due) in &mut sources {
-            if Instant::now() < *due || stop.load(Ordering::Relaxed) {
+            // A syslog queue half full is taken now, not at its interval.
+            let pressing = matches!(source, Source::Syslog(src) if src.pressing());
+            if (Instant::now() < *due && !pressing) || stop.load(Ordering::Relaxed) {
                 continue;
             }
             let result = match source {
@@ -237,7 +239,17 @@ pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<Exit
         if once || stop.load(Ordering::Relaxed) {
             break;
         }
-        std::thread::sleep(Duration::from_millis(200));
+        // A nap, cut short when a syslog queue fills up.
+        let wake = Instant::now() + Duration::from_millis(200);
+        while Instant::now() < wake && !stop.load(Ordering::Relaxed) {
+            if sources
+                .iter()
+                .any(|(_, s, _)| matches!(s, Source::Syslog(src) if src.pressing()))
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
     // The syslog servers stop accepting; what has arrived is read and
     // committed (while it is read: the queue makes room) before exiting.
@@ -385,7 +397,7 @@ fn syslog_round(
 }
 
 /// Most bytes of received messages in one commit.
-const BATCH_BYTES: usize = 32 << 20;
+const BATCH_BYTES: usize = 128 << 20;
 
 /// A syslog source's counters into the metrics, and what was lost (or
 /// nearly) into the log.

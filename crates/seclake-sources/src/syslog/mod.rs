@@ -223,6 +223,12 @@ impl SyslogSource {
         self.stop.store(true, Ordering::Relaxed);
     }
 
+    /// Whether the queue is half full: commit now rather than at the next
+    /// interval, so that receiving never waits for the clock.
+    pub fn pressing(&self) -> bool {
+        self.budget.half_full()
+    }
+
     /// After [`SyslogSource::stop`]: every receiving thread has ended, so
     /// everything received is in the queue.
     pub fn stopped(&self) -> bool {

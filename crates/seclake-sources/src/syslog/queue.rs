@@ -102,6 +102,11 @@ impl Budget {
         true
     }
 
+    /// Whether half the budget or more is taken.
+    pub fn half_full(&self) -> bool {
+        self.used.lock().is_ok_and(|u| *u * 2 >= self.limit)
+    }
+
     /// Gives back room for `n` bytes.
     pub fn give(&self, n: usize) {
         if let Ok(mut used) = self.used.lock() {
@@ -177,7 +182,9 @@ mod tests {
     #[test]
     fn the_budget_bounds_what_waits_and_lets_a_huge_message_pass_alone() {
         let b = Budget::new(100);
+        assert!(!b.half_full());
         assert!(b.try_take(60));
+        assert!(b.half_full());
         assert!(!b.try_take(60));
         b.give(60);
         assert!(b.try_take(500));
