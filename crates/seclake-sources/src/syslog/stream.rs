@@ -45,13 +45,20 @@ pub fn accept(
     // Non-blocking, so that a stop is seen between connections.
     let _ = listener.set_nonblocking(true);
     let stats = intake.stats.clone();
-    while !intake.stop.load(Ordering::Relaxed) {
+    loop {
+        // Stopping, the connections already made are still taken (what
+        // they sent has arrived); an empty backlog ends it.
+        let stopping = intake.stop.load(Ordering::Relaxed);
         let (conn, peer) = match listener.accept() {
             Ok(c) => c,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if stopping {
+                    return;
+                }
                 std::thread::sleep(Duration::from_millis(20));
                 continue;
             }
+            Err(_) if stopping => return,
             Err(_) => continue,
         };
         if stats.open_connections.load(Ordering::Relaxed) >= limits.max_connections {
