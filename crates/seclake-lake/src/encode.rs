@@ -181,13 +181,21 @@ pub fn encode(batches: &[RecordBatch], opts: &EncodeOptions) -> Result<(Vec<u8>,
     for (i, field) in first.schema().fields().iter().enumerate() {
         // The p_any_* lists repeat values of other columns; their
         // dictionaries cost as much again for no gain in queries.
+        let scattered = mostly_distinct(first.column(i));
         let distinct = field.name() == "p_row_id"
             || field.name().starts_with("p_any_")
             || matches!(
                 field.data_type(),
                 DataType::Int64 | DataType::Float64 | DataType::Float32 | DataType::Timestamp(..)
             )
-            || mostly_distinct(first.column(i));
+            || scattered;
+        if scattered {
+            // Minimum and maximum of scattered strings (session ids,
+            // messages) span nearly everything, so they prune nothing,
+            // and cost two comparisons a value.
+            let path = ColumnPath::from(field.name().as_str());
+            props = props.set_column_statistics_enabled(path, EnabledStatistics::None);
+        }
         if distinct {
             // A list's values live at `name.list.item` in Parquet.
             let path = match field.data_type() {
