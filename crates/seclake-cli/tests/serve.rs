@@ -9,7 +9,7 @@ mod common;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{ok, query, repo, s3_env, seclake, stop, text};
+use common::{ok, query, repo, s3_env, seclake, spawn_serve, stop, text};
 use seclake_testkit::moto::Moto;
 
 fn config(dir: &std::path::Path, lake: &str, interval: &str) -> std::path::PathBuf {
@@ -319,12 +319,7 @@ fn maintenance_compacts_on_its_interval() {
         ),
     )
     .unwrap();
-    let child = seclake()
-        .args(["serve", "--config"])
-        .arg(&cfg)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_serve(&cfg);
     std::thread::sleep(Duration::from_millis(3000));
     let out = stop(child);
     let err = text(&out.stderr);

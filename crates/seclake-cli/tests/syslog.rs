@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{free_port, query, seclake, stop, text};
+use common::{free_port, query, spawn_serve, stop, text};
 
 /// Whether `tool` runs here; CI must have it.
 fn have(tool: &str, arg: &str) -> bool {
@@ -37,12 +37,7 @@ fn serve(dir: &Path, source: &str, ready_port: u16) -> Child {
         ),
     )
     .unwrap();
-    let child = seclake()
-        .args(["serve", "--config"])
-        .arg(&cfg)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_serve(&cfg);
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", ready_port)).is_err() {
         assert!(Instant::now() < deadline, "serve does not listen");
@@ -53,6 +48,15 @@ fn serve(dir: &Path, source: &str, ready_port: u16) -> Child {
 
 fn lake(dir: &Path) -> String {
     dir.join("lake").display().to_string()
+}
+
+/// SIGTERM (it must exit 0), then `sql` on the lake: the rows, and what
+/// serve logged.
+fn stop_and_query(child: Child, dir: &Path, sql: &str) -> (Vec<Vec<String>>, String) {
+    let out = stop(child);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    (query(&lake(dir), &[], sql, &[]), err)
 }
 
 #[test]
@@ -84,16 +88,7 @@ fn logger_over_udp_and_tcp_with_and_without_octet_counting() {
         assert!(st.success(), "logger {args:?}");
     }
     std::thread::sleep(Duration::from_millis(1500));
-    let out = stop(child);
-    let err = text(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    // The sender's address is a column and an indicator.
-    let rows = query(
-        &lake(dir.path()),
-        &[],
-        "SELECT message, p_source_id, sender_ip, list_contains(p_any_ip_addresses, '127.0.0.1') FROM syslog_rfc5424 ORDER BY message",
-        &[],
-    );
+    let (rows, err) = stop_and_query(child, dir.path(), "SELECT message, p_source_id, sender_ip, list_contains(p_any_ip_addresses, '127.0.0.1') FROM syslog_rfc5424 ORDER BY message");
     let want = |m: &str| {
         [m, "routers", "127.0.0.1", "true"]
             .map(String::from)
@@ -174,14 +169,10 @@ fn tls_takes_messages_from_clients_with_a_certificate_and_refuses_others() {
     let two = format!("{}\n{}", msg("first of two"), msg("second of two"));
     s_client(dir.path(), port, true, &two);
     std::thread::sleep(Duration::from_millis(1500));
-    let out = stop(child);
-    let err = text(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    let rows = query(
-        &lake(dir.path()),
-        &[],
+    let (rows, err) = stop_and_query(
+        child,
+        dir.path(),
         "SELECT message, sender_ip FROM syslog_rfc5424 ORDER BY message",
-        &[],
     );
     let want = |m: &str| [m, "127.0.0.1"].map(String::from).to_vec();
     assert_eq!(
@@ -252,16 +243,9 @@ fn bad_clients_do_not_stop_the_others() {
     later.write_all(good("later").as_bytes()).unwrap();
     drop(later);
     std::thread::sleep(Duration::from_millis(1500));
-    let out = stop(child);
-    let err = text(&out.stderr);
-    assert!(out.status.success(), "{err}");
+    let sql = "SELECT left(message, 20), length(message) FROM syslog_rfc5424 ORDER BY 1";
+    let (rows, err) = stop_and_query(child, dir.path(), sql);
     let l = lake(dir.path());
-    let rows = query(
-        &l,
-        &[],
-        "SELECT left(message, 20), length(message) FROM syslog_rfc5424 ORDER BY 1",
-        &[],
-    );
     let cut = 200 - good("").len() + 1;
     let row = |m: &str, n: usize| vec![m.to_string(), n.to_string()];
     assert_eq!(
@@ -336,15 +320,7 @@ fn the_spool_keeps_what_a_kill_9_interrupts_in_a_steady_stream() {
     sender.join().unwrap();
     let total = sent.load(Ordering::Relaxed);
     std::thread::sleep(Duration::from_millis(300));
-    let out = stop(second);
-    let err = text(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    let rows = query(
-        &lake(dir.path()),
-        &[],
-        "SELECT message FROM syslog_rfc5424",
-        &[],
-    );
+    let (rows, err) = stop_and_query(second, dir.path(), "SELECT message FROM syslog_rfc5424");
     let mut got: Vec<u64> = rows
         .iter()
         .map(|r| r[0].strip_prefix("seq=").unwrap().parse().unwrap())
@@ -385,14 +361,10 @@ fn sigterm_commits_everything_that_arrived_before_it() {
     s.write_all(all.as_bytes()).unwrap();
     drop(s);
     // The last bytes may still be in the kernel's buffers, unread.
-    let out = stop(child);
-    let err = text(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    let rows = query(
-        &lake(dir.path()),
-        &[],
+    let (rows, err) = stop_and_query(
+        child,
+        dir.path(),
         "SELECT count(*), count(DISTINCT message) FROM syslog_rfc5424",
-        &[],
     );
     assert_eq!(rows, [[n.to_string(), n.to_string()]], "{err}");
 }

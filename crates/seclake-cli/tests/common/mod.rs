@@ -102,3 +102,13 @@ pub fn signal(child: &std::process::Child, sig: &str) {
         .unwrap()
         .success());
 }
+
+/// `seclake serve --config CFG`, its log piped.
+pub fn spawn_serve(cfg: &std::path::Path) -> std::process::Child {
+    seclake()
+        .args(["serve", "--config"])
+        .arg(cfg)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
