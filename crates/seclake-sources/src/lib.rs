@@ -1,8 +1,9 @@
 //! Where inputs come from. [`inputs`] expands what the command line names
 //! (files, directories, globs, S3 prefixes, standard input); the rest is
 //! what `seclake serve` runs: its configuration ([`config`]), its sources
-//! (an S3 scan, [`s3_scan`]; SQS, syslog, file and HTTP sources come
-//! next), and what each source has ingested ([`state`]).
+//! (an S3 scan, [`s3_scan`], SQS [`sqs`], growing files [`file_tail`],
+//! the network receivers [`syslog`] and [`http`] with what they share in
+//! [`net`]), and what each source has ingested ([`state`]).
 //!
 //! Every source follows the engine's acknowledgement rule (see
 //! `crates/seclake-engine/src/pipeline/acknowledgements.md`): an input
@@ -13,6 +14,7 @@ pub mod config;
 pub mod file_tail;
 pub mod inputs;
 pub mod metrics;
+pub mod net;
 pub mod s3_scan;
 pub mod sqs;
 pub mod state;

@@ -407,14 +407,14 @@ fn syslog_counts(cfg: &SourceConfig, src: &mut SyslogSource, metrics: &Metrics) 
     let take = |c: &std::sync::atomic::AtomicU64| c.swap(0, Relaxed);
     let kernel = src.take_kernel_drops();
     let (dropped, truncated) = (take(&s.dropped), take(&s.truncated));
-    let (refused, timed_out) = (take(&s.refused), take(&s.timed_out));
+    let (refused, timed_out) = (take(&s.conns.refused), take(&s.conns.timed_out));
     let source = labels(&[("source", &cfg.id)]);
     for (name, n) in [
         ("seclake_syslog_received_total", take(&s.received)),
         ("seclake_syslog_dropped_total", dropped),
         ("seclake_syslog_kernel_dropped_total", kernel),
         ("seclake_syslog_truncated_total", truncated),
-        ("seclake_syslog_connections_total", take(&s.connections)),
+        ("seclake_syslog_connections_total", take(&s.conns.accepted)),
         ("seclake_syslog_refused_total", refused),
         ("seclake_syslog_timed_out_total", timed_out),
         ("seclake_syslog_tls_failed_total", take(&s.tls_failed)),
@@ -422,7 +422,7 @@ fn syslog_counts(cfg: &SourceConfig, src: &mut SyslogSource, metrics: &Metrics) 
     ] {
         metrics.add(name, source.clone(), n);
     }
-    let open = s.open_connections.load(Relaxed) as f64;
+    let open = s.conns.open.load(Relaxed) as f64;
     metrics.set("seclake_syslog_open_connections", source, open);
     if dropped + kernel + truncated + refused + timed_out > 0 {
         say!(

@@ -1,5 +1,5 @@
 //! `type = "syslog"`: a syslog server on UDP ([`udp`]), TCP and TLS
-//! ([`stream`], [`tls`]). Each message becomes a line of a batch,
+//! ([`stream`], [`crate::net`]). Each message becomes a line of a batch,
 //! `<peer address> <message>`, so that rows keep who sent them (the
 //! `sender_ip` column, an IP indicator); the serve loop commits batches to
 //! the lake, classifying each message among the source's log types.
@@ -24,17 +24,17 @@ pub mod options;
 pub mod queue;
 pub mod spool;
 pub mod stream;
-pub mod tls;
 pub mod udp;
 
 use std::collections::VecDeque;
 use std::net::{TcpListener, UdpSocket};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex};
 
 use crate::inputs::Input;
+use crate::net::{ConnStats, Running, Timeouts};
 pub use options::SyslogOptions;
 use queue::{Block, Budget, Intake};
 
@@ -50,36 +50,12 @@ pub struct SyslogStats {
     /// UDP datagrams the queue had no room for.
     pub dropped: AtomicU64,
     pub truncated: AtomicU64,
-    /// TCP and TLS connections accepted.
-    pub connections: AtomicU64,
-    pub open_connections: AtomicUsize,
-    /// Connections closed at once: past `max_connections`.
-    pub refused: AtomicU64,
-    /// Connections closed by the frame or idle timeout.
-    pub timed_out: AtomicU64,
+    /// TCP and TLS connections; receiving threads.
+    pub conns: Arc<ConnStats>,
     /// TLS connections that ended before their first message.
     pub tls_failed: AtomicU64,
     pub spool_errors: AtomicU64,
     pub spool_error: Mutex<Option<String>>,
-    /// Receiving threads (listeners, connections, the spool writer) still
-    /// running: after a stop, what they hold is not all queued yet.
-    pub active: AtomicUsize,
-}
-
-/// Counts a receiving thread as running while it lives.
-pub(crate) struct Running(Arc<SyslogStats>);
-
-impl Running {
-    pub fn new(stats: &Arc<SyslogStats>) -> Running {
-        stats.active.fetch_add(1, Ordering::SeqCst);
-        Running(stats.clone())
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.0.active.fetch_sub(1, Ordering::SeqCst);
-    }
 }
 
 /// A batch of lines for the lake, and how far it takes the spool.
@@ -134,7 +110,7 @@ impl SyslogSource {
                 let (tx, rx) = channel();
                 let (dir, sync, stats) = (dir.clone(), o.spool_sync, stats.clone());
                 let first = recovered.next_segment;
-                let running = Running::new(&stats);
+                let running = Running::new(&stats.conns);
                 spawn("syslog-spool", move || {
                     let _running = running;
                     spool::write(dir, first, sync, rx, ready_tx, stats)
@@ -159,21 +135,20 @@ impl SyslogSource {
             ));
             let reader = sock.try_clone().map_err(|e| e.to_string())?;
             let (intake, max) = (intake.clone(), o.max_message);
-            let running = Running::new(&stats);
+            let running = Running::new(&stats.conns);
             spawn("syslog-udp", move || {
                 let _running = running;
                 udp::receive(reader, intake, max)
             })?;
             udp.push(sock);
         }
-        let limits = stream::Limits {
-            max_message: o.max_message,
+        let timeouts = Timeouts {
             max_connections: o.max_connections,
             idle: o.idle_timeout,
             frame: o.frame_timeout,
         };
         let tls_config = match &o.tls_files {
-            Some(f) if !o.tls.is_empty() => Some(tls::server_config(f)?),
+            Some(f) if !o.tls.is_empty() => Some(crate::net::tls::server_config(f)?),
             _ => None,
         };
         let listeners = o.tcp.iter().map(|a| ("tcp", a, None));
@@ -184,11 +159,11 @@ impl SyslogSource {
                 "{scheme}://{}",
                 l.local_addr().map_err(|e| e.to_string())?
             ));
-            let (intake, limits) = (intake.clone(), limits.clone());
-            let running = Running::new(&stats);
+            let (intake, timeouts, max) = (intake.clone(), timeouts.clone(), o.max_message);
+            let running = Running::new(&stats.conns);
             spawn("syslog-accept", move || {
                 let _running = running;
-                stream::accept(l, tls, intake, limits)
+                stream::accept(l, tls, intake, timeouts, max)
             })?;
         }
         Ok(SyslogSource {
@@ -232,7 +207,7 @@ impl SyslogSource {
     /// After [`SyslogSource::stop`]: every receiving thread has ended, so
     /// everything received is in the queue.
     pub fn stopped(&self) -> bool {
-        self.stats.active.load(Ordering::SeqCst) == 0
+        self.stats.conns.active.load(Ordering::SeqCst) == 0
     }
 
     /// The batch to commit next: a pending one, or up to `max_bytes` of

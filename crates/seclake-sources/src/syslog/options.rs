@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::{parse_duration, SourceConfig};
+use crate::net::tls::TlsFiles;
 
 /// How a syslog source listens, bounds and keeps what it receives.
 #[derive(Debug, Clone)]
@@ -37,13 +38,6 @@ pub struct SyslogOptions {
     pub spool: Option<PathBuf>,
     /// How often the spool is synced to disk (default 100 ms).
     pub spool_sync: Duration,
-}
-
-#[derive(Debug, Clone)]
-pub struct TlsFiles {
-    pub cert: PathBuf,
-    pub key: PathBuf,
-    pub client_ca: Option<PathBuf>,
 }
 
 impl SyslogOptions {
@@ -114,7 +108,7 @@ impl SyslogOptions {
                     key: key.into(),
                     client_ca: s.tls_client_ca.as_ref().map(PathBuf::from),
                 };
-                if let Err(e) = super::tls::server_config(&files) {
+                if let Err(e) = crate::net::tls::server_config(&files) {
                     problems.push(e);
                 }
                 o.tls_files = Some(files);

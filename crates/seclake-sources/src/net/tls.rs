@@ -1,6 +1,7 @@
-//! Syslog over TLS (RFC 5425): the server's certificate chain and key from
-//! PEM files, and, with `tls_client_ca`, client certificates required and
-//! checked against that CA (a client without one fails the handshake).
+//! The TLS of the network receivers (syslog over RFC 5425, HTTPS): the
+//! server's certificate chain and key from PEM files, and, with
+//! `tls_client_ca`, client certificates required and checked against that
+//! CA (a client without one fails the handshake).
 //! rustls with the aws-lc-rs provider, already built for the lake's HTTPS.
 
 use std::sync::Arc;
@@ -10,7 +11,13 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 
-use super::options::TlsFiles;
+/// `tls_cert`, `tls_key` and the optional `tls_client_ca` of a source.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+    pub client_ca: Option<std::path::PathBuf>,
+}
 
 /// The server configuration, or an error naming the file and the reason.
 pub fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, String> {
