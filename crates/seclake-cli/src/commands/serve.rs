@@ -303,23 +303,35 @@ fn scan_round(
     let started = Instant::now();
     let (acked, stats) = run_inputs(cfg, &inputs, lake, rt, threads)?;
     count(metrics, cfg, &acked, &stats);
-    let n = acked.iter().filter(|a| **a).count();
     for (input, ok) in inputs.iter().zip(&acked) {
         if *ok {
             scan.seen.insert(input.identity());
         }
     }
     rt.block_on(scan.seen.save()).map_err(anyhow::Error::msg)?;
+    say_ingested(cfg, "new object(s)", &acked, &stats, started);
+    Ok(())
+}
+
+/// The log line of a round: how many of its inputs were ingested, and
+/// what they gave.
+fn say_ingested(
+    cfg: &SourceConfig,
+    what: &str,
+    acked: &[bool],
+    stats: &StreamStats,
+    started: Instant,
+) {
     say!(
-        "source {:?}: {n} of {} new object(s) ingested: {} rows, {} rejects, {:.1} MB in {:.2}s",
+        "source {:?}: {} of {} {what} ingested: {} rows, {} rejects, {:.1} MB in {:.2}s",
         cfg.id,
-        inputs.len(),
+        acked.iter().filter(|a| **a).count(),
+        acked.len(),
         stats.rows,
         stats.rejects,
         stats.decoded_bytes as f64 / 1e6,
         started.elapsed().as_secs_f64()
     );
-    Ok(())
 }
 
 /// One round of a file source: what the files gained into the lake, then
@@ -346,16 +358,7 @@ fn files_round(
         }
     }
     rt.block_on(tail.save()).map_err(anyhow::Error::msg)?;
-    say!(
-        "source {:?}: {} of {} file range(s) ingested: {} rows, {} rejects, {:.1} MB in {:.2}s",
-        cfg.id,
-        acked.iter().filter(|a| **a).count(),
-        inputs.len(),
-        stats.rows,
-        stats.rejects,
-        stats.decoded_bytes as f64 / 1e6,
-        started.elapsed().as_secs_f64()
-    );
+    say_ingested(cfg, "file range(s)", &acked, &stats, started);
     Ok(())
 }
 
