@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{free_port, query, spawn_serve, stop, text};
+use common::{certificates, free_port, query, spawn_serve, stop, text};
 
 /// Whether `tool` runs here; CI must have it.
 fn have(tool: &str, arg: &str) -> bool {
@@ -99,29 +99,6 @@ fn logger_over_udp_and_tcp_with_and_without_octet_counting() {
         [want("over tcp"), want("over tcp counted"), want("over udp")],
         "{err}"
     );
-}
-
-/// A CA, a server certificate for 127.0.0.1 and a client certificate,
-/// made with the openssl command line in `dir`.
-fn certificates(dir: &Path) {
-    let sh = |script: &str| {
-        let out = Command::new("sh")
-            .args(["-ec", script])
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
-    };
-    let key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    sh(&format!(
-        "openssl req -x509 {key} -keyout ca.key -out ca.pem -subj /CN=test-ca -days 2
-         printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\nbasicConstraints=CA:FALSE\\n' > server.ext
-         printf 'extendedKeyUsage=clientAuth\\nbasicConstraints=CA:FALSE\\n' > client.ext
-         for who in server client; do
-           openssl req {key} -keyout $who.key -out $who.csr -subj /CN=$who
-           openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $who.pem -days 2 -extfile $who.ext
-         done"
-    ));
 }
 
 /// Sends `msg` with `openssl s_client` to `port`, with the client

@@ -10,7 +10,7 @@
 //! [[source]]
 //! id = "cloudtrail-backfill"        # p_source_id
 //! label = "CloudTrail, prod"        # p_source_label
-//! type = "s3"                       # s3 or sqs (syslog, file, http to come)
+//! type = "s3"                       # s3, sqs, file, syslog, http
 //! uri = "s3://org-trail/AWSLogs/"   # the bucket and prefix to scan
 //! interval = "60s"                  # how often to look for new objects
 //! log_types = ["AWS.CloudTrail"]    # optional: classify among these only
@@ -35,6 +35,14 @@
 //! tls_cert = "/etc/seclake/cert.pem"
 //! tls_key = "/etc/seclake/key.pem"
 //! spool = "/var/lib/seclake/spool/branch-routers"  # optional write-ahead
+//!
+//! [[source]]
+//! id = "edgecast-push"
+//! type = "http"                     # POSTed log data, answered after commit
+//! listen = "0.0.0.0:8443"
+//! tls_cert = "/etc/seclake/cert.pem" # HTTPS when set
+//! tls_key = "/etc/seclake/key.pem"
+//! auth_token = "..."                # or basic_auth = { user = "...", password = "..." }
 //!
 //! [metrics]
 //! listen = "127.0.0.1:9464"         # /metrics (Prometheus) and /healthz
@@ -123,7 +131,9 @@ pub struct SourceConfig {
     pub kind: String,
     /// `s3`: the bucket and prefix to scan, `s3://bucket/prefix`.
     pub uri: Option<String>,
-    /// `s3`: how often to look for new objects (`60s`, `5m`); default 60s.
+    /// How often to look for new data (`60s`, `5m`): S3 scans, file
+    /// sources, the Imperva log API (also written `poll`).
+    #[serde(alias = "poll")]
     pub interval: Option<String>,
     /// Classify among these log types only; default all.
     pub log_types: Option<Vec<String>>,
@@ -131,10 +141,15 @@ pub struct SourceConfig {
     pub timezone: Option<String>,
     /// `file`: the directory of log files to follow.
     pub path: Option<String>,
-    /// `syslog`: where to listen, `udp://`, `tcp://` and `tls://host:port`.
-    /// The other `syslog` settings are explained in
-    /// [`crate::syslog::SyslogOptions`].
+    /// `syslog`: where to listen, `udp://`, `tcp://` and `tls://host:port`;
+    /// `http`: `host:port` (or `http://`, `https://host:port`). One address
+    /// or a list. The other settings of these receivers are explained in
+    /// [`crate::syslog::SyslogOptions`] and [`crate::http::HttpOptions`].
+    #[serde(default, deserialize_with = "one_or_many")]
     pub listen: Option<Vec<String>>,
+    pub auth_token: Option<String>,
+    pub basic_auth: Option<BasicAuth>,
+    pub max_body_bytes: Option<usize>,
     pub max_message_bytes: Option<usize>,
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
@@ -146,6 +161,12 @@ pub struct SourceConfig {
     pub queue_bytes: Option<usize>,
     pub spool: Option<String>,
     pub spool_sync: Option<String>,
+    /// `imperva`: the log repository's URL, the API id and key that open
+    /// it, and the private keys (PEM files) of encrypted log files.
+    pub url: Option<String>,
+    pub api_id: Option<String>,
+    pub api_key: Option<String>,
+    pub private_keys: Option<Vec<String>>,
     /// `sqs`: the queue's URL.
     pub queue_url: Option<String>,
     /// `sqs`: `notifications` (S3 events, the default) or `messages` (the
@@ -156,8 +177,30 @@ pub struct SourceConfig {
     pub visibility_timeout: Option<String>,
 }
 
+/// `basic_auth = { user = "...", password = "..." }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasicAuth {
+    pub user: String,
+    pub password: String,
+}
+
+/// A string or a list of strings.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(Some(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    }))
+}
+
 /// The source kinds this build runs.
-pub const KINDS: &[&str] = &["s3", "sqs", "file", "syslog"];
+pub const KINDS: &[&str] = &["s3", "sqs", "file", "syslog", "http"];
 
 /// Default time between two scans of an S3 prefix.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
@@ -249,6 +292,11 @@ impl Config {
                     out.extend(problems.into_iter().map(|p| format!("{at}: {p}")));
                 }
             }
+            if s.kind == "http" {
+                if let Err(problems) = crate::http::HttpOptions::from_config(s) {
+                    out.extend(problems.into_iter().map(|p| format!("{at}: {p}")));
+                }
+            }
             if s.kind == "sqs" {
                 match &s.queue_url {
                     None => out.push(format!("{at}: queue_url is required for type sqs")),
@@ -309,7 +357,7 @@ impl SourceConfig {
     pub fn interval(&self) -> Duration {
         let default = match self.kind.as_str() {
             "file" => Duration::from_secs(5),
-            "syslog" => Duration::from_secs(1),
+            "syslog" | "http" => Duration::from_secs(1),
             _ => DEFAULT_INTERVAL,
         };
         self.interval

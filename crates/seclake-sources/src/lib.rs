@@ -12,6 +12,8 @@
 
 pub mod config;
 pub mod file_tail;
+pub mod http;
+pub mod imperva;
 pub mod inputs;
 pub mod metrics;
 pub mod net;

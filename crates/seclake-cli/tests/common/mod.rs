@@ -112,3 +112,26 @@ pub fn spawn_serve(cfg: &std::path::Path) -> std::process::Child {
         .spawn()
         .unwrap()
 }
+
+/// A CA, a server certificate for 127.0.0.1 and a client certificate,
+/// made with the openssl command line in `dir`.
+pub fn certificates(dir: &std::path::Path) {
+    let sh = |script: &str| {
+        let out = Command::new("sh")
+            .args(["-ec", script])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    let key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    sh(&format!(
+        "openssl req -x509 {key} -keyout ca.key -out ca.pem -subj /CN=test-ca -days 2
+         printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\nbasicConstraints=CA:FALSE\\n' > server.ext
+         printf 'extendedKeyUsage=clientAuth\\nbasicConstraints=CA:FALSE\\n' > client.ext
+         for who in server client; do
+           openssl req {key} -keyout $who.key -out $who.csr -subj /CN=$who
+           openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $who.pem -days 2 -extfile $who.ext
+         done"
+    ));
+}

@@ -12,6 +12,7 @@
 //!   taken, and what has arrived is read: a read that waits 100 ms ends
 //!   the connection.
 
+pub mod budget;
 pub mod tls;
 
 use std::io::{self, Read, Write};

@@ -8,8 +8,9 @@
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
+
+pub use crate::net::budget::Budget;
 
 use super::spool::Position;
 use super::SyslogStats;
@@ -52,68 +53,6 @@ pub fn end_line(block: &mut Vec<u8>, body: usize) {
         }
     }
     block.push(b'\n');
-}
-
-/// Bytes queued in memory, bounded.
-pub struct Budget {
-    used: Mutex<usize>,
-    freed: Condvar,
-    limit: usize,
-}
-
-impl Budget {
-    pub fn new(limit: usize) -> Self {
-        Budget {
-            used: Mutex::new(0),
-            freed: Condvar::new(),
-            limit,
-        }
-    }
-
-    fn fits(&self, used: usize, n: usize) -> bool {
-        // One message larger than the whole budget still passes alone.
-        used == 0 || used + n <= self.limit
-    }
-
-    /// Takes room for `n` bytes, waiting for it (the serve loop drains the
-    /// queue, also while stopping).
-    pub fn take(&self, n: usize) {
-        let Ok(mut used) = self.used.lock() else {
-            return;
-        };
-        while !self.fits(*used, n) {
-            used = match self.freed.wait_timeout(used, Duration::from_millis(100)) {
-                Ok((u, _)) => u,
-                Err(_) => return,
-            };
-        }
-        *used += n;
-    }
-
-    /// Takes room for `n` bytes if there is some now.
-    pub fn try_take(&self, n: usize) -> bool {
-        let Ok(mut used) = self.used.lock() else {
-            return false;
-        };
-        if !self.fits(*used, n) {
-            return false;
-        }
-        *used += n;
-        true
-    }
-
-    /// Whether half the budget or more is taken.
-    pub fn half_full(&self) -> bool {
-        self.used.lock().is_ok_and(|u| *u * 2 >= self.limit)
-    }
-
-    /// Gives back room for `n` bytes.
-    pub fn give(&self, n: usize) {
-        if let Ok(mut used) = self.used.lock() {
-            *used = used.saturating_sub(n);
-            self.freed.notify_all();
-        }
-    }
 }
 
 /// Where receivers put blocks: the spool's writer, or straight into the
@@ -177,20 +116,5 @@ mod tests {
         assert_eq!(encode(mapped, b"x"), b"192.0.2.7 x\n");
         let v6: IpAddr = "2001:db8::1".parse().unwrap();
         assert_eq!(encode(v6, b"a\nb\r"), b"2001:db8::1 a#012b#015\n");
-    }
-
-    #[test]
-    fn the_budget_bounds_what_waits_and_lets_a_huge_message_pass_alone() {
-        let b = Budget::new(100);
-        assert!(!b.half_full());
-        assert!(b.try_take(60));
-        assert!(b.half_full());
-        assert!(!b.try_take(60));
-        b.give(60);
-        assert!(b.try_take(500));
-        assert!(!b.try_take(1));
-        b.give(500);
-        b.take(1);
-        assert!(!b.try_take(100));
     }
 }

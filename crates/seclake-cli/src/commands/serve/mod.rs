@@ -1,0 +1,325 @@
+//! `seclake serve --config FILE`: runs the configured sources (S3 scans,
+//! SQS queues) until SIGTERM or SIGINT. Each round, a due source is
+//! polled for new inputs,
+//! which go through the same pipeline and lake writer as `seclake ingest`;
+//! an input is remembered as ingested (see `seclake_sources::state`) only
+//! when its acknowledgement fired, so what a crash interrupts is taken
+//! again on restart (same row ids; `seclake compact` removes the copies).
+//! On SIGTERM the round in progress finishes, its state is saved, and the
+//! process exits 0. `--check-config` only checks the file; `--once` runs
+//! one round of every source and exits (cron, tests).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use seclake_lake::Lake;
+use seclake_sources::config::{self, SourceConfig};
+use seclake_sources::file_tail::FileTail;
+use seclake_sources::http::{HttpOptions, HttpSource};
+use seclake_sources::metrics::{labels, Metrics};
+use seclake_sources::s3_scan::S3Scan;
+use seclake_sources::sqs::source::{Mode, SqsSource};
+use seclake_sources::syslog::{SyslogOptions, SyslogSource};
+
+use super::common::runtime;
+
+/// A running source.
+enum Source {
+    Scan(S3Scan),
+    Queue(SqsSource),
+    Files(FileTail),
+    Syslog(SyslogSource),
+    Http(HttpSource),
+}
+
+impl Source {
+    /// A receiver with data waiting: taken now, not at its interval.
+    fn pressing(&self) -> bool {
+        match self {
+            Source::Syslog(s) => s.pressing(),
+            Source::Http(s) => s.pressing(),
+            _ => false,
+        }
+    }
+
+    /// Whether the source receives (what arrived is committed before
+    /// exiting).
+    fn receiver(&self) -> bool {
+        matches!(self, Source::Syslog(_) | Source::Http(_))
+    }
+}
+
+/// Logs as JSON lines when set (`--log-format json`).
+static JSON_LOGS: AtomicBool = AtomicBool::new(false);
+
+/// One log line on stderr: text, or a JSON object with the time, a level
+/// and the message (`--log-format json`, for log collectors).
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::commands::serve::log_line(format!($($arg)*)) };
+}
+
+mod http;
+mod maintenance;
+mod rounds;
+mod syslog;
+
+pub(crate) fn log_line(message: String) {
+    if !JSON_LOGS.load(Ordering::Relaxed) {
+        eprintln!("{message}");
+        return;
+    }
+    let bad = ["failed", "not ingested", "redelivery", "cannot"];
+    let level = if bad.iter().any(|b| message.contains(b)) {
+        "warn"
+    } else {
+        "info"
+    };
+    let line = serde_json::json!({
+        "time": seclake_core::Timestamp::now().to_rfc3339(),
+        "level": level,
+        "message": message,
+    });
+    eprintln!("{line}");
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The configuration file (TOML; see the README).
+    #[arg(long)]
+    config: PathBuf,
+    /// Check the configuration and exit: every problem is listed.
+    #[arg(long)]
+    check_config: bool,
+    /// Run one round of every source, then exit.
+    #[arg(long)]
+    once: bool,
+    /// Parse threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// `text`, or `json`: one JSON object a line (time, level, message).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let path = args.config.display().to_string();
+    let text = std::fs::read_to_string(&args.config).with_context(|| format!("reading {path}"))?;
+    let config = config::parse(&text).map_err(|e| anyhow!("{path}:\n{e}"))?;
+    JSON_LOGS.store(args.log_format == "json", Ordering::Relaxed);
+    if args.check_config {
+        println!("{path}: ok ({} source(s))", config.sources.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    serve(&config, args.once, args.threads)
+}
+
+/// Runs a checked configuration: until SIGTERM, or one round (`once`).
+pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<ExitCode> {
+    let rt = runtime()?;
+    let lake = Lake::open(&config.lake.uri)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    watch_signals(&rt, stop.clone());
+    let threads = match threads {
+        0 => seclake_engine::pipeline::available_threads(),
+        n => n,
+    };
+    let metrics = Metrics::new();
+    if let Some(m) = &config.metrics {
+        let addr = metrics
+            .serve(&m.listen)
+            .with_context(|| format!("[metrics] listen {}", m.listen))?;
+        say!("metrics: http://{addr}/metrics");
+    }
+    let mut sources = Vec::new();
+    for s in &config.sources {
+        let source = open_source(s, &lake, &rt).map_err(|e| anyhow!("source {:?}: {e}", s.id))?;
+        sources.push((s, source, Instant::now()));
+    }
+    let ctx = Ctx {
+        lake: &lake,
+        rt: &rt,
+        threads,
+        metrics: &metrics,
+    };
+    let mut failures = 0;
+    let mut upkeep = maintenance::Upkeep::new(config.maintenance.as_ref());
+    loop {
+        if !stop.load(Ordering::Relaxed) {
+            upkeep.run_due(&ctx);
+        }
+        for (cfg, source, due) in &mut sources {
+            if (Instant::now() < *due && !source.pressing()) || stop.load(Ordering::Relaxed) {
+                continue;
+            }
+            if !matches!(source, Source::Queue(_)) {
+                *due = Instant::now() + cfg.interval();
+            }
+            if let Err(e) = round(cfg, source, &ctx, once) {
+                say!("source {:?}: {e:#}", cfg.id);
+                metrics.add("seclake_errors_total", labels(&[("source", &cfg.id)]), 1);
+                failures += 1;
+            }
+        }
+        if once || stop.load(Ordering::Relaxed) {
+            break;
+        }
+        // A nap, cut short when a receiver has data waiting.
+        let wake = Instant::now() + Duration::from_millis(200);
+        while Instant::now() < wake && !stop.load(Ordering::Relaxed) {
+            if sources.iter().any(|(_, s, _)| s.pressing()) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    failures += drain(&mut sources, &ctx);
+    say!("seclake serve: stopped");
+    Ok(if once && failures > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// What every round uses.
+pub(crate) struct Ctx<'a> {
+    pub lake: &'a Lake,
+    pub rt: &'a tokio::runtime::Runtime,
+    pub threads: usize,
+    pub metrics: &'a Metrics,
+}
+
+/// Starts a configured source.
+fn open_source(s: &SourceConfig, lake: &Lake, rt: &tokio::runtime::Runtime) -> Result<Source> {
+    Ok(match s.kind.as_str() {
+        "syslog" => {
+            let opts = SyslogOptions::from_config(s).map_err(|e| anyhow!(e.join("; ")))?;
+            let src = SyslogSource::bind(&s.id, &opts).map_err(anyhow::Error::msg)?;
+            say!("source {:?}: listening on {}", s.id, src.bound.join(", "));
+            Source::Syslog(src)
+        }
+        "http" => {
+            let opts = HttpOptions::from_config(s).map_err(|e| anyhow!(e.join("; ")))?;
+            let src = HttpSource::bind(&s.id, &opts).map_err(anyhow::Error::msg)?;
+            let open = match src.open {
+                true => " (no auth_token or basic_auth: anyone who reaches it may send)",
+                false => "",
+            };
+            say!(
+                "source {:?}: listening on {}{open}",
+                s.id,
+                src.bound.join(", ")
+            );
+            Source::Http(src)
+        }
+        "file" => {
+            let dir = s.path.as_deref().unwrap_or_default();
+            let t = rt
+                .block_on(FileTail::open(dir, lake, &s.id))
+                .map_err(anyhow::Error::msg)?;
+            say!(
+                "source {:?}: following files in {dir} every {:?}",
+                s.id,
+                s.interval()
+            );
+            Source::Files(t)
+        }
+        "sqs" => {
+            let url = s.queue_url.as_deref().unwrap_or_default();
+            let mode = match s.messages_mode() {
+                true => Mode::Messages,
+                false => Mode::Notifications,
+            };
+            let q = SqsSource::new(url, mode, s.visibility_secs()).map_err(anyhow::Error::msg)?;
+            say!("source {:?}: receiving from {url} ({mode:?})", s.id);
+            Source::Queue(q)
+        }
+        _ => {
+            let scan = rt
+                .block_on(S3Scan::open(s, lake))
+                .map_err(anyhow::Error::msg)?;
+            say!(
+                "source {:?}: scanning {} every {:?} ({} object(s) already ingested)",
+                s.id,
+                scan.uri,
+                s.interval(),
+                scan.seen.len()
+            );
+            Source::Scan(scan)
+        }
+    })
+}
+
+/// One round of a source.
+fn round(cfg: &SourceConfig, source: &mut Source, ctx: &Ctx, once: bool) -> Result<()> {
+    match source {
+        Source::Scan(scan) => rounds::scan_round(cfg, scan, ctx),
+        Source::Queue(q) => rounds::queue_round(cfg, q, ctx, once),
+        Source::Files(t) => rounds::files_round(cfg, t, ctx),
+        Source::Syslog(src) => syslog::syslog_round(cfg, src, ctx),
+        Source::Http(src) => http::http_round(cfg, src, ctx),
+    }
+}
+
+/// Stopping: the receivers stop accepting, and what has arrived is read
+/// and committed (while it is read: their queues make room) before
+/// exiting, for at most 10 s. Returns the failed rounds.
+fn drain(sources: &mut [(&SourceConfig, Source, Instant)], ctx: &Ctx) -> usize {
+    let mut failures = 0;
+    for (_, source, _) in sources.iter() {
+        match source {
+            Source::Syslog(src) => src.stop(),
+            Source::Http(src) => src.stop(),
+            _ => {}
+        }
+    }
+    let until = Instant::now() + Duration::from_secs(10);
+    while sources.iter().any(|(_, s, _)| s.receiver()) {
+        let drained = sources.iter().all(|(_, s, _)| match s {
+            Source::Syslog(src) => src.stopped(),
+            Source::Http(src) => src.stopped(),
+            _ => true,
+        });
+        for (cfg, source, _) in sources.iter_mut() {
+            if source.receiver() {
+                if let Err(e) = round(cfg, source, ctx, false) {
+                    say!("source {:?}: {e:#}", cfg.id);
+                    failures += 1;
+                }
+            }
+        }
+        if drained || Instant::now() > until {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    failures
+}
+
+/// Sets `stop` on SIGINT or SIGTERM.
+fn watch_signals(rt: &tokio::runtime::Runtime, stop: Arc<AtomicBool>) {
+    rt.spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let (Ok(mut term), Ok(mut int)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        say!("seclake serve: stopping after the work in progress");
+        stop.store(true, Ordering::Relaxed);
+    });
+}
