@@ -89,6 +89,25 @@ impl PrivateKey {
     }
 }
 
+/// Reads private keys given as `PATH` (any file's key) or `ID=PATH` (the
+/// key of files whose `publicKeyId` is ID) into a source's secrets, each
+/// checked; an error names the spec, the file and the reason.
+pub fn load_private_keys(specs: &[String]) -> Result<seclake_core::parser::Secrets, String> {
+    let mut secrets = seclake_core::parser::Secrets::default();
+    for spec in specs {
+        let (kind, path) = match spec.split_once('=') {
+            Some((id, path)) if !id.contains('/') => {
+                (format!("{}:{id}", crate::file::PRIVATE_KEY), path)
+            }
+            _ => (crate::file::PRIVATE_KEY.to_string(), spec.as_str()),
+        };
+        let pem = std::fs::read(path).map_err(|e| format!("{spec:?}: {path}: {e}"))?;
+        PrivateKey::from_pem(&pem).map_err(|e| format!("{spec:?}: {path}: {e}"))?;
+        secrets.add(&kind, pem);
+    }
+    Ok(secrets)
+}
+
 /// Decrypts an AES-CBC body (zero IV, PKCS#7 padding) in place; returns
 /// the plaintext's length.
 pub fn decrypt_body(aes_key: &[u8], body: &mut [u8]) -> Result<usize, CryptoError> {

@@ -44,6 +44,15 @@
 //! tls_key = "/etc/seclake/key.pem"
 //! auth_token = "..."                # or basic_auth = { user = "...", password = "..." }
 //!
+//! [[source]]
+//! id = "imperva"
+//! type = "imperva"                  # Imperva's log repository (log API)
+//! url = "https://logs1.incapsula.com/1234_5678/"
+//! api_id = "..."
+//! api_key = "..."
+//! private_keys = ["/etc/seclake/imperva.pem"]  # of encrypted log files
+//! poll = "60s"                      # the same as interval
+//!
 //! [metrics]
 //! listen = "127.0.0.1:9464"         # /metrics (Prometheus) and /healthz
 //!
@@ -161,11 +170,14 @@ pub struct SourceConfig {
     pub queue_bytes: Option<usize>,
     pub spool: Option<String>,
     pub spool_sync: Option<String>,
-    /// `imperva`: the log repository's URL, the API id and key that open
-    /// it, and the private keys (PEM files) of encrypted log files.
+    /// `imperva`: the log repository's URL, and the API id and key that
+    /// open it.
     pub url: Option<String>,
     pub api_id: Option<String>,
     pub api_key: Option<String>,
+    /// The private keys (PEM files, `PATH` or `ID=PATH` for one
+    /// `publicKeyId`) of encrypted Imperva log files, for any source that
+    /// brings them.
     pub private_keys: Option<Vec<String>>,
     /// `sqs`: the queue's URL.
     pub queue_url: Option<String>,
@@ -200,7 +212,7 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Stri
 }
 
 /// The source kinds this build runs.
-pub const KINDS: &[&str] = &["s3", "sqs", "file", "syslog", "http"];
+pub const KINDS: &[&str] = &["s3", "sqs", "file", "syslog", "http", "imperva"];
 
 /// Default time between two scans of an S3 prefix.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
@@ -295,6 +307,27 @@ impl Config {
             if s.kind == "http" {
                 if let Err(problems) = crate::http::HttpOptions::from_config(s) {
                     out.extend(problems.into_iter().map(|p| format!("{at}: {p}")));
+                }
+            }
+            if s.kind == "imperva" {
+                match &s.url {
+                    None => out.push(format!("{at}: url is required for type imperva (the log repository, https://logs1.incapsula.com/<account>_<config>/)")),
+                    Some(u) if !u.starts_with("https://") && !u.starts_with("http://") => {
+                        out.push(format!("{at}: url {u:?} is not an https:// URL"))
+                    }
+                    Some(_) => {}
+                }
+                if s.api_id.as_deref().is_none_or(str::is_empty)
+                    || s.api_key.as_deref().is_none_or(str::is_empty)
+                {
+                    out.push(format!(
+                        "{at}: api_id and api_key are required for type imperva"
+                    ));
+                }
+            }
+            if let Some(keys) = &s.private_keys {
+                if let Err(e) = seclake_imperva::crypto::load_private_keys(keys) {
+                    out.push(format!("{at}: private_keys {e}"));
                 }
             }
             if s.kind == "sqs" {

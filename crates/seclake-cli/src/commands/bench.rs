@@ -54,6 +54,9 @@ pub enum Mode {
     /// `--size-mb` of Juniper SSR syslog over TCP into `seclake serve`
     /// (one core), beside syslog-ng writing a file.
     Syslog,
+    /// `--size-mb` of CloudTrail NDJSON POSTed as ~1 MB gzip bodies into
+    /// `seclake serve`'s HTTP source, each answered once committed.
+    Http,
 }
 
 #[derive(clap::Args)]
@@ -122,6 +125,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let dir = std::env::temp_dir().join(format!("seclake-bench-syslog-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let r = super::bench_syslog::run(args.size_mb, args.runs, &dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        return r;
+    }
+    if args.mode == Mode::Http {
+        let dir = std::env::temp_dir().join(format!("seclake-bench-http-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let r = super::bench_http::run(args.size_mb, args.runs, &args.threads, &dir);
         let _ = std::fs::remove_dir_all(&dir);
         return r;
     }
@@ -345,7 +355,7 @@ fn measure(
             )?;
             (stats, started.elapsed().as_secs_f64())
         }
-        Mode::Ingest | Mode::Query | Mode::Lake | Mode::Serve | Mode::Syslog => {
+        Mode::Ingest | Mode::Query | Mode::Lake | Mode::Serve | Mode::Syslog | Mode::Http => {
             let rt = runtime()?;
             let lake_dir = dir.join(format!("lake-{}", t.table));
             let _ = std::fs::remove_dir_all(&lake_dir);

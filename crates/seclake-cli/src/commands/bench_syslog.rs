@@ -96,11 +96,11 @@ fn spawn(program: &Path, args: &[&str]) -> Result<Child> {
         .with_context(|| format!("starting {}", program.display()))
 }
 
-fn free_port() -> Result<u16> {
+pub(super) fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn wait_listening(port: u16) -> Result<()> {
+pub(super) fn wait_listening(port: u16) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > deadline {
@@ -236,11 +236,11 @@ fn syslog_ng(corpus: &[u8], events: u64, dir: &Path) -> Result<Run> {
 }
 
 /// CPU seconds of the children this process has waited for.
-fn children_cpu() -> f64 {
+pub(super) fn children_cpu() -> f64 {
     stat_seconds(13)
 }
 
 /// Peak RSS of process `pid`, in bytes.
-fn process_rss(pid: u32) -> u64 {
+pub(super) fn process_rss(pid: u32) -> u64 {
     vm_hwm(&pid.to_string())
 }

@@ -70,23 +70,8 @@ impl ParseArgs {
         };
         opts.limits.max_record_bytes = self.max_record_bytes;
         opts.strict = self.strict;
-        let mut secrets = seclake_core::parser::Secrets::default();
-        for spec in &self.private_keys {
-            let (kind, path) = match spec.split_once('=') {
-                Some((id, path)) if !id.contains('/') => {
-                    (format!("{}:{id}", seclake_imperva::file::PRIVATE_KEY), path)
-                }
-                _ => (
-                    seclake_imperva::file::PRIVATE_KEY.to_string(),
-                    spec.as_str(),
-                ),
-            };
-            let pem = std::fs::read(path)
-                .with_context(|| format!("--private-key {spec:?}: reading {path}"))?;
-            seclake_imperva::crypto::PrivateKey::from_pem(&pem)
-                .map_err(|e| anyhow::anyhow!("--private-key {spec:?}: {path}: {e}"))?;
-            secrets.add(&kind, pem);
-        }
+        let secrets = seclake_imperva::crypto::load_private_keys(&self.private_keys)
+            .map_err(|e| anyhow::anyhow!("--private-key {e}"))?;
         opts.secrets = std::sync::Arc::new(secrets);
         opts.time_zone = self
             .timezone

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+mod bench_http;
 mod bench_lake;
 mod bench_serve;
 mod bench_syslog;

@@ -20,6 +20,7 @@ use seclake_lake::Lake;
 use seclake_sources::config::{self, SourceConfig};
 use seclake_sources::file_tail::FileTail;
 use seclake_sources::http::{HttpOptions, HttpSource};
+use seclake_sources::imperva::{ImpervaOptions, ImpervaSource};
 use seclake_sources::metrics::{labels, Metrics};
 use seclake_sources::s3_scan::S3Scan;
 use seclake_sources::sqs::source::{Mode, SqsSource};
@@ -34,6 +35,7 @@ enum Source {
     Files(FileTail),
     Syslog(SyslogSource),
     Http(HttpSource),
+    Imperva(ImpervaSource),
 }
 
 impl Source {
@@ -63,6 +65,7 @@ macro_rules! say {
 }
 
 mod http;
+mod imperva;
 mod maintenance;
 mod rounds;
 mod syslog;
@@ -216,6 +219,27 @@ fn open_source(s: &SourceConfig, lake: &Lake, rt: &tokio::runtime::Runtime) -> R
             );
             Source::Http(src)
         }
+        "imperva" => {
+            let opts = ImpervaOptions::new(
+                s.url.as_deref().unwrap_or_default(),
+                s.api_id.as_deref().unwrap_or_default(),
+                s.api_key.as_deref().unwrap_or_default(),
+            );
+            let src = rt
+                .block_on(ImpervaSource::open(&s.id, opts, lake))
+                .map_err(anyhow::Error::msg)?;
+            let at = match src.position() {
+                Some(p) => format!("after {}", p.name),
+                None => "from the first listed file".to_string(),
+            };
+            say!(
+                "source {:?}: polling {} every {:?}, {at}",
+                s.id,
+                src.base,
+                s.interval()
+            );
+            Source::Imperva(src)
+        }
         "file" => {
             let dir = s.path.as_deref().unwrap_or_default();
             let t = rt
@@ -262,6 +286,7 @@ fn round(cfg: &SourceConfig, source: &mut Source, ctx: &Ctx, once: bool) -> Resu
         Source::Files(t) => rounds::files_round(cfg, t, ctx),
         Source::Syslog(src) => syslog::syslog_round(cfg, src, ctx),
         Source::Http(src) => http::http_round(cfg, src, ctx),
+        Source::Imperva(src) => imperva::imperva_round(cfg, src, ctx),
     }
 }
 

@@ -215,6 +215,13 @@ pub(super) fn run_each(cfg: &SourceConfig, inputs: &[Input], ctx: &Ctx) -> Resul
         source_id: Some(cfg.id.clone()),
         source_label: cfg.label.clone(),
         decoders: seclake_registry::decoders().to_vec(),
+        secrets: match &cfg.private_keys {
+            Some(keys) => Arc::new(
+                seclake_imperva::crypto::load_private_keys(keys)
+                    .map_err(|e| anyhow::anyhow!("private_keys {e}"))?,
+            ),
+            None => Default::default(),
+        },
         time_zone: match &cfg.timezone {
             Some(tz) => tz.parse().map_err(anyhow::Error::msg)?,
             None => Default::default(),
