@@ -25,10 +25,10 @@
 //! limits and timeouts (a request must arrive whole within
 //! `frame_timeout`) are [`crate::net`]'s.
 
-pub mod bodies;
 pub mod conn;
 pub mod options;
-pub mod request;
+
+pub use seclake_decode::http::{bodies, request};
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};

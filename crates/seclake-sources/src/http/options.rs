@@ -170,3 +170,44 @@ impl HttpOptions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::parse;
+
+    fn source(rest: &str) -> String {
+        format!("[lake]\nuri = \"/tmp/l\"\n[[source]]\nid = \"push\"\ntype = \"http\"\n{rest}\n")
+    }
+
+    #[test]
+    fn one_address_or_a_list_and_the_credentials() {
+        let c = parse(&source("listen = \"127.0.0.1:8080\"\nauth_token = \"t\"")).unwrap();
+        let o = super::HttpOptions::from_config(&c.sources[0]).unwrap();
+        assert_eq!(o.listen.len(), 1);
+        assert_eq!(o.auth, super::Auth::Token("t".into()));
+        assert_eq!(format!("{:?}", o.auth), "Token(..)");
+        let list = "listen = [\"http://127.0.0.1:1\", \"127.0.0.1:2\"]\nbasic_auth = { user = \"u\", password = \"p\" }";
+        let c = parse(&source(list)).unwrap();
+        let o = super::HttpOptions::from_config(&c.sources[0]).unwrap();
+        assert_eq!(o.listen.len(), 2);
+        assert!(matches!(o.auth, super::Auth::Basic { .. }));
+    }
+
+    #[test]
+    fn every_problem_is_named() {
+        let bad = "listen = [\"https://127.0.0.1:1\", \"udp://x\", \"nohost\"]\nauth_token = \"t\"\nbasic_auth = { user = \"a:b\", password = \"p\" }\nspool = \"/x\"\nframe_timeout = \"0s\"";
+        let e = parse(&source(bad)).unwrap_err();
+        for want in [
+            "https:// listeners need tls_cert",
+            "\"udp://x\" is not host:port",
+            "\"nohost\" is not host:port",
+            "auth_token and basic_auth: give one",
+            "spool is a syslog setting",
+            "frame_timeout must not be zero",
+        ] {
+            assert!(e.contains(want), "missing {want:?} in:\n{e}");
+        }
+        let e = parse(&source("auth_token = \"t\"")).unwrap_err();
+        assert!(e.contains("listen is required for type http"), "{e}");
+    }
+}

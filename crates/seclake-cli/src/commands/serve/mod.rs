@@ -1,12 +1,15 @@
-//! `seclake serve --config FILE`: runs the configured sources (S3 scans,
-//! SQS queues) until SIGTERM or SIGINT. Each round, a due source is
-//! polled for new inputs,
-//! which go through the same pipeline and lake writer as `seclake ingest`;
-//! an input is remembered as ingested (see `seclake_sources::state`) only
-//! when its acknowledgement fired, so what a crash interrupts is taken
-//! again on restart (same row ids; `seclake compact` removes the copies).
-//! On SIGTERM the round in progress finishes, its state is saved, and the
-//! process exits 0. `--check-config` only checks the file; `--once` runs
+//! `seclake serve --config FILE`: runs the configured sources until
+//! SIGTERM or SIGINT, one module per kind of round: S3 scans, SQS queues
+//! and growing files ([`rounds`]), syslog ([`syslog`]) and HTTP ([`http`])
+//! receivers, the Imperva log API ([`imperva`]), and the upkeep
+//! ([`maintenance`]). Each round, a due source (or a receiver with data
+//! waiting) gives inputs, which go through the same pipeline and lake
+//! writer as `seclake ingest`; an input is remembered as ingested (or
+//! answered, or deleted at its origin) only when its acknowledgement
+//! fired, so what a crash interrupts is taken again on restart (same row
+//! ids; `seclake compact` removes the copies). On SIGTERM the round in
+//! progress finishes, its state is saved, the receivers' data is
+//! committed, and the process exits 0. `--check-config` only checks the file; `--once` runs
 //! one round of every source and exits (cron, tests).
 
 use std::path::PathBuf;

@@ -49,7 +49,7 @@ impl Envelope {
 /// pipeline will decompress (gzip, zstd, zlib as `deflate`) is accepted,
 /// and a body that is not what its header says is refused.
 pub fn check_encoding(encoding: Option<&str>, body: &[u8]) -> Result<(), (u16, String)> {
-    use seclake_decode::decompress::Compression;
+    use crate::decompress::Compression;
     let found = Compression::sniff(body);
     let declared = match encoding.unwrap_or("identity") {
         "identity" | "" => return Ok(()),
@@ -80,12 +80,11 @@ pub fn check_encoding(encoding: Option<&str>, body: &[u8]) -> Result<(), (u16, S
 /// The records of an enveloped body as JSON lines, and how many; the
 /// body is decompressed first, within `max_bytes` out.
 pub fn unwrap(envelope: Envelope, body: &[u8], max_bytes: u64) -> Result<(Vec<u8>, usize), String> {
-    let limits = seclake_decode::decompress::Limits {
+    let limits = crate::decompress::Limits {
         max_decompressed_bytes: max_bytes,
         ..Default::default()
     };
-    let (_, mut reader) =
-        seclake_decode::decompress::open(body, limits).map_err(|e| e.to_string())?;
+    let (_, mut reader) = crate::decompress::open(body, limits).map_err(|e| e.to_string())?;
     let mut text = Vec::new();
     reader.read_to_end(&mut text).map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(text.len());
@@ -160,7 +159,15 @@ fn record(value: &RawValue, out: &mut Vec<u8>) -> Result<(), String> {
         let s: String = serde_json::from_str(raw).map_err(|e| e.to_string())?;
         out.extend_from_slice(s.replace('\n', "#012").replace('\r', "#015").as_bytes());
     } else if raw.starts_with('{') {
+        // A line break in JSON is whitespace (strings cannot hold one
+        // raw): a pretty-printed object becomes one line.
+        let start = out.len();
         out.extend_from_slice(raw.as_bytes());
+        for b in &mut out[start..] {
+            if matches!(*b, b'\n' | b'\r') {
+                *b = b' ';
+            }
+        }
     } else {
         return Err(format!(
             "a record must be an object or a string, not {raw:.40}"
@@ -192,12 +199,15 @@ mod tests {
     #[test]
     fn hec_events_become_lines() {
         let body = br#"{"time":1,"event":{"a":1}}  {"event":"<13>Jan  1 00:00:00 h x\nmore"}
-{"event":{"b":"c"},"sourcetype":"x"}"#;
+{"event":{"b":"c"},"sourcetype":"x"}
+{"event": {
+  "pretty": "printed"
+}}"#;
         let (out, n) = unwrap(Envelope::Hec, body, 1 << 20).unwrap();
-        assert_eq!(n, 3);
+        assert_eq!(n, 4);
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "{\"a\":1}\n<13>Jan  1 00:00:00 h x#012more\n{\"b\":\"c\"}\n"
+            "{\"a\":1}\n<13>Jan  1 00:00:00 h x#012more\n{\"b\":\"c\"}\n{   \"pretty\": \"printed\" }\n"
         );
         let e = unwrap(Envelope::Hec, br#"{"event":1}{"x":2}"#, 1 << 20).unwrap_err();
         assert!(e.contains("event 1"), "{e}");
