@@ -39,10 +39,14 @@ enum Command {
     /// Print the statements that register the lake's tables in Athena,
     /// Trino, Spark or DuckDB.
     Ddl(commands::ddl::Args),
+    /// List the Imperva and Edgecast files the vendor numbered and the
+    /// lake never received (exit status 3 when there are gaps).
+    Gaps(commands::gaps::Args),
     /// Measure parse throughput per log type on a generated corpus.
     Bench(commands::bench::Args),
-    /// Run the sources of a configuration file (S3 scans) into the lake
-    /// until SIGTERM; `--check-config` only checks the file.
+    /// Run the sources of a configuration file (S3 scans, SQS queues,
+    /// growing files, syslog and HTTP receivers, the Imperva log API) into
+    /// the lake until SIGTERM; `--check-config` only checks the file.
     Serve(commands::serve::Args),
 }
 
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         Command::Compact(a) => commands::compact::run(a),
         Command::Vacuum(a) => commands::vacuum::run(a),
         Command::Ddl(a) => commands::ddl::run(a),
+        Command::Gaps(a) => commands::gaps::run(a),
         Command::Bench(a) => commands::bench::run(a),
         Command::Serve(a) => commands::serve::run(a),
     };

@@ -115,17 +115,40 @@ pub struct ParseContext {
     /// The source's secrets (private keys), for parsers and decoders that
     /// need them.
     pub secrets: Arc<Secrets>,
+    /// The name of the input being parsed (a path, an `s3://` URI, a URL;
+    /// empty when there is none). Some vendors number their deliveries in
+    /// file names only (an Imperva log file's sequence, an Edgecast
+    /// delivery's agent and sequence), and those numbers are what tells a
+    /// lost file: the log types that declare such columns read them here.
+    pub input: Arc<str>,
 }
 
 impl ParseContext {
-    /// UTC, no secrets, the given reference time.
+    /// UTC, no secrets, no input name, the given reference time.
     pub fn at(reference_time: Timestamp) -> Self {
         ParseContext {
             reference_time,
             time_zone: TimeZone::Utc,
             secrets: Arc::default(),
+            input: Arc::from(""),
         }
     }
+
+    /// The last segment of the input's name: a file's name without its
+    /// directories, an object key's or URL's last part without a query or
+    /// fragment (`https://host/1_2/1_17.log?x` gives `1_17.log`).
+    pub fn input_file_name(&self) -> &str {
+        file_name(&self.input)
+    }
+}
+
+/// See [`ParseContext::input_file_name`].
+pub fn file_name(input: &str) -> &str {
+    let path = match input.split_once("://") {
+        Some((_, rest)) => rest.split(['?', '#']).next().unwrap_or(rest),
+        None => input,
+    };
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
 /// Named secret values of a source (e.g. `private-key`), kept out of
@@ -361,5 +384,29 @@ impl std::fmt::Debug for LogType {
         f.debug_struct("LogType")
             .field("name", &self.def.name)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_name;
+
+    #[test]
+    fn the_file_name_is_the_last_segment_of_a_path_key_or_url() {
+        for (input, name) in [
+            ("1234_5678.log", "1234_5678.log"),
+            ("logs/in/1234_5678.log", "1234_5678.log"),
+            ("C:\\logs\\1234_5678.log", "1234_5678.log"),
+            ("s3://bucket/a/b/1234_5678.log", "1234_5678.log"),
+            (
+                "https://logs1.incapsula.com/1234_5678/1234_17.log?sig=a/b#x",
+                "1234_17.log",
+            ),
+            ("-", "-"),
+            ("", ""),
+            ("dir/", ""),
+        ] {
+            assert_eq!(file_name(input), name, "{input}");
+        }
     }
 }

@@ -34,7 +34,20 @@ pub fn parse_all<'a>(
     def: &LogTypeDef,
     records: &[&'a str],
 ) -> Vec<Result<(Parsed, Row<'a>), ParseError>> {
-    let ctx = context();
+    parse_input(def, "", records)
+}
+
+/// Like [`parse_all`], for records of the input named `input` (a path,
+/// an object URI, a URL), for log types that read facts from the name.
+pub fn parse_input<'a>(
+    def: &LogTypeDef,
+    input: &str,
+    records: &[&'a str],
+) -> Vec<Result<(Parsed, Row<'a>), ParseError>> {
+    let ctx = ParseContext {
+        input: input.into(),
+        ..context()
+    };
     let log_type = log_type(def);
     let mut parser = (def.new_parser)();
     records

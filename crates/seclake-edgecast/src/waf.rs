@@ -11,6 +11,10 @@
 //!   record.
 //! - JSON Lines: one entry a line.
 //!
+//! JSON Array and JSON Lines entries say nothing of their delivery: their
+//! rows take account, profile, day, agent and sequence from the file's
+//! name ([`file_name`]), so that their sequence gaps show too.
+//!
 //! Profiles choose which fields they deliver, so every column is optional.
 //! An entry is recognised by `waf_profile_name` (the field that says a WAF
 //! profile produced it; other RTLD modules, CDN, rate limiting and bot,
@@ -45,11 +49,11 @@ use seclake_core::{
 // one self-contained integer that sorts, compares and converts in every
 // engine (e.g. `to_timestamp_nanos(timestamp_ns)`).
 columns! {
-    AccountNumber = "account_number", "string", optional, [], "The customer's CDN account number (e.g. 0001). A top-level field of the JSON document format, copied into each of its rows, and an entry field too (the entry's value wins).";
-    AgentId = "agent_id", "string", optional, [], "The ID of the Real-Time Log Delivery agent that generated the log data (JSON document format only).";
-    Datestamp = "datestamp", "string", optional, [], "The date on which the log data was generated, YYYYMMDD (JSON document format only).";
-    ProfileId = "profile_id", "bigint", optional, [], "The system-defined ID of the RTLD profile (JSON document format only).";
-    SeqNum = "seq_num", "bigint", optional, [], "The order in which the agent generated the log data; it starts at 0 every UTC day for each agent, and a gap means lost data (JSON document format only).";
+    AccountNumber = "account_number", "string", optional, [], "The customer's CDN account number (e.g. 0001). A top-level field of the JSON document format, copied into each of its rows, and an entry field too (the entry's value wins); for JSON Array and JSON Lines, from the delivered file's name.";
+    AgentId = "agent_id", "string", optional, [], "The ID of the Real-Time Log Delivery agent that generated the log data (from the JSON document, or for JSON Array and JSON Lines from the delivered file's name).";
+    Datestamp = "datestamp", "string", optional, [], "The date on which the log data was generated, YYYYMMDD: the UTC day seq_num counts in (from the JSON document, or for JSON Array and JSON Lines from the delivered file's name).";
+    ProfileId = "profile_id", "bigint", optional, [], "The system-defined ID of the RTLD profile (from the JSON document, or for JSON Array and JSON Lines from the delivered file's name).";
+    SeqNum = "seq_num", "bigint", optional, [], "The order in which the agent generated the log data; it starts at 0 every UTC day for each agent, and a gap means lost data, which seclake gaps lists (from the JSON document, or for JSON Array and JSON Lines from the delivered file's name).";
     Service = "service", "string", optional, [], "Always waf (JSON document format only).";
     ActionType = "action_type", "string", optional, [], "The action the violation triggered: BLOCK_REQUEST, NOP (alert only), REDIRECT_302 or CUSTOM_RESPONSE.";
     ClientCity = "client_city", "string", optional, [], "The city from which the request originated.";
@@ -130,7 +134,7 @@ impl RecordParser for WafParser {
     fn parse<'a>(
         &mut self,
         record: &'a str,
-        _ctx: &ParseContext,
+        ctx: &ParseContext,
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
         self.doc = None;
@@ -138,26 +142,32 @@ impl RecordParser for WafParser {
         if has_quoted(record, "logs") {
             if let Some((header, logs)) = document_members(record) {
                 self.doc = Some(open_document(record, header, logs)?);
-                return self.next_entry(record, row);
+                return self.next_entry(record, ctx, row);
             }
         }
         decode_entry(record, row)?;
+        file_name::fill(row, ctx);
         Ok(Parsed::Row)
     }
 
     fn next_row<'a>(
         &mut self,
         record: &'a str,
-        _ctx: &ParseContext,
+        ctx: &ParseContext,
         row: &mut Row<'a>,
     ) -> Result<Parsed, ParseError> {
-        self.next_entry(record, row)
+        self.next_entry(record, ctx, row)
     }
 }
 
 impl WafParser {
     /// The row of the document's next `logs[]` element.
-    fn next_entry<'a>(&mut self, record: &'a str, row: &mut Row<'a>) -> Result<Parsed, ParseError> {
+    fn next_entry<'a>(
+        &mut self,
+        record: &'a str,
+        ctx: &ParseContext,
+        row: &mut Row<'a>,
+    ) -> Result<Parsed, ParseError> {
         let Some(doc) = self.doc.as_mut() else {
             return Ok(Parsed::Skip);
         };
@@ -199,6 +209,8 @@ impl WafParser {
             // This entry alone is the reject; the engine asks for the next.
             return Err(in_logs(e, index).in_entry(start..start + entry.len(), more));
         }
+        // Only what the document left out (it says its own delivery).
+        file_name::fill(row, ctx);
         Ok(if more {
             Parsed::RowAndMore
         } else {
@@ -440,6 +452,8 @@ fn scalar_text(raw: &str) -> Cow<'_, str> {
         Cow::Borrowed(raw)
     }
 }
+
+mod file_name;
 
 #[cfg(test)]
 mod tests;

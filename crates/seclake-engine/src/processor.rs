@@ -50,8 +50,9 @@ struct Why<'a> {
 
 impl<'t, 'o> RecordProcessor<'t, 'o> {
     pub fn new(name: StreamName<'_>, types: &'t [&'t LogType], opts: &'o Options) -> Self {
+        let display: Arc<str> = name.display.into();
         RecordProcessor {
-            display: name.display.into(),
+            display: display.clone(),
             identity: name.identity.into(),
             types,
             opts,
@@ -59,6 +60,9 @@ impl<'t, 'o> RecordProcessor<'t, 'o> {
                 reference_time: opts.reference_time.unwrap_or_else(Timestamp::now),
                 time_zone: opts.time_zone,
                 secrets: opts.secrets.clone(),
+                // Parsers of types whose vendors number deliveries in
+                // file names read the numbers from it.
+                input: display,
             },
             forced: (types.len() == 1).then(|| types[0].name()),
             peer_prefix: name.peer_prefix,

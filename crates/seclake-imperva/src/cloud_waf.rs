@@ -4,7 +4,9 @@
 //! after its description. Events come bare (forwarded by syslog, or a
 //! body already unwrapped) or from a log file, whose header the file
 //! decoder ([`crate::file`]) hands over as the stream's first line; its
-//! account, configuration and format are columns of every row.
+//! account, configuration and format are columns of every row, and so
+//! are the id and sequence of the file's name ([`crate::file_name`]),
+//! read from the input's name.
 //!
 //! Values not of their column's type stay, as sent, in `extensions`, with
 //! the attributes the table does not list; the labels of the table's own
@@ -22,7 +24,7 @@ use seclake_core::{
 };
 
 use crate::fields::{self, Format};
-use crate::{file, w3c};
+use crate::{file, file_name, w3c};
 
 columns! {
     SyslogTimestamp = "syslog_timestamp", "timestamp", optional, [], "The time of the syslog header the event was forwarded with, if any.";
@@ -77,6 +79,8 @@ columns! {
     FileAccountId = "file_account_id", "bigint", optional, [], "The log file header's accountId.";
     FileConfigId = "file_config_id", "bigint", optional, [], "The log file header's configId.";
     FileFormat = "file_format", "string", optional, [], "The log file header's format: CEF, LEEF or W3C.";
+    LogFileId = "log_file_id", "string", optional, [], "The id in the name of the log file the event came in (1234 of 1234_5678.log, Imperva's API ID); null when the input is not so named.";
+    LogFileSequence = "log_file_sequence", "bigint", optional, [], "The sequence number in the log file's name (5678 of 1234_5678.log): it starts at 1 and grows by one per file of an id, so a missing number is a lost file (seclake gaps lists them).";
     SenderIp = seclake_core::parser::SENDER_COLUMN, "string", optional, [Ip], seclake_core::parser::SENDER_DESCRIPTION;
 }
 
@@ -151,7 +155,7 @@ impl RecordParser for CloudWafParser {
                         return Err(ParseError::field("severity", "not a number", &bad[0].1));
                     }
                     self.attributes(row, Format::Cef, h.extension, b' ');
-                    return self.finish(row);
+                    return self.finish(row, ctx);
                 }
             }
             if let Some((before, after)) = prefix::split(line, "LEEF:") {
@@ -161,7 +165,7 @@ impl RecordParser for CloudWafParser {
                     let [_, _, _, event] = h.fields;
                     set_str(row, C::EventName, event);
                     self.attributes(row, Format::Leef, h.attributes, h.delimiter);
-                    return self.finish(row);
+                    return self.finish(row, ctx);
                 }
             }
         }
@@ -191,7 +195,7 @@ impl RecordParser for CloudWafParser {
                         .with_detail(format!("{surplus} more")));
                 }
                 set_extensions(row, extra);
-                self.finish(row)
+                self.finish(row, ctx)
             }
             // Other W3C directives (#Version, #Date, #Software).
             Some(_) => Ok(Parsed::Skip),
@@ -223,8 +227,13 @@ impl CloudWafParser {
         set_extensions(row, extra);
     }
 
-    /// The file header's columns and the indicators code finds.
-    fn finish(&self, row: &mut Row<'_>) -> Result<Parsed, ParseError> {
+    /// The file header's columns, the file name's, and the indicators
+    /// code finds.
+    fn finish(&self, row: &mut Row<'_>, ctx: &ParseContext) -> Result<Parsed, ParseError> {
+        if let Some((id, sequence)) = file_name::parse(ctx.input_file_name()) {
+            row.set(C::LogFileId, Value::Str(Cow::Owned(id.to_string())));
+            row.set(C::LogFileSequence, Value::Int(sequence));
+        }
         if let Some(h) = &self.file {
             if let Some(a) = h.account_id {
                 row.set(C::FileAccountId, Value::Int(a));
@@ -352,7 +361,7 @@ fn url_host(url: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seclake_core::testing::{indicators, parse, parse_all};
+    use seclake_core::testing::{indicators, parse, parse_all, parse_input};
     use seclake_core::Indicator;
 
     #[test]
@@ -406,6 +415,30 @@ mod tests {
         let row = parse(&DEF, DEF.examples[2]).unwrap();
         assert_eq!(row.get(C::SyslogHostname), &Value::str("sc4s-host-01"));
         assert_eq!(row.get(C::EventName), &Value::str("Normal"));
+    }
+
+    #[test]
+    fn rows_carry_the_id_and_sequence_of_the_log_file_name() {
+        let event = DEF.examples[2];
+        for (input, want) in [
+            ("/var/imperva/1234_5678.log", Some(("1234", 5678))),
+            ("s3://bucket/waf/0042_1.log", Some(("0042", 1))),
+            (
+                "https://logs1.incapsula.com/1234_5678/1234_17.log",
+                Some(("1234", 17)),
+            ),
+            ("forwarded-by-syslog", None),
+            ("1234_5678.log.bak", None),
+        ] {
+            let out = parse_input(&DEF, input, &[event]);
+            let (_, row) = out[0].as_ref().unwrap();
+            let got = match (row.get(C::LogFileId), row.get(C::LogFileSequence)) {
+                (Value::Str(id), Value::Int(seq)) => Some((id.as_ref(), *seq)),
+                (Value::Null, Value::Null) => None,
+                other => panic!("{input}: {other:?}"),
+            };
+            assert_eq!(got, want, "{input}");
+        }
     }
 
     #[test]

@@ -63,6 +63,15 @@ pub enum QueryError {
     #[error("rendering results: {0}")]
     Render(#[from] ArrowError),
 
+    /// A table's sequence columns could not be read as numbers and keys
+    /// (see [`crate::gaps`]).
+    #[error("finding delivery gaps in {table}: {source}")]
+    Gaps {
+        table: String,
+        #[source]
+        source: ArrowError,
+    },
+
     /// Writing the rendered results failed.
     #[error("writing results: {0}")]
     Io(#[from] std::io::Error),

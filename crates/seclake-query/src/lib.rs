@@ -25,10 +25,14 @@
 //! the log type's schema (`SELECT eventName FROM aws_cloudtrail` needs no
 //! quotes). Functions and keywords are case-insensitive. The rejects table
 //! is `_rejects` (or `"_rejects"`).
+//!
+//! [`find_gaps`] reads the lake for files a vendor numbered and seclake
+//! never received (Imperva and Edgecast sequence numbers).
 
 pub mod catalog;
 mod engine;
 mod error;
+pub mod gaps;
 pub mod lake;
 pub mod output;
 pub mod pruned_table;
@@ -37,6 +41,7 @@ pub mod snapshot_store;
 
 pub use engine::{query, QueryEngine, QueryResult};
 pub use error::QueryError;
+pub use gaps::{find_gaps, Gap, GapSource};
 pub use lake::LakeLocation;
 pub use output::{render, write_stream, OutputFormat, ResultWriter};
 pub use seclake_lake::delta::files::AsOf;

@@ -1,5 +1,5 @@
 //! Golden fixtures: for every log type, `fixtures/log-types/<LogType>/input*`
-//! parsed with that type must give exactly `expected.jsonl` (rows) and
+//! (files, and the files of such directories) parsed with that type must give exactly `expected.jsonl` (rows) and
 //! `rejects.jsonl` (rejects); classifying the same inputs without naming the
 //! type must give the same rows. `SECLAKE_BLESS=1 cargo test -p
 //! seclake-registry` regenerates the expected files.
@@ -8,7 +8,7 @@ mod common;
 
 use std::fs;
 
-use common::{blessing, fixture_options, repo_root, Capture};
+use common::{blessing, fixture_inputs, fixture_options, repo_root, Capture};
 
 #[test]
 fn fixtures_match_for_every_log_type() {
@@ -16,17 +16,7 @@ fn fixtures_match_for_every_log_type() {
     let mut failures = Vec::new();
     for t in &all {
         let dir = repo_root().join("fixtures/log-types").join(t.name());
-        let mut inputs: Vec<_> = fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: no fixtures at {}: {e}", t.name(), dir.display()))
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with("input")
-            })
-            .collect();
-        inputs.sort();
+        let inputs = fixture_inputs(&dir);
         assert!(
             !inputs.is_empty(),
             "{}: no input files in {}",
@@ -35,12 +25,11 @@ fn fixtures_match_for_every_log_type() {
         );
         let mut forced = Capture::default();
         let mut classified = Capture::default();
-        for input in &inputs {
-            let name = input.file_name().unwrap().to_string_lossy().into_owned();
+        for (name, input) in &inputs {
             let bytes = fs::read(input).unwrap();
             seclake_engine::parse_stream(
                 &bytes[..],
-                seclake_engine::StreamName::same(&name),
+                seclake_engine::StreamName::same(name),
                 &[t],
                 &fixture_options(),
                 &mut forced,
@@ -48,7 +37,7 @@ fn fixtures_match_for_every_log_type() {
             .unwrap();
             seclake_engine::parse_stream(
                 &bytes[..],
-                seclake_engine::StreamName::same(&name),
+                seclake_engine::StreamName::same(name),
                 &all,
                 &fixture_options(),
                 &mut classified,

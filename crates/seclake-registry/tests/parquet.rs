@@ -6,7 +6,7 @@ mod common;
 
 use std::fs;
 
-use common::{fixture_options, repo_root, Capture};
+use common::{fixture_inputs, fixture_options, repo_root, Capture};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 
@@ -16,12 +16,7 @@ fn parquet_read_back_equals_the_json_output_for_every_log_type() {
     for t in &all {
         let dir = repo_root().join("fixtures/log-types").join(t.name());
         let mut cap = Capture::default();
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if !name.starts_with("input") {
-                continue;
-            }
+        for (name, path) in fixture_inputs(&dir) {
             let bytes = fs::read(&path).unwrap();
             seclake_engine::parse_stream(
                 &bytes[..],

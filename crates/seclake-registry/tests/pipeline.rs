@@ -8,7 +8,7 @@ mod common;
 use std::fs;
 use std::io;
 
-use common::{fixture_options, repo_root};
+use common::{fixture_inputs, fixture_options, repo_root};
 use seclake_engine::pipeline::{self, ChunkLimits, Collector, Input, Output, Part, Settings};
 use seclake_engine::sinks::write_reject_json;
 use seclake_engine::{Reject, StreamStats};
@@ -47,29 +47,13 @@ impl Collector for Gather {
 }
 
 fn inputs(dir: &std::path::Path) -> Vec<Input<'static>> {
-    let mut paths: Vec<_> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("input")
-        })
-        .collect();
-    paths.sort();
-    paths
+    fixture_inputs(dir)
         .into_iter()
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            Input {
-                display: name.clone(),
-                identity: name,
-                peer_prefix: false,
-                open: Box::new(
-                    move || Ok(Box::new(fs::File::open(p)?) as Box<dyn io::Read + Send>),
-                ),
-            }
+        .map(|(name, p)| Input {
+            display: name.clone(),
+            identity: name,
+            peer_prefix: false,
+            open: Box::new(move || Ok(Box::new(fs::File::open(p)?) as Box<dyn io::Read + Send>)),
         })
         .collect()
 }

@@ -8,6 +8,7 @@ mod bench_syslog;
 pub mod common;
 pub mod compact;
 pub mod ddl;
+pub mod gaps;
 pub mod ingest;
 pub mod log_types;
 pub mod parse;

@@ -8,8 +8,16 @@ const DOCUMENT: &str =
 /// Every row of one record, as the engine asks for them: the rows given,
 /// then the error that ended the record, if any.
 fn rows(record: &str) -> (Vec<Row<'_>>, Option<ParseError>) {
+    rows_of("", record)
+}
+
+/// [`rows`] of a record of the input named `input`.
+fn rows_of<'r>(input: &str, record: &'r str) -> (Vec<Row<'r>>, Option<ParseError>) {
     let t = LogType::new(DEF).unwrap();
-    let ctx = ParseContext::at(Timestamp(0));
+    let ctx = ParseContext {
+        input: input.into(),
+        ..ParseContext::at(Timestamp(0))
+    };
     let mut parser = (DEF.new_parser)();
     let mut out = Vec::new();
     let mut row = Row::new(COLUMNS.len());
@@ -95,6 +103,34 @@ fn a_document_gives_a_row_per_entry_with_the_top_level_fields() {
     // The one-entry example is one row, like the engine's tests expect.
     let (one, err) = self::rows(DEF.examples[1]);
     assert!(err.is_none() && one.len() == 1);
+}
+
+#[test]
+fn entries_of_a_delivered_file_take_its_delivery_from_the_name() {
+    let name = "s3://logs/rtld/waf_0001_1337_20240610_1234500008619D55A_7.json_lines.gz";
+    let (rows, err) = rows_of(name, DEF.examples[0]);
+    assert!(err.is_none(), "{err:?}");
+    let row = &rows[0];
+    assert_eq!(str_value(row, C::AgentId), Some("1234500008619D55A"));
+    assert_eq!(str_value(row, C::Datestamp), Some("20240610"));
+    assert_eq!(str_value(row, C::AccountNumber), Some("0001"));
+    assert_eq!(row.get(C::SeqNum), &Value::Int(7));
+    assert_eq!(row.get(C::ProfileId), &Value::Int(1337));
+    // The entry's own account wins; a name of no delivery gives nothing.
+    let entry = r#"{"waf_profile_name":"p","account_number":"0002"}"#;
+    let (rows, _) = rows_of(name, entry);
+    assert_eq!(str_value(&rows[0], C::AccountNumber), Some("0002"));
+    let (rows, _) = rows_of("/tmp/events.jsonl", entry);
+    assert_eq!(rows[0].get(C::SeqNum), &Value::Null);
+    assert_eq!(rows[0].get(C::AgentId), &Value::Null);
+    // A document says its own delivery, whatever its file is named.
+    let (rows, _) = rows_of(name, DOCUMENT);
+    for row in &rows {
+        assert_eq!(str_value(row, C::AgentId), Some("1234500008619D55A"));
+        assert_eq!(str_value(row, C::Datestamp), Some("20201008"));
+        assert_eq!(row.get(C::SeqNum), &Value::Int(0));
+        assert_eq!(row.get(C::ProfileId), &Value::Int(0));
+    }
 }
 
 #[test]

@@ -2,8 +2,9 @@
 
 #![allow(dead_code)]
 
+use std::fs;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use seclake_core::{LogType, Row, StandardFields, Timestamp};
 use seclake_engine::sinks::write_reject_json;
@@ -11,6 +12,38 @@ use seclake_engine::{Options, Reject, RowSink};
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The inputs of a log type's fixture directory, sorted by name, each
+/// with the name it is parsed under: every `input*` file, and every file
+/// of an `input*` directory, named `<directory>/<file>` (for fixtures
+/// that must bear a vendor's file name, which a log type reads facts
+/// from, such as Imperva's `1234_5678.log`).
+pub fn fixture_inputs(dir: &Path) -> Vec<(String, PathBuf)> {
+    let starts_input = |p: &Path| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("input"))
+    };
+    let list = |d: &Path| -> Vec<PathBuf> {
+        fs::read_dir(d)
+            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+            .map(|e| e.unwrap().path())
+            .collect()
+    };
+    let mut out = Vec::new();
+    for path in list(dir).into_iter().filter(|p| starts_input(p)) {
+        if path.is_dir() {
+            for file in list(&path) {
+                let name = file.strip_prefix(dir).unwrap().to_string_lossy();
+                out.push((name.into_owned(), file));
+            }
+        } else {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            out.push((name, path));
+        }
+    }
+    out.sort();
+    out
 }
 
 pub fn blessing() -> bool {
