@@ -54,10 +54,16 @@ fn server(dir: &Path, port: u16) -> Server {
     Server(child)
 }
 
-/// Adds log file `<seq>` of `n` events to the repository and lists it.
+/// Adds log file `<seq>` of `n` events (of the last hour) to the
+/// repository and lists it.
 fn publish(dir: &Path, customer: &Customer, seq: u64, n: usize) {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let start = now_ms - 3_600_000;
     let events: String = (0..n)
-        .map(|i| format!("CEF:0|Incapsula|SIEMintegration|1|1|Normal|0| fileId={seq}{i:04} sourceServiceName=site.example src=192.0.2.{} start=1714557600000 act=REQ_PASSED\n", i % 250 + 1))
+        .map(|i| format!("CEF:0|Incapsula|SIEMintegration|1|1|Normal|0| fileId={seq}{i:04} sourceServiceName=site.example src=192.0.2.{} start={start} act=REQ_PASSED\n", i % 250 + 1))
         .collect();
     let file = log_file(
         "CEF",
@@ -123,8 +129,26 @@ fn new_files_are_fetched_decrypted_and_committed_once() {
     assert_eq!(rows(d).len(), 6);
     // Nothing new: nothing done.
     let out = run(&["serve", "--config", &cfg_arg, "--once"], &[]);
-    assert!(!text(&out.stderr).contains("ingested"));
+    let log = text(&out.stderr);
+    assert!(!log.contains("ingested"), "{log}");
+    assert!(!log.contains("delivery gaps"), "{log}");
     assert_eq!(rows(d).len(), 6);
+    // Files 4 and 5 lost: the round's gap check says so, and the rows
+    // carry the file numbers.
+    publish(d, &customer, 6, 1);
+    let out = run(&["serve", "--config", &cfg_arg, "--once"], &[]);
+    let log = text(&out.stderr);
+    assert!(
+        log.contains("delivery gaps: 2 sequence number(s) missing in the last day, in 1 gap(s): Imperva.CloudWAF 1234 4-5"),
+        "{log}"
+    );
+    let lake = d.join("lake").display().to_string();
+    let sql = "SELECT DISTINCT log_file_id, log_file_sequence FROM imperva_cloudwaf ORDER BY 2";
+    let files = query(&lake, &[], sql, &[]);
+    assert_eq!(
+        files,
+        [["1234", "1"], ["1234", "2"], ["1234", "3"], ["1234", "6"]]
+    );
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! `seclake serve --config FILE`: runs the configured sources until
 //! SIGTERM or SIGINT, one module per kind of round: S3 scans, SQS queues
 //! and growing files ([`rounds`]), syslog ([`syslog`]) and HTTP ([`http`])
-//! receivers, the Imperva log API ([`imperva`]), and the upkeep
-//! ([`maintenance`]). Each round, a due source (or a receiver with data
+//! receivers, the Imperva log API ([`imperva`]), the upkeep
+//! ([`maintenance`]) and the watch on delivery gaps ([`gaps`]). Each round, a due source (or a receiver with data
 //! waiting) gives inputs, which go through the same pipeline and lake
 //! writer as `seclake ingest`; an input is remembered as ingested (or
 //! answered, or deleted at its origin) only when its acknowledgement
@@ -67,6 +67,7 @@ macro_rules! say {
     ($($arg:tt)*) => { $crate::commands::serve::log_line(format!($($arg)*)) };
 }
 
+mod gaps;
 mod http;
 mod imperva;
 mod maintenance;
@@ -153,6 +154,7 @@ pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<Exit
     };
     let mut failures = 0;
     let mut upkeep = maintenance::Upkeep::new(config.maintenance.as_ref());
+    let mut gap_watch = gaps::GapWatch::new(once);
     loop {
         if !stop.load(Ordering::Relaxed) {
             upkeep.run_due(&ctx);
@@ -169,6 +171,9 @@ pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<Exit
                 metrics.add("seclake_errors_total", labels(&[("source", &cfg.id)]), 1);
                 failures += 1;
             }
+        }
+        if !stop.load(Ordering::Relaxed) {
+            gap_watch.run_due(&ctx);
         }
         if once || stop.load(Ordering::Relaxed) {
             break;
