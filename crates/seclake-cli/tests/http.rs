@@ -268,6 +268,13 @@ fn envelopes_from_python_requests() {
     let doc = doc.display().to_string();
     let answer = finished(python(d, &[&url, TOKEN, "edgecast", &doc]));
     assert!(answer.starts_with("200 "), "{answer}");
+    let array = samples.join("edgio-docs-rtld-waf-json-array.json");
+    let array = array.display().to_string();
+    let answer = finished(python(d, &[&url, TOKEN, "edgecast", &array]));
+    assert!(
+        answer.starts_with("200 ") && answer.contains("\"rejects\":0"),
+        "{answer}"
+    );
     let hec: String = ["hec-1", "hec-2"]
         .iter()
         .map(|id| {
@@ -297,8 +304,17 @@ fn envelopes_from_python_requests() {
         .map(|s| s.to_string())
         .collect();
     assert_eq!(event_ids(d), want);
+    // Both Edgecast formats, every entry a row.
     let edgecast = query(&lake(d), &[], "SELECT count(*) FROM edgecast_waf", &[]);
-    assert_ne!(edgecast[0][0], "0");
+    let want: usize = [doc, array]
+        .iter()
+        .map(|f| {
+            text(&common::run(&["parse", f], &[]).stdout)
+                .lines()
+                .count()
+        })
+        .sum();
+    assert_eq!(edgecast[0][0], want.to_string());
 }
 
 /// A client that sends a request head a byte at a time: closed by
