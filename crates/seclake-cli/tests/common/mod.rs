@@ -69,6 +69,16 @@ pub fn s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
 pub struct Lcg(pub u64);
 
 impl Lcg {
+    /// Seeded from the clock; the seed is printed for a replay.
+    pub fn seeded() -> Lcg {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+        eprintln!("seed {seed}");
+        Lcg(seed)
+    }
+
     pub fn below(&mut self, n: u64) -> u64 {
         self.0 = self
             .0

@@ -3,10 +3,9 @@
 //! `--check-config` finds them before the daemon starts.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::{parse_duration, SourceConfig};
+use crate::config::SourceConfig;
 use crate::net::tls::TlsFiles;
 
 /// Who may send.
@@ -93,44 +92,23 @@ impl HttpOptions {
                 }
             }
         }
-        for (name, value, target) in [
-            ("idle_timeout", &s.idle_timeout, &mut o.idle_timeout),
-            ("frame_timeout", &s.frame_timeout, &mut o.frame_timeout),
-        ] {
-            match value.as_deref().map(parse_duration) {
-                Some(Ok(d)) if d.is_zero() => problems.push(format!("{name} must not be zero")),
-                Some(Ok(d)) => *target = d,
-                Some(Err(e)) => problems.push(format!("{name} {e}")),
-                None => {}
-            }
-        }
+        crate::net::durations(
+            [
+                ("idle_timeout", &s.idle_timeout, &mut o.idle_timeout),
+                ("frame_timeout", &s.frame_timeout, &mut o.frame_timeout),
+            ],
+            &mut problems,
+        );
         if o.max_body == 0 || o.max_connections == 0 || o.queue_bytes == 0 {
             problems
                 .push("max_body_bytes, max_connections and queue_bytes must be above zero".into());
         }
-        match (&s.tls_cert, &s.tls_key) {
-            (Some(cert), Some(key)) => {
-                let files = TlsFiles {
-                    cert: cert.into(),
-                    key: key.into(),
-                    client_ca: s.tls_client_ca.as_ref().map(PathBuf::from),
-                };
-                if let Err(e) = crate::net::tls::server_config(&files) {
-                    problems.push(e);
-                }
-                if schemes.contains(&"http") {
-                    problems.push("listen says http:// but tls_cert is set (HTTPS)".into());
-                }
-                o.tls_files = Some(files);
-            }
-            (None, None) if s.tls_client_ca.is_none() => {
-                if schemes.contains(&"https") {
-                    problems.push("https:// listeners need tls_cert and tls_key".into());
-                }
-            }
-            _ => {
-                problems.push("tls_cert and tls_key go together (tls_client_ca needs them)".into())
-            }
+        o.tls_files = crate::net::tls::from_config(s, &mut problems);
+        if o.tls_files.is_some() && schemes.contains(&"http") {
+            problems.push("listen says http:// but tls_cert is set (HTTPS)".into());
+        }
+        if o.tls_files.is_none() && schemes.contains(&"https") {
+            problems.push("https:// listeners need tls_cert and tls_key".into());
         }
         o.auth = match (&s.auth_token, &s.basic_auth) {
             (Some(_), Some(_)) => {

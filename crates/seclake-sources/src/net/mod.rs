@@ -110,6 +110,22 @@ pub fn accept(
     }
 }
 
+/// Sets each `(name, text, target)` duration that is given; a zero or
+/// unreadable one goes to `problems`, named.
+pub fn durations<const N: usize>(
+    settings: [(&str, &Option<String>, &mut Duration); N],
+    problems: &mut Vec<String>,
+) {
+    for (name, value, target) in settings {
+        match value.as_deref().map(crate::config::parse_duration) {
+            Some(Ok(d)) if d.is_zero() => problems.push(format!("{name} must not be zero")),
+            Some(Ok(d)) => *target = d,
+            Some(Err(e)) => problems.push(format!("{name} {e}")),
+            None => {}
+        }
+    }
+}
+
 /// A byte stream both ways: plain TCP or TLS over it.
 pub trait Stream: Read + Write + Send {}
 impl<T: Read + Write + Send> Stream for T {}

@@ -19,6 +19,32 @@ pub struct TlsFiles {
     pub client_ca: Option<std::path::PathBuf>,
 }
 
+/// The TLS files of a receiver's `[[source]]` (`None` when none is set),
+/// each loaded once to check it; what is wrong goes to `problems`.
+pub fn from_config(
+    s: &crate::config::SourceConfig,
+    problems: &mut Vec<String>,
+) -> Option<TlsFiles> {
+    match (&s.tls_cert, &s.tls_key) {
+        (Some(cert), Some(key)) => {
+            let files = TlsFiles {
+                cert: cert.into(),
+                key: key.into(),
+                client_ca: s.tls_client_ca.as_ref().map(Into::into),
+            };
+            if let Err(e) = server_config(&files) {
+                problems.push(e);
+            }
+            Some(files)
+        }
+        (None, None) if s.tls_client_ca.is_none() => None,
+        _ => {
+            problems.push("tls_cert and tls_key go together (tls_client_ca needs them)".into());
+            None
+        }
+    }
+}
+
 /// The server configuration, or an error naming the file and the reason.
 pub fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, String> {
     let chain = certificates(&files.cert, "tls_cert")?;

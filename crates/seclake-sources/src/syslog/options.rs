@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::{parse_duration, SourceConfig};
+use crate::config::SourceConfig;
 use crate::net::tls::TlsFiles;
 
 /// How a syslog source listens, bounds and keeps what it receives.
@@ -84,43 +84,22 @@ impl SyslogOptions {
                 }
             }
         }
-        for (name, value, target) in [
-            ("idle_timeout", &s.idle_timeout, &mut o.idle_timeout),
-            ("frame_timeout", &s.frame_timeout, &mut o.frame_timeout),
-            ("spool_sync", &s.spool_sync, &mut o.spool_sync),
-        ] {
-            match value.as_deref().map(parse_duration) {
-                Some(Ok(d)) if d.is_zero() => problems.push(format!("{name} must not be zero")),
-                Some(Ok(d)) => *target = d,
-                Some(Err(e)) => problems.push(format!("{name} {e}")),
-                None => {}
-            }
-        }
+        crate::net::durations(
+            [
+                ("idle_timeout", &s.idle_timeout, &mut o.idle_timeout),
+                ("frame_timeout", &s.frame_timeout, &mut o.frame_timeout),
+                ("spool_sync", &s.spool_sync, &mut o.spool_sync),
+            ],
+            &mut problems,
+        );
         if o.max_message == 0 || o.max_connections == 0 || o.queue_bytes == 0 {
             problems.push(
                 "max_message_bytes, max_connections and queue_bytes must be above zero".into(),
             );
         }
-        match (&s.tls_cert, &s.tls_key) {
-            (Some(cert), Some(key)) => {
-                let files = TlsFiles {
-                    cert: cert.into(),
-                    key: key.into(),
-                    client_ca: s.tls_client_ca.as_ref().map(PathBuf::from),
-                };
-                if let Err(e) = crate::net::tls::server_config(&files) {
-                    problems.push(e);
-                }
-                o.tls_files = Some(files);
-            }
-            (None, None) if s.tls_client_ca.is_none() => {
-                if !o.tls.is_empty() {
-                    problems.push("tls:// listeners need tls_cert and tls_key".to_string());
-                }
-            }
-            _ => {
-                problems.push("tls_cert and tls_key go together (tls_client_ca needs them)".into())
-            }
+        o.tls_files = crate::net::tls::from_config(s, &mut problems);
+        if o.tls_files.is_none() && !o.tls.is_empty() {
+            problems.push("tls:// listeners need tls_cert and tls_key".to_string());
         }
         if o.tls_files.is_some() && o.tls.is_empty() {
             problems.push("tls_cert is set but no tls:// address is in listen".to_string());
