@@ -263,12 +263,12 @@ fn envelopes_from_python_requests() {
     let port = free_port();
     let child = serve(d, port, "");
     let url = format!("http://127.0.0.1:{port}");
-    let samples = common::repo().join("../shared/samples/Edgecast.WAF");
-    let doc = samples.join("edgio-docs-rtld-waf-json.json");
+    let samples = common::repo().join("fixtures/log-types/Edgecast.WAF");
+    let doc = samples.join("input-edgio-docs-json.json");
     let doc = doc.display().to_string();
     let answer = finished(python(d, &[&url, TOKEN, "edgecast", &doc]));
     assert!(answer.starts_with("200 "), "{answer}");
-    let array = samples.join("edgio-docs-rtld-waf-json-array.json");
+    let array = samples.join("input-edgio-docs-json-array.json");
     let array = array.display().to_string();
     let answer = finished(python(d, &[&url, TOKEN, "edgecast", &array]));
     assert!(
