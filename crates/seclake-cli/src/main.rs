@@ -44,6 +44,8 @@ enum Command {
     Gaps(commands::gaps::Args),
     /// Measure parse throughput per log type on a generated corpus.
     Bench(commands::bench::Args),
+    /// Check Sigma detection rules: do they load and compile for a table?
+    Rules(commands::rules::Args),
     /// Run the sources of a configuration file (S3 scans, SQS queues,
     /// growing files, syslog and HTTP receivers, the Imperva log API) into
     /// the lake until SIGTERM; `--check-config` only checks the file.
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Ddl(a) => commands::ddl::run(a),
         Command::Gaps(a) => commands::gaps::run(a),
         Command::Bench(a) => commands::bench::run(a),
+        Command::Rules(a) => commands::rules::run(a),
         Command::Serve(a) => commands::serve::run(a),
     };
     match result {

@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod log_types;
 pub mod parse;
 pub mod query;
+pub mod rules;
 pub mod schema;
 pub mod serve;
 pub mod tables;

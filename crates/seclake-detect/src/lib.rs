@@ -1,0 +1,112 @@
+//! Sigma detection rules over seclake tables.
+//!
+//! A Sigma rule (YAML: title, id, level, tags, logsource, detection) is
+//! loaded into a typed [`Rule`] and compiled into one DataFusion logical
+//! expression over the table of the log type its logsource names, so the
+//! same rule can filter rows as they are ingested or run as a query over
+//! the lake:
+//!
+//! ```text
+//! YAML ──rule.rs──▶ Rule ──mapping.rs──▶ table, columns ──lower.rs──▶ Expr
+//!        (condition.rs: condition tree;      (logsource → log type;
+//!         modifiers.rs: typed value tests)    field → column / member)
+//! ```
+//!
+//! ```no_run
+//! # async fn demo(ctx: datafusion::prelude::SessionContext) -> Result<(), Box<dyn std::error::Error>> {
+//! for (path, rule) in seclake_detect::load_dir("rules".as_ref()) {
+//!     let compiled = seclake_detect::compile(&rule?)?;
+//!     let hits = ctx.table(compiled.table.as_str()).await?.filter(compiled.expr)?;
+//!     println!("{}: {} matches", path.display(), hits.count().await?);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Matching follows Sigma: values compare case-insensitively, `*` and `?`
+//! are wildcards (`\` escapes them), lists of values are alternatives,
+//! maps are conjunctions, `null` means the field is empty (seclake stores
+//! empty values as null, so `''` means the same). Whatever seclake cannot
+//! evaluate exactly (aggregations, `near`, `timeframe`, placeholders,
+//! regular expressions outside Rust's `regex` syntax, matching inside
+//! lists) is an error naming the construct, never a rule that silently
+//! matches something else.
+//!
+//! Expressions may call two SQL functions of this crate,
+//! `json_extract_path_text` (members of JSON text columns) and
+//! `cidr_match`; an expression built here carries them, and
+//! [`register_functions`] makes them known to a session for SQL text.
+
+mod cidr;
+pub mod condition;
+mod error;
+mod json_udf;
+mod load;
+mod lower;
+pub mod mapping;
+pub mod matcher;
+pub mod modifiers;
+pub mod pattern;
+pub mod rule;
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::{Expr, ScalarUDF};
+use datafusion::prelude::SessionContext;
+
+pub use cidr::{cidr_match, Cidr};
+pub use error::RuleError;
+pub use json_udf::json_extract_path_text;
+pub use load::{load_dir, load_file};
+pub use rule::{Level, LogSource, Rule};
+
+/// A rule ready to run: the table it reads and the expression a row of
+/// that table must satisfy to match.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub rule: Rule,
+    /// The lake table, e.g. `aws_cloudtrail`.
+    pub table: String,
+    /// The log type, e.g. `AWS.CloudTrail`.
+    pub log_type: &'static str,
+    /// True for the rows the rule matches (never null).
+    pub expr: Expr,
+}
+
+/// Compiles a rule for the table of its logsource's log type.
+pub fn compile(rule: &Rule) -> Result<Compiled, RuleError> {
+    let source = mapping::log_source(&rule.logsource)?;
+    let log_type = seclake_registry::find(source.log_type).ok_or_else(|| {
+        RuleError::unsupported(
+            "logsource",
+            format!("log type {} (not in the registry)", source.log_type),
+        )
+    })?;
+    let field_mapping = mapping::field_mapping(source.log_type).ok_or_else(|| {
+        RuleError::unsupported(
+            "logsource",
+            format!("fields of log type {}", source.log_type),
+        )
+    })?;
+    let fields = mapping::Fields {
+        mapping: field_mapping,
+        log_type,
+    };
+    Ok(Compiled {
+        rule: rule.clone(),
+        table: log_type.table.clone(),
+        log_type: log_type.name(),
+        expr: lower::lower_rule(rule, &fields)?,
+    })
+}
+
+/// The SQL functions compiled expressions may call.
+pub fn functions() -> Vec<Arc<ScalarUDF>> {
+    vec![json_extract_path_text(), cidr_match()]
+}
+
+/// Makes [`functions`] callable by name in the session's SQL.
+pub fn register_functions(ctx: &SessionContext) {
+    for f in functions() {
+        ctx.register_udf(f.as_ref().clone());
+    }
+}

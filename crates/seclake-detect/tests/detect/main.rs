@@ -1,0 +1,12 @@
+//! Sigma rules compiled to expressions and run for real over CloudTrail
+//! rows (`tests/data/cloudtrail.jsonl`, thirteen events `e01`..`e13`):
+//! each test asserts exactly which events a rule matches, or the error a
+//! rule gets.
+
+mod conditions;
+mod errors;
+mod fields;
+mod files;
+mod functions;
+mod modifiers;
+mod support;
