@@ -57,3 +57,21 @@ impl RuleError {
         }
     }
 }
+
+/// Why evaluating rules over the lake, or recording their alerts, failed.
+/// A rule that does not compile is a [`RuleError`] and never gets here.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    #[error("query: {0}")]
+    Query(#[from] seclake_query::QueryError),
+    #[error("query: {0}")]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+    #[error("arrow: {0}")]
+    Arrow(#[from] arrow_schema::ArrowError),
+    #[error("{0}")]
+    Lake(#[from] seclake_lake::LakeError),
+    /// Rows that break the lake's contract (a null `p_row_id`), named by
+    /// table and column.
+    #[error("table {table}: {reason}")]
+    Contract { table: String, reason: String },
+}

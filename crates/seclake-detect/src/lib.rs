@@ -35,7 +35,18 @@
 //! `json_extract_path_text` (members of JSON text columns) and
 //! `cidr_match`; an expression built here carries them, and
 //! [`register_functions`] makes them known to a session for SQL text.
+//!
+//! Rules run over the lake on a schedule ([`scheduled`]): each compiled
+//! expression filters its table over a time window, and every match
+//! becomes a row of the `_alerts` table ([`alerts`], written by
+//! [`alert_log`]) whose id is a hash of the rule and the matched row, so
+//! that evaluating the same rows again never fires twice. [`batch`]
+//! evaluates a rule on an Arrow batch before it is committed (ingest
+//! time), with the same alert ids.
 
+pub mod alert_log;
+pub mod alerts;
+pub mod batch;
 mod cidr;
 pub mod condition;
 mod error;
@@ -47,6 +58,7 @@ pub mod matcher;
 pub mod modifiers;
 pub mod pattern;
 pub mod rule;
+pub mod scheduled;
 
 use std::sync::Arc;
 
@@ -54,7 +66,7 @@ use datafusion::logical_expr::{Expr, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
 pub use cidr::{cidr_match, Cidr};
-pub use error::RuleError;
+pub use error::{DetectError, RuleError};
 pub use json_udf::json_extract_path_text;
 pub use load::{load_dir, load_file};
 pub use rule::{Level, LogSource, Rule};
@@ -70,6 +82,10 @@ pub struct Compiled {
     pub log_type: &'static str,
     /// True for the rows the rule matches (never null).
     pub expr: Expr,
+    /// The fields the detection tests, in the order written, with their
+    /// expressions over the table: what shows why a row matched. For a
+    /// rule of keyword searches only, the log type's keyword fields.
+    pub fields: Vec<(String, Expr)>,
 }
 
 /// Compiles a rule for the table of its logsource's log type.
@@ -91,12 +107,39 @@ pub fn compile(rule: &Rule) -> Result<Compiled, RuleError> {
         mapping: field_mapping,
         log_type,
     };
+    let expr = lower::lower_rule(rule, &fields)?;
     Ok(Compiled {
         rule: rule.clone(),
         table: log_type.table.clone(),
         log_type: log_type.name(),
-        expr: lower::lower_rule(rule, &fields)?,
+        expr,
+        fields: tested_fields(rule, &fields)?,
     })
+}
+
+/// The distinct fields `rule`'s searches test, resolved; the keyword
+/// fields when it tests none.
+fn tested_fields(
+    rule: &Rule,
+    fields: &mapping::Fields<'_>,
+) -> Result<Vec<(String, Expr)>, RuleError> {
+    let mut names: Vec<&str> = Vec::new();
+    for (_, search) in &rule.detection.searches {
+        if let rule::Search::Fields(maps) = search {
+            for test in maps.iter().flatten() {
+                if !names.contains(&test.field.as_str()) {
+                    names.push(&test.field);
+                }
+            }
+        }
+    }
+    if names.is_empty() {
+        names = fields.mapping.keyword_fields.to_vec();
+    }
+    names
+        .into_iter()
+        .map(|n| Ok((n.to_string(), fields.resolve(n)?.expr)))
+        .collect()
 }
 
 /// The SQL functions compiled expressions may call.

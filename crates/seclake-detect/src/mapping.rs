@@ -10,7 +10,7 @@
 //! A field resolves to an expression over the table: a column, a struct
 //! member (`userIdentity.sessionContext.sessionIssuer.userName`), or a
 //! member of a JSON text column (`requestParameters.bucketName`, through
-//! [`crate::json_udf`]), together with its kind, which decides how Sigma
+//! `json_udf`), together with its kind, which decides how Sigma
 //! values compare with it.
 
 use datafusion::functions::core::expr_fn::get_field;

@@ -29,6 +29,10 @@ use crate::snapshot_store::SnapshotStore;
 /// The rejects table: named with a leading underscore, and a table anyway.
 pub const REJECTS_TABLE: &str = "_rejects";
 
+/// The alerts of detection rules (written by `seclake_detect`), named
+/// like the rejects table.
+pub const ALERTS_TABLE: &str = "_alerts";
+
 /// The file extension of data files.
 pub const DATA_FILE_EXTENSION: &str = ".parquet";
 
@@ -39,11 +43,13 @@ pub const DATA_FILE_EXTENSION: &str = ".parquet";
 /// directory, so `_tmp/x.parquet` (first such segment `_tmp`) is skipped too.
 pub const DATA_FILE_GLOB: &str = "[!_.]*.parquet";
 
-/// Whether a directory at the top of the lake is a table: `_rejects`, or a
-/// name not starting with `_` or `.` (those are the writer's staging areas
-/// or hidden directories).
+/// Whether a directory at the top of the lake is a table: `_rejects`,
+/// `_alerts`, or a name not starting with `_` or `.` (those are the
+/// writer's staging areas or hidden directories).
 pub fn is_table_name(name: &str) -> bool {
-    name == REJECTS_TABLE || !(name.is_empty() || name.starts_with('_') || name.starts_with('.'))
+    name == REJECTS_TABLE
+        || name == ALERTS_TABLE
+        || !(name.is_empty() || name.starts_with('_') || name.starts_with('.'))
 }
 
 /// Whether a path relative to a table directory is a data file:
@@ -159,6 +165,7 @@ mod tests {
     fn table_names() {
         assert!(is_table_name("aws_cloudtrail"));
         assert!(is_table_name("_rejects"));
+        assert!(is_table_name("_alerts"));
         assert!(!is_table_name("_tmp"));
         assert!(!is_table_name(".staging"));
         assert!(!is_table_name(""));

@@ -24,7 +24,7 @@
 //! table names are lower case (`aws_cloudtrail`), columns are named as in
 //! the log type's schema (`SELECT eventName FROM aws_cloudtrail` needs no
 //! quotes). Functions and keywords are case-insensitive. The rejects table
-//! is `_rejects` (or `"_rejects"`).
+//! is `_rejects` (or `"_rejects"`), the detection rules' alerts `_alerts`.
 //!
 //! [`find_gaps`] reads the lake for files a vendor numbered and seclake
 //! never received (Imperva and Edgecast sequence numbers).

@@ -14,6 +14,7 @@ pub mod log_types;
 pub mod parse;
 pub mod query;
 pub mod rules;
+mod rules_run;
 pub mod schema;
 pub mod serve;
 pub mod tables;

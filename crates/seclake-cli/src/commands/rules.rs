@@ -5,12 +5,19 @@
 //! `<file>: ok (<table>)` or `<file>: <reason>`, then `N of M rules
 //! compile`. The exit status is 0 when all do, so a rule repository's CI
 //! can run it as a check.
+//!
+//! `rules test` and `rules run` evaluate the rules that compile over a
+//! window of the lake ([`super::rules_run`]): the first shows matches and
+//! writes nothing, the second appends new alerts to `_alerts`.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
+use seclake_detect::{Compiled, Rule, RuleError};
+
+use super::rules_run::{self, RunArgs, TestArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -27,15 +34,29 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Evaluate rules over a window of the lake: matches per rule, with
+    /// samples; writes nothing.
+    #[command(after_help = "Exit status: 0 every rule ran, 1 some do not compile (or an error).")]
+    Test(TestArgs),
+    /// Evaluate rules over a window of the lake and append the alerts not
+    /// already there to the `_alerts` table (one commit per run).
+    #[command(
+        after_help = "Exit status: 0 every rule ran, 1 some do not compile (the others \
+                            still ran), or an error."
+    )]
+    Run(RunArgs),
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.command {
         Command::Check { paths } => check(&paths),
+        Command::Test(a) => rules_run::test(a),
+        Command::Run(a) => rules_run::run(a),
     }
 }
 
-fn check(paths: &[PathBuf]) -> Result<ExitCode> {
+/// Every rule file under `paths`, each loaded or with its error.
+pub fn load(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Result<Rule, RuleError>)>> {
     let mut rules = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -46,14 +67,22 @@ fn check(paths: &[PathBuf]) -> Result<ExitCode> {
             bail!("{}: no such file or directory", path.display());
         }
     }
+    Ok(rules)
+}
+
+/// A loaded rule compiled, or why it does not load or compile.
+pub fn compile(rule: &Result<Rule, RuleError>) -> Result<Compiled, String> {
+    rule.as_ref()
+        .map_err(|e| e.to_string())
+        .and_then(|r| seclake_detect::compile(r).map_err(|e| e.to_string()))
+}
+
+fn check(paths: &[PathBuf]) -> Result<ExitCode> {
+    let rules = load(paths)?;
     let mut out = std::io::stdout().lock();
     let mut ok = 0;
     for (path, rule) in &rules {
-        match rule
-            .as_ref()
-            .map_err(|e| e.to_string())
-            .and_then(|r| seclake_detect::compile(r).map_err(|e| e.to_string()))
-        {
+        match compile(rule) {
             Ok(compiled) => {
                 ok += 1;
                 writeln!(out, "{}: ok ({})", path.display(), compiled.table)?;

@@ -3,6 +3,8 @@
 //! each test asserts exactly which events a rule matches, or the error a
 //! rule gets.
 
+mod alerts;
+mod batch;
 mod conditions;
 mod errors;
 mod fields;

@@ -17,7 +17,7 @@ use seclake_engine::batch::TableBatch;
 
 const ROWS: &str = include_str!("../data/cloudtrail.jsonl");
 
-fn batch() -> RecordBatch {
+pub fn batch() -> RecordBatch {
     let lt = seclake_registry::find("AWS.CloudTrail").expect("registered");
     let mut table = TableBatch::new(&lt.schema);
     for (i, line) in ROWS.lines().enumerate() {
@@ -44,7 +44,7 @@ fn batch() -> RecordBatch {
 }
 
 /// The batch with its top-level string columns as `Utf8View`.
-fn with_views(batch: &RecordBatch) -> RecordBatch {
+pub fn with_views(batch: &RecordBatch) -> RecordBatch {
     let mut fields = Vec::new();
     let mut columns: Vec<ArrayRef> = Vec::new();
     for (f, c) in batch.schema().fields().iter().zip(batch.columns()) {

@@ -1,0 +1,357 @@
+//! `seclake rules test` and `seclake rules run` over a lake ingested here
+//! from CloudTrail records written here: the exact matches per rule, the
+//! alerts appended to `_alerts` with their rows' indicators, and runs
+//! that add nothing when nothing is new (the same window again, a wider
+//! window, the same input ingested twice) and exactly one alert for one
+//! new matching record. A broken rule, and a rule without an id for
+//! `run`, are reported and skipped while the others run.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use common::{ok, query, run, seclake, text};
+use serde_json::Value;
+
+const TRAIL: &str = "title: Trail stopped
+id: 5b0a2f4e-3c39-4a53-9d0e-4f7c1d9e2a10
+level: high
+tags:
+  - attack.defense-evasion
+logsource:
+  product: aws
+  service: cloudtrail
+detection:
+  selection:
+    eventSource: cloudtrail.amazonaws.com
+    eventName:
+      - StopLogging
+      - DeleteTrail
+  automation:
+    userAgent|startswith: terraform
+  condition: selection and not automation
+";
+
+const CONSOLE: &str = "title: Console login without MFA
+id: 0f6c1f0a-7d8e-4a43-8f5e-2b1d9a6c3e21
+level: medium
+logsource:
+  product: aws
+  service: cloudtrail
+detection:
+  selection:
+    eventName: ConsoleLogin
+    additionalEventData.MFAUsed: 'No'
+    responseElements.ConsoleLogin: Success
+  condition: selection
+";
+
+/// Runs for `test`; has no id, so `run` cannot key its alerts.
+const NO_ID: &str = "title: Bucket listing
+logsource:
+  product: aws
+  service: cloudtrail
+detection:
+  selection:
+    eventName: ListBuckets
+  condition: selection
+";
+
+const BROKEN: &str = "title: Not a CloudTrail field
+id: 11111111-2222-3333-4444-555555555555
+logsource:
+  product: aws
+  service: cloudtrail
+detection:
+  selection:
+    CommandLine|contains: whoami
+  condition: selection
+";
+
+/// c1 stops a trail, c2 logs in without MFA, c3 lists buckets, c4 deletes
+/// a trail from terraform (excluded by the trail rule).
+const FIRST: &str = r#"{"eventVersion":"1.09","eventTime":"2024-03-01T05:10:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","eventID":"c1","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","principalId":"AIDAMALLORY","arn":"arn:aws:iam::111122223333:user/mallory","accountId":"111122223333","userName":"mallory"},"sourceIPAddress":"203.0.113.66","userAgent":"aws-cli/2.13.0 Python/3.11.4","requestParameters":{"name":"main"},"eventType":"AwsApiCall"}
+{"eventVersion":"1.09","eventTime":"2024-03-01T06:20:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","awsRegion":"us-east-1","eventID":"c2","recipientAccountId":"111122223333","userIdentity":{"type":"Root","principalId":"111122223333","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333"},"sourceIPAddress":"198.51.100.7","userAgent":"Mozilla/5.0","responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"No"},"eventType":"AwsConsoleSignIn"}
+{"eventVersion":"1.09","eventTime":"2024-03-01T07:30:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","eventID":"c3","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","principalId":"AIDAALICE","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","userName":"alice"},"sourceIPAddress":"10.0.0.5","userAgent":"aws-cli/2.13.0","eventType":"AwsApiCall"}
+{"eventVersion":"1.09","eventTime":"2024-03-01T08:40:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"DeleteTrail","awsRegion":"us-east-1","eventID":"c4","recipientAccountId":"111122223333","userIdentity":{"type":"AssumedRole","principalId":"AROADEPLOY:ci","arn":"arn:aws:sts::111122223333:assumed-role/Deploy/ci","accountId":"111122223333"},"sourceIPAddress":"10.0.0.9","userAgent":"terraform/1.5.7","eventType":"AwsApiCall"}
+"#;
+
+/// c5: another trail deleted, by hand.
+const SECOND: &str = r#"{"eventVersion":"1.09","eventTime":"2024-03-01T09:50:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"DeleteTrail","awsRegion":"us-east-1","eventID":"c5","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","principalId":"AIDABOB","arn":"arn:aws:iam::111122223333:user/bob","accountId":"111122223333","userName":"bob"},"sourceIPAddress":"192.0.2.9","userAgent":"aws-cli/2.15.0","eventType":"AwsApiCall"}
+"#;
+
+const WINDOW: [&str; 4] = [
+    "--since",
+    "2024-03-01T00:00:00Z",
+    "--until",
+    "2024-03-02T00:00:00Z",
+];
+
+/// `seclake rules CMD RULES --lake LAKE EXTRA...`: exit status and stdout,
+/// stderr.
+fn rules(cmd: &str, rules: &str, lake: &str, extra: &[&str]) -> (Option<i32>, String, String) {
+    let out = seclake()
+        .args(["rules", cmd, rules, "--lake", lake])
+        .args(extra)
+        .output()
+        .unwrap();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+fn ingest(lake: &str, file: &Path) {
+    run(
+        &[
+            "ingest",
+            "--lake",
+            lake,
+            "--log-type",
+            "AWS.CloudTrail",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
+}
+
+/// `p_row_id` by `eventID`.
+fn row_ids(lake: &str) -> HashMap<String, String> {
+    query(
+        lake,
+        &[],
+        "SELECT eventID, p_row_id FROM aws_cloudtrail",
+        &[],
+    )
+    .into_iter()
+    .map(|r| (r[0].clone(), r[1].clone()))
+    .collect()
+}
+
+/// The `_alerts` rows (JSON objects, without the partition columns), by
+/// event time.
+fn alerts(lake: &str) -> Vec<Value> {
+    let out = ok(seclake()
+        .args(["query", "--lake", lake, "--format", "json"])
+        .arg("SELECT * FROM _alerts ORDER BY p_event_time")
+        .output()
+        .unwrap());
+    text(&out.stdout)
+        .lines()
+        .map(|l| {
+            let mut row: Value = serde_json::from_str(l).unwrap();
+            for partition in ["year", "month", "day", "hour"] {
+                row.as_object_mut().unwrap().remove(partition);
+            }
+            row
+        })
+        .collect()
+}
+
+#[test]
+fn rules_test_and_run_fire_each_match_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules_dir = dir.path().join("rules");
+    std::fs::create_dir(&rules_dir).unwrap();
+    for (name, yaml) in [
+        ("trail_stopped.yml", TRAIL),
+        ("console_login.yml", CONSOLE),
+        ("bucket_listing.yml", NO_ID),
+        ("broken.yml", BROKEN),
+    ] {
+        std::fs::write(rules_dir.join(name), yaml).unwrap();
+    }
+    let r = rules_dir.to_str().unwrap();
+    let lake_dir = dir.path().join("lake");
+    std::fs::create_dir(&lake_dir).unwrap();
+    let lake = lake_dir.to_str().unwrap();
+    let skipped_broken = format!(
+        "{r}/broken.yml: skipped: field `CommandLine`: AWS.CloudTrail has no column `CommandLine`"
+    );
+    let window = "events from 2024-03-01T00:00:00Z to 2024-03-02T00:00:00Z";
+
+    // Nothing ingested yet: no table to read, nothing written.
+    let (code, out, err) = rules("run", r, lake, &WINDOW);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        out.contains(&format!(
+            "Trail stopped ({r}/trail_stopped.yml): 0 new alerts (no table aws_cloudtrail)\n"
+        )),
+        "{out}"
+    );
+    assert!(!lake_dir.join("_alerts").exists());
+
+    let first = dir.path().join("first.jsonl");
+    std::fs::write(&first, FIRST).unwrap();
+    ingest(lake, &first);
+    let ids = row_ids(lake);
+
+    // `test`: every match, with its row, and nothing written.
+    let (code, out, err) = rules("test", r, lake, &WINDOW);
+    assert_eq!(code, Some(1), "{err}");
+    let tested = format!(
+        "{skipped_broken}\n\
+         Bucket listing ({r}/bucket_listing.yml): 1 match\n  \
+         2024-03-01T07:30:00Z {} eventName=ListBuckets\n\
+         Console login without MFA ({r}/console_login.yml): 1 match\n  \
+         2024-03-01T06:20:00Z {} eventName=ConsoleLogin additionalEventData.MFAUsed=No responseElements.ConsoleLogin=Success\n\
+         Trail stopped ({r}/trail_stopped.yml): 1 match\n  \
+         2024-03-01T05:10:00Z {} eventSource=cloudtrail.amazonaws.com eventName=StopLogging userAgent=\"aws-cli/2.13.0 Python/3.11.4\"\n\
+         total: 3 matches from 3 rules; 1 rule skipped, {window}\n",
+        ids["c3"], ids["c2"], ids["c1"]
+    );
+    assert_eq!(out, tested);
+    assert!(!lake_dir.join("_alerts").exists());
+
+    // `run`: an alert per match of the rules with an id.
+    let (code, out, err) = rules("run", r, lake, &WINDOW);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "{skipped_broken}\n\
+             {r}/bucket_listing.yml: skipped: id: missing: a rule that fires alerts needs one (alerts are keyed by it)\n\
+             Console login without MFA ({r}/console_login.yml): 1 new alert (0 already known)\n\
+             Trail stopped ({r}/trail_stopped.yml): 1 new alert (0 already known)\n\
+             total: 2 new alerts (0 already known) from 2 rules; 2 rules skipped, {window}\n"
+        )
+    );
+    let stored = alerts(lake);
+    assert_eq!(stored.len(), 2);
+    let (trail, console) = (&stored[0], &stored[1]);
+    assert_eq!(trail["rule_id"], "5b0a2f4e-3c39-4a53-9d0e-4f7c1d9e2a10");
+    assert_eq!(trail["rule_title"], "Trail stopped");
+    assert_eq!(trail["rule_level"], "high");
+    assert_eq!(
+        trail["rule_tags"],
+        serde_json::json!(["attack.defense-evasion"])
+    );
+    assert_eq!(trail["matched_row_id"], ids["c1"].as_str());
+    assert_eq!(trail["p_event_time"], "2024-03-01T05:10:00Z");
+    assert_eq!(
+        trail["p_any_ip_addresses"],
+        serde_json::json!(["203.0.113.66"])
+    );
+    assert_eq!(trail["p_any_usernames"], serde_json::json!(["mallory"]));
+    assert_eq!(
+        trail["p_any_aws_arns"],
+        serde_json::json!(["arn:aws:iam::111122223333:user/mallory"])
+    );
+    assert_eq!(trail["table_name"], "aws_cloudtrail");
+    assert_eq!(trail["log_type"], "AWS.CloudTrail");
+    assert_eq!(console["rule_id"], "0f6c1f0a-7d8e-4a43-8f5e-2b1d9a6c3e21");
+    assert_eq!(console["matched_row_id"], ids["c2"].as_str());
+    assert_eq!(
+        console["p_any_ip_addresses"],
+        serde_json::json!(["198.51.100.7"])
+    );
+    for a in &stored {
+        assert_eq!(a["alert_id"], a["p_row_id"]);
+        assert_eq!(a["alert_id"].as_str().unwrap().len(), 32);
+    }
+
+    // The same window again, a wider one, and the same input delivered
+    // twice (its rows are in the table twice): nothing new.
+    let again = format!(
+        "{skipped_broken}\n\
+         {r}/bucket_listing.yml: skipped: id: missing: a rule that fires alerts needs one (alerts are keyed by it)\n\
+         Console login without MFA ({r}/console_login.yml): 0 new alerts (1 already known)\n\
+         Trail stopped ({r}/trail_stopped.yml): 0 new alerts (1 already known)\n\
+         total: 0 new alerts (2 already known) from 2 rules; 2 rules skipped, "
+    );
+    let (_, out, _) = rules("run", r, lake, &WINDOW);
+    assert_eq!(out, format!("{again}{window}\n"));
+    let wide = [
+        "--since",
+        "2024-02-01T00:00:00Z",
+        "--until",
+        "2024-04-01T00:00:00Z",
+    ];
+    let (_, out, _) = rules("run", r, lake, &wide);
+    assert_eq!(
+        out,
+        format!("{again}events from 2024-02-01T00:00:00Z to 2024-04-01T00:00:00Z\n")
+    );
+    ingest(lake, &first);
+    let twice = query(lake, &[], "SELECT count(*) FROM aws_cloudtrail", &[]);
+    assert_eq!(twice, [["8"]]);
+    assert_eq!(rules("test", r, lake, &WINDOW).1, tested);
+    let (_, out, _) = rules("run", r, lake, &WINDOW);
+    assert_eq!(out, format!("{again}{window}\n"));
+    assert_eq!(alerts(lake).len(), 2);
+
+    // One new matching record: exactly one alert, printed as JSON.
+    let second = dir.path().join("second.jsonl");
+    std::fs::write(&second, SECOND).unwrap();
+    ingest(lake, &second);
+    let c5 = row_ids(lake)["c5"].clone();
+    let trail_only = rules_dir.join("trail_stopped.yml");
+    let out = ok(seclake()
+        .args(["rules", "run", trail_only.to_str().unwrap(), "--lake", lake])
+        .args(WINDOW)
+        .args(["--format", "json"])
+        .output()
+        .unwrap());
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "Trail stopped ({r}/trail_stopped.yml): 1 new alert (1 already known)\n\
+             total: 1 new alert (1 already known) from 1 rule, {window}\n"
+        )
+    );
+    let printed: Vec<Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(printed.len(), 1);
+    assert_eq!(printed[0]["matched_row_id"], c5.as_str());
+    assert_eq!(printed[0]["p_event_time"], "2024-03-01T09:50:00Z");
+    assert_eq!(
+        printed[0]["p_any_ip_addresses"],
+        serde_json::json!(["192.0.2.9"])
+    );
+    let stored = alerts(lake);
+    assert_eq!(stored.len(), 3);
+    assert_eq!(stored[2], printed[0]);
+    let (_, out, _) = rules("run", r, lake, &WINDOW);
+    assert!(
+        out.ends_with(&format!(
+            "total: 0 new alerts (3 already known) from 2 rules; 2 rules skipped, {window}\n"
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_window_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("trail.yml");
+    std::fs::write(&rule, TRAIL).unwrap();
+    let lake = dir.path().to_str().unwrap();
+    let (code, _, err) = rules(
+        "test",
+        rule.to_str().unwrap(),
+        lake,
+        &["--since", "a week", "--until", "2024-03-02T00:00:00Z"],
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("--since \"a week\": expected a number and a unit"),
+        "{err}"
+    );
+    let (code, _, err) = rules(
+        "run",
+        rule.to_str().unwrap(),
+        lake,
+        &[
+            "--since",
+            "2024-03-02T00:00:00Z",
+            "--until",
+            "2024-03-01T00:00:00Z",
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("the window is empty"), "{err}");
+    // A relative window ends now; a lake with nothing in it has no table.
+    let (code, out, err) = rules("test", rule.to_str().unwrap(), lake, &["--since", "1d"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("0 matches (no table aws_cloudtrail)"), "{out}");
+}
