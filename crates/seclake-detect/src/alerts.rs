@@ -186,6 +186,16 @@ pub fn ids(batch: &RecordBatch) -> &StringArray {
     batch.column(0).as_string::<i32>()
 }
 
+/// The `rule_id` column of an `_alerts` batch.
+pub fn rule_ids(batch: &RecordBatch) -> &StringArray {
+    batch.column(1).as_string::<i32>()
+}
+
+/// The `p_event_time` column (microseconds) of an `_alerts` batch.
+pub fn event_times(batch: &RecordBatch) -> &TimestampMicrosecondArray {
+    batch.column(8).as_primitive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

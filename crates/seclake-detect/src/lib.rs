@@ -46,6 +46,7 @@
 
 pub mod alert_log;
 pub mod alerts;
+pub mod at_ingest;
 pub mod batch;
 mod cidr;
 pub mod condition;

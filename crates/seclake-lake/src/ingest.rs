@@ -14,6 +14,9 @@ use crate::LakeError;
 /// Hooks for the caller: progress and messages on the collecting thread.
 pub trait Observer {
     fn part(&mut self, _input: usize, _rows: usize) {}
+    /// A batch of `table`'s rows from `input`, before the writer takes it
+    /// (rules at ingest look at it here).
+    fn batch(&mut self, _input: usize, _table: &str, _batch: &arrow_array::RecordBatch) {}
     fn reject(&mut self, _input: usize, _reject: &Reject<'_>) {}
     fn input_done(&mut self, _input: usize, _stats: &StreamStats, _open_error: Option<&io::Error>) {
     }
@@ -38,6 +41,7 @@ impl Collector for LakeCollector<'_> {
         match part {
             Part::Batch { log_type, batch } => {
                 self.observer.part(input, batch.num_rows());
+                self.observer.batch(input, &self.tables[log_type], &batch);
                 self.writer
                     .write(input, &self.tables[log_type], batch)
                     .map_err(to_io)

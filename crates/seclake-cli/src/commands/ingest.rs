@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use seclake_detect::at_ingest::Detector;
 use seclake_engine::ack::Ack;
 use seclake_engine::pipeline::{Input as PipelineInput, Output};
 use seclake_engine::sinks::reject_message;
@@ -53,6 +54,11 @@ pub struct Args {
     /// commit holding their rows.
     #[arg(long, default_value_t = 1.0)]
     commit_after: f64,
+    /// Sigma rules (files or directories) to run on every batch before it
+    /// is committed; their alerts go to `_alerts` once the rows are in the
+    /// lake (as `seclake rules run` would record them).
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<std::path::PathBuf>,
     /// Files, directories, glob patterns, s3://bucket/prefix, or `-`.
     #[arg(required = true)]
     inputs: Vec<String>,
@@ -67,9 +73,16 @@ struct Progress {
     show: usize,
     names: Vec<String>,
     errors: usize,
+    detector: Option<Detector>,
 }
 
 impl Observer for Progress {
+    fn batch(&mut self, input: usize, table: &str, batch: &arrow_array::RecordBatch) {
+        if let Some(d) = &mut self.detector {
+            d.batch(input, table, batch);
+        }
+    }
+
     fn part(&mut self, _: usize, rows: usize) {
         self.rows += rows as u64;
         let secs = self.started.elapsed().as_secs_f64().max(1e-3);
@@ -123,8 +136,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let commit_after = Duration::try_from_secs_f64(args.commit_after.max(0.001))
         .context("--commit-after: a number of seconds")?;
     settings.tick = settings.tick.min(flush_after / 2).min(commit_after / 2);
+    let detector = match args.rules.is_empty() {
+        true => None,
+        false => {
+            let (rules, skipped) = super::rules::alert_rules(&args.rules)?;
+            for line in &skipped {
+                eprintln!("{line}");
+            }
+            eprintln!(
+                "rules: {} of {} run at ingest",
+                rules.len(),
+                rules.len() + skipped.len()
+            );
+            Some(Detector::new(rules))
+        }
+    };
     let rt = runtime()?;
     let lake = Lake::open(&args.lake.lake)?;
+    let alerts_lake = lake.clone();
     let inputs = expand(&args.inputs, Some(rt.handle())).map_err(anyhow::Error::msg)?;
     let total_bytes: u64 = inputs.iter().filter_map(|i| i.size()).sum();
 
@@ -148,6 +177,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // An input counts as ingested only when its acknowledgement says its
     // rows and rejects are in the lake.
     let failed: Arc<Mutex<Vec<(usize, String)>>> = Arc::default();
+    let acked: Arc<Mutex<Vec<bool>>> = Arc::new(Mutex::new(vec![false; inputs.len()]));
     let committed = Arc::new(AtomicUsize::new(0));
     let mut piped = Vec::with_capacity(inputs.len());
     let mut acks: Vec<Ack> = Vec::with_capacity(inputs.len());
@@ -162,11 +192,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 Ok(Box::new(Counted { inner, bar }) as Box<dyn Read + Send>)
             }),
         });
-        let (failed, committed) = (failed.clone(), committed.clone());
+        let (failed, committed, acked) = (failed.clone(), committed.clone(), acked.clone());
         let (name, verbose) = (input.name(), args.verbose);
         acks.push(Box::new(move |res| match res {
             Ok(()) => {
                 committed.fetch_add(1, Ordering::Relaxed);
+                acked.lock().expect("not poisoned")[i] = true;
                 if verbose {
                     eprintln!("committed: {name}");
                 }
@@ -182,6 +213,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         show: args.show_rejects,
         names: inputs.iter().map(|i| i.name()).collect(),
         errors: 0,
+        detector,
     };
     let total = ingest(
         piped,
@@ -214,6 +246,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if s.rejects > 0 {
             eprintln!("{name}: {} rejects (see the _rejects table)", s.rejects);
         }
+    }
+    if let Some(detector) = progress.detector.take() {
+        for why in &detector.errors {
+            eprintln!("rules: not evaluated: {why}");
+        }
+        let acked = std::mem::take(&mut *acked.lock().expect("not poisoned"));
+        let recorded = rt
+            .block_on(detector.finish(&alerts_lake, |i| acked.get(i).copied().unwrap_or(false)))
+            .context("recording the alerts")?;
+        for (title, n) in recorded.per_rule.iter().filter(|(_, n)| *n > 0) {
+            eprintln!("alert: {title}: {n} new");
+        }
+        eprintln!(
+            "alerts: {} new, {} already known, in _alerts",
+            recorded.new, recorded.known
+        );
     }
     let mb = total.decoded_bytes as f64 / 1e6;
     eprintln!(

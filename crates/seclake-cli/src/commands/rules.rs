@@ -77,6 +77,23 @@ pub fn compile(rule: &Result<Rule, RuleError>) -> Result<Compiled, String> {
         .and_then(|r| seclake_detect::compile(r).map_err(|e| e.to_string()))
 }
 
+/// The rules of `paths` that can fire alerts, and a line for each of the
+/// others (the file and why it cannot).
+pub fn alert_rules(
+    paths: &[PathBuf],
+) -> Result<(Vec<seclake_detect::alerts::AlertRule>, Vec<String>)> {
+    let (mut ok, mut skipped) = (Vec::new(), Vec::new());
+    for (path, rule) in &load(paths)? {
+        let fired = compile(rule)
+            .and_then(|c| seclake_detect::alerts::AlertRule::new(c).map_err(|e| e.to_string()));
+        match fired {
+            Ok(r) => ok.push(r),
+            Err(reason) => skipped.push(format!("{}: skipped: {reason}", path.display())),
+        }
+    }
+    Ok((ok, skipped))
+}
+
 fn check(paths: &[PathBuf]) -> Result<ExitCode> {
     let rules = load(paths)?;
     let mut out = std::io::stdout().lock();
