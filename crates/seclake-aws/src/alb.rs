@@ -8,6 +8,7 @@
 //! line is split, which is what tells an ALB line from an NLB, Classic ELB,
 //! CloudFront or S3 access line cheaply.
 
+use seclake_core::{SigmaDef, SigmaLogSource};
 use std::borrow::Cow;
 
 use seclake_core::{
@@ -76,6 +77,37 @@ pub const DEF: LogTypeDef = LogTypeDef {
         r#"http 2018-11-30T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 - -1 -1 -1 400 - 0 0 "- - - " "-" - - - "-" "-" "-" - 2018-11-30T22:22:48.364000Z "-" "-" "-" "-" "-" "-" "-" TID_1234abcd5678ef90"#,
     ],
     new_parser: || Box::new(AlbParser::default()),
+    sigma: SIGMA,
+};
+
+/// Sigma: the type answers `category: webserver` rules, whose fields are
+/// named by Sigma's web server taxonomy (W3C extended log fields).
+/// The request URL is logged whole (scheme, host, path and query), so the
+/// URI fields all read it: `contains` and keyword tests work as written.
+const SIGMA: SigmaDef = SigmaDef {
+    logsources: &[
+        SigmaLogSource::category("webserver"),
+        SigmaLogSource::service("aws", "alb"),
+    ],
+    fields: &[
+        ("c-ip", "clientIp"),
+        ("cs-method", "requestHttpMethod"),
+        ("cs-uri", "requestUrl"),
+        ("cs-uri-stem", "requestUrl"),
+        ("cs-uri-query", "requestUrl"),
+        ("cs-version", "requestHttpVersion"),
+        ("cs-user-agent", "userAgent"),
+        ("c-useragent", "userAgent"),
+        ("cs-host", "domainName"),
+        ("sc-status", "elbStatusCode"),
+        ("sc-bytes", "sentBytes"),
+        ("cs-bytes", "receivedBytes"),
+        ("s-ip", "targetIp"),
+        ("s-port", "targetPort"),
+    ],
+    json_columns: &[],
+    keyword_fields: &["requestUrl", "userAgent"],
+    dns_names: &[],
 };
 
 #[derive(Default)]

@@ -52,6 +52,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
         r"1603440571474649,database-1-instance-1,admin,1.34.6.81,30,973788,QUERY,mysqldemo,'INSERT INTO customers (C_Id, Name, Address, Phone) VALUES (3, \'ethan\', \'abcd street\', \'07-12345678\')',0",
     ],
     new_parser: || Box::new(AuroraAuditParser),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 struct AuroraAuditParser;

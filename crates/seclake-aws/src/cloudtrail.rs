@@ -15,6 +15,7 @@
 //! events (`eventType` `AwsCloudTrailInsight`, or an `insightDetails`
 //! member) are left to AWS.CloudTrailInsight.
 
+use seclake_core::{SigmaDef, SigmaLogSource};
 use std::sync::LazyLock;
 
 use seclake_core::json::JsonRecord;
@@ -70,6 +71,39 @@ pub const DEF: LogTypeDef = LogTypeDef {
         r#"{"eventVersion": "1.0", "userIdentity": {"type": "IAMUser", "principalId": "EX_PRINCIPAL_ID", "arn": "arn:aws:iam::123456789012:user/Alice", "accessKeyId": "EXAMPLE_KEY_ID", "accountId": "123456789012", "userName": "Alice"}, "eventTime": "2014-03-06T21:22:54Z", "eventSource": "ec2.amazonaws.com", "eventName": "StartInstances", "awsRegion": "us-east-2", "sourceIPAddress": "205.251.233.176", "userAgent": "ec2-api-tools 1.6.12.2", "requestParameters": {"instancesSet": {"items": [{"instanceId": "i-ebeaf9e2"}]}}, "responseElements": {"instancesSet": {"items": [{"instanceId": "i-ebeaf9e2", "currentState": {"code": 0, "name": "pending"}, "previousState": {"code": 80, "name": "stopped"}}]}}}"#,
     ],
     new_parser: || Box::new(CloudTrailParser),
+    sigma: SIGMA,
+};
+
+/// Sigma: rules for `product: aws, service: cloudtrail` name fields as
+/// CloudTrail's records do, which is how the columns are named; members of
+/// the JSON text columns are reached by path.
+const SIGMA: SigmaDef = SigmaDef {
+    logsources: &[SigmaLogSource::service("aws", "cloudtrail")],
+    fields: &[],
+    json_columns: &[
+        "requestParameters",
+        "responseElements",
+        "additionalEventData",
+        "serviceEventDetails",
+        "edgeDeviceDetails",
+        "eventContext",
+    ],
+    keyword_fields: &[
+        "eventSource",
+        "eventName",
+        "errorCode",
+        "errorMessage",
+        "sourceIPAddress",
+        "userAgent",
+        "userIdentity.arn",
+        "userIdentity.userName",
+        "userIdentity.principalId",
+        "requestParameters",
+        "responseElements",
+        "additionalEventData",
+        "serviceEventDetails",
+    ],
+    dns_names: &[],
 };
 
 struct CloudTrailParser;

@@ -68,6 +68,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
 }"#,
     ],
     new_parser: || Box::new(DigestParser),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 struct DigestParser;

@@ -51,6 +51,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
         r#"{"eventVersion":"1.07","eventTime":"2020-07-21T20:56:00Z","awsRegion":"us-east-1","eventID":"abcd00b0-ccfe-422d-961c-98a2198a408x","eventType":"AwsCloudTrailInsight","recipientAccountId":"838185438692","sharedEventID":"7bb000gg-22b3-4c03-94af-c74tj0c8m7c0","insightDetails":{"state":"Start","eventSource":"autoscaling.amazonaws.com","eventName":"CompleteLifecycleAction","insightType":"ApiCallRateInsight","insightContext":{"statistics":{"baseline":{"average":0.0000882145},"insight":{"average":0.6},"insightDuration":5,"baselineDuration":11336},"attributions":[{"attribute":"userIdentityArn","insight":[{"value":"arn:aws:sts::012345678901:assumed-role/CodeDeployRole1","average":0.2}],"baseline":[{"value":"arn:aws:sts::012345678901:assumed-role/CodeDeployRole1","average":0.0000882145}]}]}},"eventCategory":"Insight"}"#,
     ],
     new_parser: || Box::new(InsightParser),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 struct InsightParser;

@@ -11,6 +11,7 @@
 //! indicators, so the remote IPs, domains, access keys' ARNs and instance
 //! ids of any action type land in the `p_any_*` fields.
 
+use seclake_core::{SigmaDef, SigmaLogSource};
 use std::sync::LazyLock;
 
 use seclake_core::json::record::top_level_member;
@@ -54,6 +55,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
         r#"{"version":"0","id":"c8c4daa7-a20c-2f03-0070-b7393dd542ad","detail-type":"GuardDuty Finding","source":"aws.guardduty","account":"123456789012","time":"2017-10-31T23:16:23Z","region":"us-east-1","resources":[],"detail":{"schemaVersion":"2.0","accountId":"123456789012","region":"us-east-1","partition":"aws","id":"16afba5c5c43e07c9e3e5e2e544e95df","arn":"arn:aws:guardduty:us-east-1:123456789012:detector/123456789012/finding/16afba5c5c43e07c9e3e5e2e544e95df","type":"Canary:EC2/Stateless.IntegTest","resource":{"resourceType":"Instance","instanceDetails":{"instanceId":"i-05746eb48123455e0","instanceType":"t2.micro"}},"service":{"serviceName":"guardduty","detectorId":"3caf4e0aaa46ce4ccbcef949a8785353","action":{"actionType":"NETWORK_CONNECTION","networkConnectionAction":{"connectionDirection":"OUTBOUND","remoteIpDetails":{"ipAddressV4":"0.0.0.0"},"protocol":"TCP","blocked":false}},"resourceRole":"TARGET","additionalInfo":{"unusual":22},"eventFirstSeen":"2017-10-31T23:16:23Z","eventLastSeen":"2017-10-31T23:16:23Z","archived":false,"count":1},"severity":5,"createdAt":"2017-10-31T23:16:23.824Z","updatedAt":"2017-10-31T23:16:23.824Z","title":"Canary:EC2/Stateless.IntegTest","description":"Canary:EC2/Stateless.IntegTest"}}"#,
     ],
     new_parser: || Box::new(GuardDutyParser),
+    sigma: SigmaDef::answers(&[SigmaLogSource::service("aws", "guardduty")]),
 };
 
 /// Tokens every finding shows, for classification.

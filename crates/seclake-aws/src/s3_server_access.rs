@@ -13,6 +13,7 @@ use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Timestamp,
     Value,
 };
+use seclake_core::{SigmaDef, SigmaLogSource};
 
 use crate::fields::{int, quoted, text, FieldBuf};
 
@@ -64,6 +65,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
         r#"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be amzn-s3-demo-bucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be 891CE47D2EXAMPLE REST.GET.LOGGING_STATUS - "GET /amzn-s3-demo-bucket1?logging HTTP/1.1" 200 - 242 - 11 - "-" "S3Console/0.4" - 9vKBE6vMhrNiWHZmb2L0mXOcqPGzQOI5XLnCtZNPxev+Hf+7tpT6sxDwDty4LHBUOZJG96N1234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader amzn-s3-demo-bucket1.s3.us-west-1.amazonaws.com TLSV1.2 - - us-east-1"#,
     ],
     new_parser: || Box::new(S3AccessParser::default()),
+    sigma: SigmaDef::answers(&[SigmaLogSource::service("aws", "s3")]),
 };
 
 #[derive(Default)]

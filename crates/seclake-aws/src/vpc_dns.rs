@@ -8,6 +8,7 @@
 //! the addresses of A/AAAA answers, the names of CNAME, DNAME, NS and PTR
 //! answers and the target of MX and SRV answers.
 
+use seclake_core::{SigmaDef, SigmaLogSource};
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
@@ -53,6 +54,29 @@ pub const DEF: LogTypeDef = LogTypeDef {
         r#"{"version":"1.100000","account_id":"123456789012","region":"us-east-1","vpc_id":"vpc-00000000000000000","query_timestamp":"2022-10-13T21:02:36Z","query_name":"ip-127-0-0-62.alert.firewall.canary.","query_type":"A","query_class":"IN","rcode":"NOERROR","answers":[{"Rdata":"127.0.0.62","Type":"A","Class":"IN"}],"srcaddr":"10.200.21.100","srcport":"15083","transport":"UDP","srcids":{"resolver_endpoint":"rslvr-in-0000000000000000","resolver_network_interface":"rni-0000000000000000"},"firewall_rule_action":"ALERT","firewall_rule_group_id":"rslvr-frg-000000000000000","firewall_domain_list_id":"rslvr-fdl-0000000000000"}"#,
     ],
     new_parser: || Box::new(VpcDnsParser),
+    sigma: SIGMA,
+};
+
+/// Sigma: the type answers `category: dns` rules (Sigma's DNS taxonomy
+/// names the query `query`); query names are logged with their trailing
+/// dot, which rules do not write.
+const SIGMA: SigmaDef = SigmaDef {
+    logsources: &[
+        SigmaLogSource::category("dns"),
+        SigmaLogSource::service("aws", "route53"),
+    ],
+    fields: &[
+        ("query", "query_name"),
+        ("QueryName", "query_name"),
+        ("record_type", "query_type"),
+        ("QueryType", "query_type"),
+        ("response_code", "rcode"),
+        ("src_ip", "srcaddr"),
+        ("src_port", "srcport"),
+    ],
+    json_columns: &[],
+    keyword_fields: &["query_name"],
+    dns_names: &["query_name"],
 };
 
 /// Each answer's data feeds the indicators by its record type.

@@ -11,6 +11,7 @@ use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Timestamp,
     Value,
 };
+use seclake_core::{SigmaDef, SigmaLogSource};
 
 columns! {
     Version = "version", "bigint", optional, [], "The VPC Flow Logs version. If you use the default format, the version is 2. If you use a custom format, the version is the highest version among the specified fields.";
@@ -121,6 +122,25 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "2 123456789010 eni-11111111aaaaaaaaa 2001:db8:1234:a100:8d6e:3477:df66:f105 2001:db8:1234:a102:3304:8879:34cf:4071 34892 22 6 54 8855 1477913708 1477913820 ACCEPT OK",
     ],
     new_parser: || Box::new(VpcFlowParser::default()),
+    sigma: SIGMA,
+};
+
+/// Sigma: flows answer `category: firewall` rules (accepted and rejected
+/// connections), with the taxonomy's field names.
+const SIGMA: SigmaDef = SigmaDef {
+    logsources: &[
+        SigmaLogSource::category("firewall"),
+        SigmaLogSource::service("aws", "vpcflow"),
+    ],
+    fields: &[
+        ("src_ip", "srcAddr"),
+        ("dst_ip", "dstAddr"),
+        ("src_port", "srcPort"),
+        ("dst_port", "dstPort"),
+    ],
+    json_columns: &[],
+    keyword_fields: &[],
+    dns_names: &[],
 };
 
 #[derive(Default)]

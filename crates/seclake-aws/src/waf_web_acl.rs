@@ -10,6 +10,7 @@
 //! milliseconds since the epoch. The rule lists and the request keep their
 //! nested JSON and are shaped by their column types.
 
+use seclake_core::{SigmaDef, SigmaLogSource};
 use std::sync::LazyLock;
 
 use seclake_core::json::JsonRecord;
@@ -61,6 +62,31 @@ pub const DEF: LogTypeDef = LogTypeDef {
         r#"{"timestamp":1752678174452,"formatVersion":1,"webaclId":"arn:aws:wafv2:us-east-2:123456789012:regional/webacl/general/fde13fa7-985f-4748-a25e-a2f878a6fa4f","terminatingRuleId":"Default_Action","terminatingRuleType":"REGULAR","action":"ALLOW","httpSourceName":"ALB","httpSourceId":"123456789012-app/Farga-1QNOPZIZ7Q77S/aa203f745ebef845","ruleGroupList":[],"rateBasedRuleList":[],"nonTerminatingMatchingRules":[],"requestHeadersInserted":null,"responseCodeSent":null,"httpRequest":{"clientIp":"1.2.3.4","country":"US","headers":[{"name":"Host","value":"example.com"}],"uri":"/pen-test/pets","args":"","httpVersion":"HTTP/1.1","httpMethod":"GET","requestId":"1-6877bf1e-1bdf277e1ec7627716dfa10a","fragment":"","scheme":"https","host":"somewhere.someone.dev"},"captchaResponse":{"responseCode":405,"solveTimestamp":0,"failureReason":"TOKEN_MISSING"},"ja3Fingerprint":"71912442e2cef8ae6f8ea3aba3fc0da9","ja4Fingerprint":"t13d1812h1_91b4e2f43a96_a791466c72b5"}"#,
     ],
     new_parser: || Box::new(WafParser),
+    sigma: SIGMA,
+};
+
+/// Sigma: the type answers `category: webserver` rules, whose fields are
+/// named by Sigma's web server taxonomy (W3C extended log fields).
+/// The request's headers are a list of name/value pairs, which rules
+/// cannot address, so `cs-user-agent` is not declared.
+const SIGMA: SigmaDef = SigmaDef {
+    logsources: &[
+        SigmaLogSource::category("webserver"),
+        SigmaLogSource::service("aws", "waf"),
+    ],
+    fields: &[
+        ("c-ip", "httpRequest.clientIp"),
+        ("cs-method", "httpRequest.httpMethod"),
+        ("cs-uri", "httpRequest.uri"),
+        ("cs-uri-stem", "httpRequest.uri"),
+        ("cs-uri-query", "httpRequest.args"),
+        ("cs-version", "httpRequest.httpVersion"),
+        ("cs-host", "httpRequest.host"),
+        ("sc-status", "responseCodeSent"),
+    ],
+    json_columns: &[],
+    keyword_fields: &["httpRequest.uri", "httpRequest.args"],
+    dns_names: &[],
 };
 
 /// The actions AWS WAF applies to a request.

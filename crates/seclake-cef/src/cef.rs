@@ -23,6 +23,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "<6> CEF:0|A10|vThunder|4.1.4-GR1-P12|WAF|session-id|2|rt=Jan 15 10:30:00 src=1.1.1.1 spt=34860 dst=1.1.1.1 dpt=80 dhost=test.host.local act=learn app=HTTP requestMethod=GET request=/sales/ msg=New session created: Id\\=1",
     ],
     new_parser: || Box::<CefParser>::default(),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 /// Per stream: the keys of the last event (see [`KeyCache`]).

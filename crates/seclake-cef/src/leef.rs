@@ -24,6 +24,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "LEEF:2.0|Trend Micro|Deep Security Manager|<DSA version>|192|cat=System\tname=Alert Ended\tdesc=Alert: CPU Warning Threshold Exceeded\\nSubject: 10.201.114.164\tsev=3\tsrc=10.201.114.164\tusrName=System",
     ],
     new_parser: || Box::<LeefParser>::default(),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 /// Per stream: the keys of the last event (see [`KeyCache`]).

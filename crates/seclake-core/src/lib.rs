@@ -16,6 +16,7 @@ pub mod key_cache;
 pub mod parser;
 pub mod row;
 pub mod schema;
+pub mod sigma;
 pub mod standard;
 pub mod testing;
 pub mod time;
@@ -28,6 +29,7 @@ pub use parser::{
 };
 pub use row::Row;
 pub use schema::{Column, ColumnDef, ColumnType, Schema};
+pub use sigma::{SigmaDef, SigmaLogSource};
 pub use standard::{RowIdentity, StandardFields};
 pub use time::{TimeZone, Timestamp};
 pub use value::Value;

@@ -303,6 +303,9 @@ pub struct LogTypeDef {
     /// Raw records that must parse: tests and documentation at once.
     pub examples: &'static [&'static str],
     pub new_parser: fn() -> Box<dyn RecordParser>,
+    /// Which Sigma rules run on the type's table, and how their field
+    /// names reach its columns.
+    pub sigma: crate::sigma::SigmaDef,
 }
 
 impl LogTypeDef {

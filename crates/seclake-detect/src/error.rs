@@ -33,6 +33,10 @@ pub enum RuleError {
     /// The field is not a column (or member) of the log type's table.
     #[error("field `{field}`: {reason}")]
     Field { field: String, reason: String },
+    /// The logsource names several log types and the rule compiles for
+    /// none of them: why, per type.
+    #[error("compiles for none of the log types of its logsource: {reasons}")]
+    NoLogType { reasons: String },
 }
 
 impl RuleError {

@@ -7,17 +7,18 @@
 //! the lake:
 //!
 //! ```text
-//! YAML ──rule.rs──▶ Rule ──mapping.rs──▶ table, columns ──lower.rs──▶ Expr
-//!        (condition.rs: condition tree;      (logsource → log type;
+//! YAML ──rule.rs──▶ Rule ──mapping.rs──▶ tables, columns ──lower.rs──▶ Expr per table
+//!        (condition.rs: condition tree;      (logsource → log types;
 //!         modifiers.rs: typed value tests)    field → column / member)
 //! ```
 //!
 //! ```no_run
 //! # async fn demo(ctx: datafusion::prelude::SessionContext) -> Result<(), Box<dyn std::error::Error>> {
 //! for (path, rule) in seclake_detect::load_dir("rules".as_ref()) {
-//!     let compiled = seclake_detect::compile(&rule?)?;
-//!     let hits = ctx.table(compiled.table.as_str()).await?.filter(compiled.expr)?;
-//!     println!("{}: {} matches", path.display(), hits.count().await?);
+//!     for compiled in seclake_detect::compile(&rule?)?.compiled {
+//!         let hits = ctx.table(compiled.table.as_str()).await?.filter(compiled.expr)?;
+//!         println!("{} on {}: {} matches", path.display(), compiled.table, hits.count().await?);
+//!     }
 //! }
 //! # Ok(()) }
 //! ```
@@ -65,6 +66,7 @@ use std::sync::Arc;
 
 use datafusion::logical_expr::{Expr, ScalarUDF};
 use datafusion::prelude::SessionContext;
+use seclake_core::LogType;
 
 pub use cidr::{cidr_match, Cidr};
 pub use error::{DetectError, RuleError};
@@ -89,25 +91,60 @@ pub struct Compiled {
     pub fields: Vec<(String, Expr)>,
 }
 
-/// Compiles a rule for the table of its logsource's log type.
-pub fn compile(rule: &Rule) -> Result<Compiled, RuleError> {
-    let source = mapping::log_source(&rule.logsource)?;
-    let log_type = seclake_registry::find(source.log_type).ok_or_else(|| {
-        RuleError::unsupported(
-            "logsource",
-            format!("log type {} (not in the registry)", source.log_type),
-        )
-    })?;
-    let field_mapping = mapping::field_mapping(source.log_type).ok_or_else(|| {
-        RuleError::unsupported(
-            "logsource",
-            format!("fields of log type {}", source.log_type),
-        )
-    })?;
-    let fields = mapping::Fields {
-        mapping: field_mapping,
-        log_type,
+/// A rule compiled for each table its logsource reaches.
+#[derive(Debug)]
+pub struct Targets {
+    pub compiled: Vec<Compiled>,
+    /// The log types the logsource reaches but the rule does not compile
+    /// for (a field the type lacks), and why: shown, never ignored.
+    pub skipped: Vec<(&'static str, RuleError)>,
+}
+
+impl Targets {
+    /// The tables the rule runs on.
+    pub fn tables(&self) -> Vec<&str> {
+        self.compiled.iter().map(|c| c.table.as_str()).collect()
+    }
+}
+
+/// Compiles a rule for every log type its logsource reaches
+/// (`category: webserver` is several). An error when it compiles for
+/// none.
+pub fn compile(rule: &Rule) -> Result<Targets, RuleError> {
+    let mut targets = Targets {
+        compiled: Vec::new(),
+        skipped: Vec::new(),
     };
+    for log_type in mapping::log_types(&rule.logsource)? {
+        match compile_for(rule, log_type) {
+            Ok(c) => targets.compiled.push(c),
+            Err(e) => targets.skipped.push((log_type.name(), e)),
+        }
+    }
+    if !targets.compiled.is_empty() {
+        return Ok(targets);
+    }
+    if targets.skipped.len() == 1 {
+        return Err(targets.skipped.remove(0).1);
+    }
+    // The same reason for every type (a construct, not a field) once.
+    let first = targets.skipped[0].1.to_string();
+    if targets.skipped.iter().all(|(_, e)| e.to_string() == first) {
+        return Err(targets.skipped.remove(0).1);
+    }
+    let reasons: Vec<String> = targets
+        .skipped
+        .iter()
+        .map(|(t, e)| format!("{t}: {e}"))
+        .collect();
+    Err(RuleError::NoLogType {
+        reasons: reasons.join("; "),
+    })
+}
+
+/// Compiles a rule for one log type's table.
+pub fn compile_for(rule: &Rule, log_type: &'static LogType) -> Result<Compiled, RuleError> {
+    let fields = mapping::Fields::new(log_type);
     let expr = lower::lower_rule(rule, &fields)?;
     Ok(Compiled {
         rule: rule.clone(),
@@ -135,7 +172,7 @@ fn tested_fields(
         }
     }
     if names.is_empty() {
-        names = fields.mapping.keyword_fields.to_vec();
+        names = fields.sigma().keyword_fields.to_vec();
     }
     names
         .into_iter()

@@ -70,14 +70,14 @@ fn keywords(
     all: bool,
     fields: &Fields<'_>,
 ) -> Result<Expr, RuleError> {
-    if fields.mapping.keyword_fields.is_empty() {
+    if fields.sigma().keyword_fields.is_empty() {
         return Err(RuleError::unsupported(
             format!("detection.{search}"),
             format!("a keyword search over {}", fields.log_type.name()),
         ));
     }
     let targets = fields
-        .mapping
+        .sigma()
         .keyword_fields
         .iter()
         .map(|f| fields.resolve(f).and_then(|r| text(f, &r)))

@@ -1,11 +1,12 @@
-//! Where a Sigma rule's events are in the lake: its `logsource` names a
-//! log type (and so a table), and its field names name columns.
+//! Where a Sigma rule's events are in the lake: its `logsource` names log
+//! types (and so tables), and its field names name columns.
 //!
-//! Both are declarations: [`LOG_SOURCES`] lists which logsource is which
-//! log type, and [`FIELD_MAPPINGS`] says, per log type, which Sigma field
-//! names differ from column paths, which text columns hold JSON whose
-//! members rules may name, and which fields a keyword search looks in.
-//! Adding a log type is one entry in each.
+//! Both are declared beside each log type ([`seclake_core::SigmaDef`]):
+//! which logsources its rows answer, which Sigma field names differ from
+//! column paths, which text columns hold JSON whose members rules may
+//! name, where keyword searches look, and which columns hold DNS names
+//! with a trailing dot. This module only reads those declarations, so
+//! adding a log type adds nothing here.
 //!
 //! A field resolves to an expression over the table: a column, a struct
 //! member (`userIdentity.sessionContext.sessionIssuer.userName`), or a
@@ -14,101 +15,87 @@
 //! values compare with it.
 
 use datafusion::functions::core::expr_fn::get_field;
+use datafusion::functions::string::expr_fn::rtrim;
 use datafusion::logical_expr::{ident, lit, Expr};
 use seclake_core::schema::{Column, ColumnType};
-use seclake_core::LogType;
+use seclake_core::{LogType, SigmaDef, SigmaLogSource};
 
 use crate::error::RuleError;
 use crate::rule::LogSource;
 
-/// A logsource and the log type its events are.
-#[derive(Debug, Clone, Copy)]
-pub struct LogSourceMapping {
-    pub product: Option<&'static str>,
-    pub service: Option<&'static str>,
-    pub category: Option<&'static str>,
-    pub log_type: &'static str,
-}
-
-/// Every logsource seclake knows. A rule's logsource must equal one entry
-/// (case-insensitively; keys an entry leaves out must be absent).
-pub const LOG_SOURCES: &[LogSourceMapping] = &[LogSourceMapping {
-    product: Some("aws"),
-    service: Some("cloudtrail"),
-    category: None,
-    log_type: "AWS.CloudTrail",
-}];
-
-/// How Sigma field names map onto one log type's columns.
-#[derive(Debug, Clone, Copy)]
-pub struct FieldMapping {
-    pub log_type: &'static str,
-    /// Sigma field names that are not the column path, and the column
-    /// path (dotted for struct and JSON members) they stand for.
-    pub renames: &'static [(&'static str, &'static str)],
-    /// Text columns holding JSON: `column.a.b` is member `a.b` of it.
-    pub json_columns: &'static [&'static str],
-    /// The fields a keyword search (a list of plain values) looks in; a
-    /// log type without any cannot take keyword searches.
-    pub keyword_fields: &'static [&'static str],
-}
-
-/// Every log type rules can be written for. Sigma's CloudTrail rules name
-/// fields as CloudTrail's records do, which is how seclake names columns.
-pub const FIELD_MAPPINGS: &[FieldMapping] = &[FieldMapping {
-    log_type: "AWS.CloudTrail",
-    renames: &[],
-    json_columns: &[
-        "requestParameters",
-        "responseElements",
-        "additionalEventData",
-        "serviceEventDetails",
-        "edgeDeviceDetails",
-        "eventContext",
-    ],
-    keyword_fields: &[
-        "eventSource",
-        "eventName",
-        "errorCode",
-        "errorMessage",
-        "sourceIPAddress",
-        "userAgent",
-        "userIdentity.arn",
-        "userIdentity.userName",
-        "userIdentity.principalId",
-        "requestParameters",
-        "responseElements",
-        "additionalEventData",
-        "serviceEventDetails",
-    ],
-}];
-
-/// The log type for a rule's logsource.
-pub fn log_source(ls: &LogSource) -> Result<&'static LogSourceMapping, RuleError> {
-    let same = |want: Option<&str>, got: &Option<String>| match (want, got) {
-        (None, None) => true,
-        (Some(w), Some(g)) => w.eq_ignore_ascii_case(g),
-        _ => false,
+/// Whether a rule's logsource reaches a declared one: every key the rule
+/// sets is there with the same value (case-insensitively).
+fn reaches(rule: &LogSource, declared: &SigmaLogSource) -> bool {
+    let same = |got: &Option<String>, have: Option<&str>| match (got, have) {
+        (None, _) => true,
+        (Some(g), Some(h)) => g.eq_ignore_ascii_case(h),
+        (Some(_), None) => false,
     };
-    LOG_SOURCES
-        .iter()
-        .find(|m| {
-            same(m.product, &ls.product)
-                && same(m.service, &ls.service)
-                && same(m.category, &ls.category)
-        })
-        .ok_or_else(|| RuleError::UnknownLogSource {
+    same(&rule.product, declared.product)
+        && same(&rule.service, declared.service)
+        && same(&rule.category, declared.category)
+}
+
+/// The log types whose rows a rule's logsource names, in registry order.
+pub fn log_types(ls: &LogSource) -> Result<Vec<&'static LogType>, RuleError> {
+    let empty = ls.product.is_none() && ls.service.is_none() && ls.category.is_none();
+    let found: Vec<&'static LogType> = if empty {
+        Vec::new()
+    } else {
+        seclake_registry::all()
+            .iter()
+            .filter(|t| t.def.sigma.logsources.iter().any(|d| reaches(ls, d)))
+            .collect()
+    };
+    if found.is_empty() {
+        return Err(RuleError::UnknownLogSource {
             logsource: describe(
                 ls.product.as_deref(),
                 ls.service.as_deref(),
                 ls.category.as_deref(),
             ),
-            known: LOG_SOURCES
-                .iter()
-                .map(|m| describe(m.product, m.service, m.category))
-                .collect::<Vec<_>>()
-                .join("; "),
+            known: known_logsources(),
+        });
+    }
+    Ok(found)
+}
+
+/// Every declared logsource in short: the categories, then each product
+/// with its services (`category dns, webserver; product aws (alb,
+/// cloudtrail), linux (auth)`).
+pub fn known_logsources() -> String {
+    use std::collections::BTreeMap;
+    let mut categories: Vec<&str> = Vec::new();
+    let mut products: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for t in seclake_registry::all() {
+        for d in t.def.sigma.logsources {
+            if let Some(c) = d.category {
+                categories.push(c);
+            }
+            if let Some(p) = d.product {
+                products.entry(p).or_default().extend(d.service);
+            }
+        }
+    }
+    categories.sort_unstable();
+    categories.dedup();
+    let products: Vec<String> = products
+        .into_iter()
+        .map(|(p, mut services)| {
+            services.sort_unstable();
+            services.dedup();
+            if services.is_empty() {
+                p.to_string()
+            } else {
+                format!("{p} ({})", services.join(", "))
+            }
         })
+        .collect();
+    format!(
+        "category {}; product {}",
+        categories.join(", "),
+        products.join(", ")
+    )
 }
 
 fn describe(product: Option<&str>, service: Option<&str>, category: Option<&str>) -> String {
@@ -125,11 +112,6 @@ fn describe(product: Option<&str>, service: Option<&str>, category: Option<&str>
     } else {
         parts.join(", ")
     }
-}
-
-/// The field mapping of a log type.
-pub fn field_mapping(log_type: &str) -> Option<&'static FieldMapping> {
-    FIELD_MAPPINGS.iter().find(|m| m.log_type == log_type)
 }
 
 /// What a field holds, which decides how values compare with it.
@@ -154,19 +136,40 @@ pub struct Resolved {
 
 /// Resolves Sigma field names against one log type's table.
 pub struct Fields<'m> {
-    pub mapping: &'m FieldMapping,
     pub log_type: &'m LogType,
 }
 
-impl Fields<'_> {
+impl<'m> Fields<'m> {
+    pub fn new(log_type: &'m LogType) -> Self {
+        Fields { log_type }
+    }
+
+    /// The type's Sigma declaration.
+    pub fn sigma(&self) -> &'m SigmaDef {
+        &self.log_type.def.sigma
+    }
+
     /// The expression and kind of the Sigma field `name`.
     pub fn resolve(&self, name: &str) -> Result<Resolved, RuleError> {
         let path = self
-            .mapping
-            .renames
+            .sigma()
+            .fields
             .iter()
             .find(|(sigma, _)| *sigma == name)
             .map_or(name, |(_, column)| column);
+        let resolved = self.resolve_path(name, path)?;
+        if resolved.kind == Kind::Text && self.sigma().dns_names.contains(&path) {
+            // `example.com.` compares as `example.com`.
+            return Ok(Resolved {
+                expr: rtrim(vec![resolved.expr, lit(".")]),
+                kind: Kind::Text,
+            });
+        }
+        Ok(resolved)
+    }
+
+    /// `path` (what the Sigma field `name` stands for) resolved.
+    fn resolve_path(&self, name: &str, path: &str) -> Result<Resolved, RuleError> {
         let schema = &self.log_type.schema;
         // A column whose name has dots wins over a member path.
         if let Some(c) = schema.all_columns().find(|c| c.name == path) {
@@ -182,7 +185,7 @@ impl Fields<'_> {
             .find(|c| c.name == first)
             .ok_or_else(|| self.unknown(name, first))?;
         let rest: Vec<&str> = segments.collect();
-        if self.mapping.json_columns.contains(&column.name) {
+        if self.sigma().json_columns.contains(&column.name) {
             let args = std::iter::once(ident(column.name))
                 .chain(rest.iter().map(|k| lit(*k)))
                 .collect();
@@ -261,53 +264,83 @@ fn describe_type(ty: &ColumnType) -> &'static str {
 mod tests {
     use super::*;
 
-    /// CloudTrail's columns under a mapping that renames two fields.
-    const RENAMED: FieldMapping = FieldMapping {
-        log_type: "AWS.CloudTrail",
-        renames: &[
-            ("User", "userIdentity.userName"),
-            ("Bucket", "requestParameters.bucketName"),
-        ],
-        json_columns: &["requestParameters"],
-        keyword_fields: &[],
-    };
-
-    fn resolved(name: &str) -> String {
-        let fields = Fields {
-            mapping: &RENAMED,
-            log_type: seclake_registry::find("AWS.CloudTrail").unwrap(),
-        };
+    fn resolved(log_type: &str, name: &str) -> String {
+        let fields = Fields::new(seclake_registry::find(log_type).unwrap());
         let r = fields.resolve(name).unwrap();
         format!("{:?} {}", r.kind, r.expr)
     }
 
     #[test]
-    fn renames_lead_to_members_and_json_paths() {
+    fn fields_lead_to_members_json_paths_and_renamed_columns() {
+        let ct = "AWS.CloudTrail";
         assert_eq!(
-            resolved("User"),
+            resolved(ct, "userIdentity.userName"),
             r#"Text get_field(userIdentity, Utf8("userName"))"#
         );
         assert_eq!(
-            resolved("Bucket"),
+            resolved(ct, "requestParameters.bucketName"),
             r#"Text json_extract_path_text(requestParameters, Utf8("bucketName"))"#
         );
-        assert_eq!(resolved("eventTime"), "Timestamp eventTime");
-        assert_eq!(resolved("resources"), r#"Nested("a list") resources"#);
+        assert_eq!(resolved(ct, "eventTime"), "Timestamp eventTime");
+        assert_eq!(resolved(ct, "resources"), r#"Nested("a list") resources"#);
+        assert_eq!(
+            resolved("AWS.WAFWebACL", "c-ip"),
+            r#"Text get_field(httpRequest, Utf8("clientIp"))"#
+        );
+        assert_eq!(resolved("AWS.ALB", "sc-status"), "Int elbStatusCode");
     }
 
     #[test]
-    fn logsources_match_whole_and_ignore_case() {
-        let ls = |p: Option<&str>, s: Option<&str>, c: Option<&str>| LogSource {
+    fn dns_names_compare_without_their_trailing_dot() {
+        assert_eq!(
+            resolved("AWS.VPCDns", "query"),
+            r#"Text rtrim(query_name, Utf8("."))"#
+        );
+        assert_eq!(resolved("AWS.VPCDns", "query_type"), "Text query_type");
+    }
+
+    fn ls(p: Option<&str>, s: Option<&str>, c: Option<&str>) -> LogSource {
+        LogSource {
             product: p.map(String::from),
             service: s.map(String::from),
             category: c.map(String::from),
-        };
-        let found = log_source(&ls(Some("AWS"), Some("CloudTrail"), None)).unwrap();
-        assert_eq!(found.log_type, "AWS.CloudTrail");
-        assert!(log_source(&ls(Some("aws"), Some("cloudtrail"), Some("x"))).is_err());
+        }
+    }
+
+    fn names(ls: &LogSource) -> Vec<&'static str> {
+        log_types(ls).unwrap().iter().map(|t| t.name()).collect()
+    }
+
+    #[test]
+    fn logsources_reach_every_type_that_declares_them_ignoring_case() {
         assert_eq!(
-            log_source(&ls(None, None, None)).unwrap_err().to_string(),
-            "no seclake log type for logsource (empty) (known: product: aws, service: cloudtrail)"
+            names(&ls(Some("AWS"), Some("CloudTrail"), None)),
+            ["AWS.CloudTrail"]
+        );
+        assert_eq!(
+            names(&ls(None, None, Some("webserver"))),
+            [
+                "AWS.ALB",
+                "AWS.WAFWebACL",
+                "Edgecast.WAF",
+                "Imperva.CloudWAF",
+                "Juniper.Access"
+            ]
+        );
+        assert_eq!(names(&ls(None, None, Some("dns"))), ["AWS.VPCDns"]);
+        assert_eq!(
+            names(&ls(Some("linux"), Some("auth"), None)),
+            ["Syslog.RFC3164", "Syslog.RFC5424"]
+        );
+        assert!(log_types(&ls(Some("aws"), Some("cloudtrail"), Some("x"))).is_err());
+        let err = log_types(&ls(None, None, None)).unwrap_err().to_string();
+        assert!(
+            err.starts_with("no seclake log type for logsource (empty) (known: "),
+            "{err}"
+        );
+        assert!(
+            err.ends_with("(known: category dns, firewall, webserver; product aws (alb, cloudtrail, eventbridge, guardduty, route53, s3, vpcflow, waf), edgecast, imperva, juniper (firewall, ssr, webapp_secure), linux (auth, cron, sshd, sudo, syslog))"),
+            "{err}"
         );
     }
 }

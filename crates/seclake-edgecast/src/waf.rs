@@ -23,6 +23,7 @@
 //! `<seconds>.<fraction>` with up to nine fraction digits: it is read as
 //! text, never through a float (see `timestamp_ns`).
 
+use seclake_core::{SigmaDef, SigmaLogSource};
 use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -92,6 +93,31 @@ pub const DEF: LogTypeDef = LogTypeDef {
         r#"{"timestamp":1718012345.5,"client_ip":"2001:db8::7","host":"shop.example.com:8443","url":"https://shop.example.com:8443/login?next=%2F","uuid":"38046679731278771327748811544613839999","waf_profile_name":"Shop","waf_profile_type":"AUDIT","action_type":"NOP","client_tls_ja3_md5":"E7D705A3286E19EA42F587B344EE6865","rtld_profile_name":"waf-to-s3","sub_events_count":2,"sub_events":[{"total_anomaly_score":5,"matched_on":"ARGS:user","matched_value":"' OR 1=1--","rule_id":942100,"rule_message":"SQL Injection Attack Detected via libinjection"},{"total_anomaly_score":10,"matched_on":"REQUEST_HEADERS:User-Agent","matched_value":"sqlmap/1.7","rule_id":913100,"rule_message":"Found User-Agent associated with security scanner"}],"rule_tags":["OWASP_CRS","attack-sqli"],"rule_message":"Inbound Anomaly Score Exceeded (Total Score: 10)"}"#,
     ],
     new_parser: || Box::new(WafParser::default()),
+    sigma: SIGMA,
+};
+
+/// Sigma: the type answers `category: webserver` rules, whose fields are
+/// named by Sigma's web server taxonomy (W3C extended log fields).
+/// The URL is logged with its query, so the URI fields all read it.
+const SIGMA: SigmaDef = SigmaDef {
+    logsources: &[
+        SigmaLogSource::category("webserver"),
+        SigmaLogSource::product("edgecast"),
+    ],
+    fields: &[
+        ("c-ip", "client_ip"),
+        ("cs-uri", "url"),
+        ("cs-uri-stem", "url"),
+        ("cs-uri-query", "url"),
+        ("cs-user-agent", "user_agent"),
+        ("c-useragent", "user_agent"),
+        ("cs-referer", "referer"),
+        ("cs-host", "host"),
+        ("s-port", "server_port"),
+    ],
+    json_columns: &[],
+    keyword_fields: &["url", "user_agent", "rule_message"],
+    dns_names: &[],
 };
 
 /// What every WAF entry shows, for classification (see the module doc).

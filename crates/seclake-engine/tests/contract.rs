@@ -56,6 +56,7 @@ const DEF: LogTypeDef = LogTypeDef {
     event_time: None,
     examples: &[],
     new_parser: || Box::new(Local),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 #[derive(Default)]

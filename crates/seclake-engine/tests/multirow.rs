@@ -75,6 +75,7 @@ const DEF: LogTypeDef = LogTypeDef {
     event_time: None,
     examples: &[],
     new_parser: || Box::new(Items::default()),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 #[derive(Default)]

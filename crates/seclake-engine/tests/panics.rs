@@ -41,6 +41,7 @@ const DEF: LogTypeDef = LogTypeDef {
     event_time: None,
     examples: &[],
     new_parser: || Box::new(Fragile),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 #[derive(Default)]

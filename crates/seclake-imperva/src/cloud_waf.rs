@@ -12,6 +12,7 @@
 //! the attributes the table does not list; the labels of the table's own
 //! `csN` fields (`cs9Label=Rule name`) are not repeated in every row.
 
+use seclake_core::{SigmaDef, SigmaLogSource};
 use std::borrow::Cow;
 
 use seclake_cef::attributes::number_repeats;
@@ -97,6 +98,34 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "Jan 15 10:30:00 sc4s-host-01 CEF:0|Incapsula|SIEMintegration|1|1|Normal|0| fileid=3412341160002518171 sourceServiceName=site123.abcd.info siteid=1509732 src=12.12.12.12 start=1453290121336 request=site123.abcd.info/ act=REQ_PASSED",
     ],
     new_parser: || Box::<CloudWafParser>::default(),
+    sigma: SIGMA,
+};
+
+/// Sigma: the type answers `category: webserver` rules, whose fields are
+/// named by Sigma's web server taxonomy (W3C extended log fields).
+const SIGMA: SigmaDef = SigmaDef {
+    logsources: &[
+        SigmaLogSource::category("webserver"),
+        SigmaLogSource::product("imperva"),
+    ],
+    fields: &[
+        ("c-ip", "client_ip"),
+        ("cs-method", "method"),
+        ("cs-uri", "url"),
+        ("cs-uri-stem", "url"),
+        ("cs-uri-query", "query_string"),
+        ("cs-version", "protocol_version"),
+        ("cs-user-agent", "user_agent"),
+        ("c-useragent", "user_agent"),
+        ("cs-referer", "referrer"),
+        ("cs-host", "site_name"),
+        ("sc-status", "http_status_code"),
+        ("s-ip", "server_ip"),
+        ("s-port", "server_port"),
+    ],
+    json_columns: &[],
+    keyword_fields: &["url", "query_string", "user_agent"],
+    dns_names: &[],
 };
 
 /// Per-stream state: the log file's header, and the W3C field order.

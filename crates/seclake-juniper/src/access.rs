@@ -17,6 +17,7 @@
 use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Value,
 };
+use seclake_core::{SigmaDef, SigmaLogSource};
 
 use crate::prefix;
 
@@ -45,6 +46,26 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "Apr 2 09:15:06 wasp01 [INFO][mws-access][se-request-41] key:0f4c2a9e-5b1d-4c3e-9a77-3e2b1c0d9f10,PHASE_REQUEST_PRE_PROCESS,127.0.0.1,http://shop.example.org:80/search?q=a,b",
     ],
     new_parser: || Box::new(AccessParser::default()),
+    sigma: SIGMA,
+};
+
+/// Sigma: the type answers `category: webserver` rules, whose fields are
+/// named by Sigma's web server taxonomy (W3C extended log fields).
+/// The URL is logged with its query, so the URI fields all read it.
+const SIGMA: SigmaDef = SigmaDef {
+    logsources: &[
+        SigmaLogSource::category("webserver"),
+        SigmaLogSource::service("juniper", "webapp_secure"),
+    ],
+    fields: &[
+        ("c-ip", "proxy_client_ip"),
+        ("cs-uri", "url"),
+        ("cs-uri-stem", "url"),
+        ("cs-uri-query", "url"),
+    ],
+    json_columns: &[],
+    keyword_fields: &["url"],
+    dns_names: &[],
 };
 
 const SERVICE: &str = "[mws-access]";

@@ -35,6 +35,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "Jun 12 17:40:01 wasp01 [mws-audit][INFO][alice] Changed configuration parameters: services.x.enabled",
     ],
     new_parser: || Box::new(AuditParser),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 struct AuditParser;

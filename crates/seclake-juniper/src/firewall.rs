@@ -10,6 +10,7 @@ use seclake_core::time::parse_i64;
 use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Value,
 };
+use seclake_core::{SigmaDef, SigmaLogSource};
 
 use crate::prefix;
 
@@ -49,6 +50,25 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "May 3 22:10:32 wasp01 kernel: IPTABLES Dropped: IN=eth0 OUT= MAC=00:1b:21:aa:bb:cc:00:1c:73:dd:ee:ff:08:00 SRC=198.51.100.9 DST=10.1.0.20 LEN=78 TOS=0x00 PREC=0x00 TTL=57 ID=0 PROTO=UDP SPT=5353 DPT=5353 LEN=58",
     ],
     new_parser: || Box::new(FirewallParser),
+    sigma: SIGMA,
+};
+
+/// Sigma: the type answers `category: firewall` rules, with the
+/// taxonomy's field names.
+const SIGMA: SigmaDef = SigmaDef {
+    logsources: &[
+        SigmaLogSource::category("firewall"),
+        SigmaLogSource::service("juniper", "firewall"),
+    ],
+    fields: &[
+        ("src_ip", "SRC"),
+        ("dst_ip", "DST"),
+        ("src_port", "SPT"),
+        ("dst_port", "DPT"),
+    ],
+    json_columns: &[],
+    keyword_fields: &["event"],
+    dns_names: &[],
 };
 
 struct FirewallParser;

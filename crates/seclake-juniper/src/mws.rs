@@ -32,6 +32,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "Jul 9 03:00:02 wasp01 [mws-ui]: spawned uWSGI worker 3 (pid: 2210, cores: 1)",
     ],
     new_parser: || Box::new(MwsParser),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 /// Services whose lines are other log types.

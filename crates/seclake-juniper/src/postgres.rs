@@ -36,6 +36,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "Aug 14 11:22:33 wasp01 postgres[4242]: [17-2] 42P01 5f1e2d3c.1092 STATEMENT: SELECT * FROM profiles_old",
     ],
     new_parser: || Box::new(PostgresParser),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 struct PostgresParser;

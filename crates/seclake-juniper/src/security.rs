@@ -56,6 +56,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "Sep 30 14:02:40 wasp01 [INFO][mws-security-alert][auto-response] MKS_Category=\"New Counter Response\" MKS_ResponseCode=\"BL\" MKS_ResponseName=\"Block User\" MKS_ProfileId=\"9021\" MKS_ProfileName=\"Carol 1204\" MKS_ResponseCreated=\"2025-09-30 14:02:39.0\" MKS_ResponseDelayed=\"2025-09-30 14:02:39.0\" MKS_ResponseExpires=\"null\" MKS_ResponseConfig=\"<config />\" MKS_SilentRunning=\"false\"",
     ],
     new_parser: || Box::new(SecurityParser),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 const SERVICE: &str = "[mws-security-alert]";

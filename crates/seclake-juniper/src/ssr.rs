@@ -9,6 +9,7 @@
 //! means absent; parameters not listed go into `extra`, so nothing is
 //! lost, and a MSGID the documentation does not list is still a row.
 
+use seclake_core::{SigmaDef, SigmaLogSource};
 use std::borrow::Cow;
 
 use seclake_core::key_cache::KeyCache;
@@ -83,6 +84,25 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "<38> Jun 5 11:59:35 node0.Spoke1 SSR 128 SESSION_BLOCK [ssr@2636.1.0.0 start-time=\"-\" verdict-number=\"0\" session-id=\"a2f55654-b513-4c1a-b1ab-3ea76a771364\" service=\"localbreakout\" policy=\"localbreakout\" application=\"-\" count=\"0\" url=\"-\" session-source=\"-\" source-address=\"172.16.3.9\" tenant=\"spoke1-to-traffic-gen\" block-type=\"antivirus\" protocol-id=\"-\" category=\"-\" reason=\"secure.eicar.org/eicar.com.txt:80\" destination-port=\"80\" protocol=\"http\" ingress-interface=\"-\" sub-category=\"-\" source-port=\"58868\" destination-address=\"10.73.3.11\" severity=\"4\"]",
     ],
     new_parser: || Box::<SsrParser>::default(),
+    sigma: SIGMA,
+};
+
+/// Sigma: session records answer `category: firewall` rules, with the
+/// taxonomy's field names.
+const SIGMA: SigmaDef = SigmaDef {
+    logsources: &[
+        SigmaLogSource::category("firewall"),
+        SigmaLogSource::service("juniper", "ssr"),
+    ],
+    fields: &[
+        ("src_ip", "source_address"),
+        ("dst_ip", "destination_address"),
+        ("src_port", "source_port"),
+        ("dst_port", "destination_port"),
+    ],
+    json_columns: &[],
+    keyword_fields: &[],
+    dns_names: &[],
 };
 
 /// The SD-ID prefix of the SSR's element (Juniper's enterprise number).

@@ -46,6 +46,7 @@ const DEF: LogTypeDef = LogTypeDef {
     event_time: None,
     examples: &[],
     new_parser: || Box::new(NoParser),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 /// The rejects table's schema, as a pseudo log type.

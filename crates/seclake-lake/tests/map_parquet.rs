@@ -19,6 +19,7 @@ const DEF: LogTypeDef = LogTypeDef {
     event_time: None,
     examples: &[],
     new_parser: || unreachable!("rows are built by the test"),
+    sigma: seclake_core::SigmaDef::NONE,
 };
 
 #[test]

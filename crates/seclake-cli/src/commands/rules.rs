@@ -1,9 +1,10 @@
 //! `seclake rules`: Sigma detection rules (see `seclake_detect`).
 //!
 //! `rules check PATH...` loads every rule file under the paths and
-//! compiles each for the table of its logsource, printing one line a rule,
-//! `<file>: ok (<table>)` or `<file>: <reason>`, then `N of M rules
-//! compile`. The exit status is 0 when all do, so a rule repository's CI
+//! compiles each for the tables of its logsource, printing one line a rule,
+//! `<file>: ok (<tables>)` (with `; not <log type>: <reason>` for a table
+//! the logsource names that the rule cannot run on) or `<file>: <reason>`,
+//! then `N of M rules compile`. The exit status is 0 when all do, so a rule repository's CI
 //! can run it as a check.
 //!
 //! `rules test` and `rules run` evaluate the rules that compile over a
@@ -15,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use seclake_detect::{Compiled, Rule, RuleError};
+use seclake_detect::{Compiled, Rule, RuleError, Targets};
 
 use super::rules_run::{self, RunArgs, TestArgs};
 
@@ -70,25 +71,81 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Result<Rule, RuleError>)>
     Ok(rules)
 }
 
-/// A loaded rule compiled, or why it does not load or compile.
-pub fn compile(rule: &Result<Rule, RuleError>) -> Result<Compiled, String> {
+/// A loaded rule compiled for the tables of its logsource, or why it does
+/// not load or compile.
+pub fn compile(rule: &Result<Rule, RuleError>) -> Result<Targets, String> {
     rule.as_ref()
         .map_err(|e| e.to_string())
         .and_then(|r| seclake_detect::compile(r).map_err(|e| e.to_string()))
 }
 
-/// The rules of `paths` that can fire alerts, and a line for each of the
-/// others (the file and why it cannot).
+/// One line of a rules listing, in file order.
+pub enum Entry {
+    /// A rule compiled for one table, with the head of its lines: its
+    /// title and file, and the table when it has several.
+    Run {
+        head: String,
+        /// The rule's file, as shown.
+        file: String,
+        compiled: Box<Compiled>,
+    },
+    /// A rule that does not load or compile: the line that says why.
+    Skipped(String),
+    /// A table the rule's logsource names that it does not compile for.
+    Note(String),
+}
+
+/// The rules of `paths` as [`Entry`]s.
+pub fn entries(paths: &[PathBuf]) -> Result<Vec<Entry>> {
+    let mut out = Vec::new();
+    for (path, rule) in &load(paths)? {
+        let targets = match compile(rule) {
+            Ok(t) => t,
+            Err(reason) => {
+                out.push(Entry::Skipped(format!(
+                    "{}: skipped: {reason}",
+                    path.display()
+                )));
+                continue;
+            }
+        };
+        let several = targets.compiled.len() > 1;
+        for (log_type, why) in &targets.skipped {
+            out.push(Entry::Note(format!(
+                "{}: not run on {log_type}: {why}",
+                path.display()
+            )));
+        }
+        for compiled in targets.compiled {
+            let mut head = format!("{} ({})", compiled.rule.title, path.display());
+            if several {
+                head = format!("{head} on {}", compiled.table);
+            }
+            out.push(Entry::Run {
+                head,
+                file: path.display().to_string(),
+                compiled: Box::new(compiled),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The rules of `paths` that can fire alerts (one per table a rule runs
+/// on), and a line for each of the others (the file and why it cannot).
 pub fn alert_rules(
     paths: &[PathBuf],
 ) -> Result<(Vec<seclake_detect::alerts::AlertRule>, Vec<String>)> {
     let (mut ok, mut skipped) = (Vec::new(), Vec::new());
-    for (path, rule) in &load(paths)? {
-        let fired = compile(rule)
-            .and_then(|c| seclake_detect::alerts::AlertRule::new(c).map_err(|e| e.to_string()));
-        match fired {
-            Ok(r) => ok.push(r),
-            Err(reason) => skipped.push(format!("{}: skipped: {reason}", path.display())),
+    for entry in entries(paths)? {
+        match entry {
+            Entry::Run { file, compiled, .. } => {
+                match seclake_detect::alerts::AlertRule::new(*compiled) {
+                    Ok(r) => ok.push(r),
+                    Err(reason) => skipped.push(format!("{file}: skipped: {reason}")),
+                }
+            }
+            Entry::Skipped(line) | Entry::Note(line) => skipped.push(line),
         }
     }
     Ok((ok, skipped))
@@ -100,9 +157,13 @@ fn check(paths: &[PathBuf]) -> Result<ExitCode> {
     let mut ok = 0;
     for (path, rule) in &rules {
         match compile(rule) {
-            Ok(compiled) => {
+            Ok(targets) => {
                 ok += 1;
-                writeln!(out, "{}: ok ({})", path.display(), compiled.table)?;
+                let mut line = format!("{}: ok ({})", path.display(), targets.tables().join(", "));
+                for (log_type, why) in &targets.skipped {
+                    line.push_str(&format!("; not {log_type}: {why}"));
+                }
+                writeln!(out, "{line}")?;
             }
             Err(reason) => writeln!(out, "{}: {reason}", path.display())?,
         }

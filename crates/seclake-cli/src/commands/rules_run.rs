@@ -12,7 +12,7 @@
 //! lines then go to stderr), for whatever forwards alerts.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Result};
@@ -22,7 +22,7 @@ use seclake_detect::scheduled::{Evaluator, Fired, Sample, Tested, Window};
 use seclake_query::OutputFormat;
 
 use super::common::{parse_duration, runtime, LakeArg};
-use super::rules::{compile, load};
+use super::rules::{entries, Entry};
 
 /// Matches shown per rule by `rules test`.
 const SAMPLES: usize = 3;
@@ -104,22 +104,25 @@ impl WindowArgs {
 }
 
 pub fn test(args: TestArgs) -> Result<ExitCode> {
-    let rules = load(&args.paths)?;
+    let entries = entries(&args.paths)?;
     let window = args.window.resolve("7d")?;
     runtime()?.block_on(async {
         let eval = Evaluator::open(&args.lake.lake).await?;
         let mut out = std::io::stdout().lock();
         let (mut ran, mut skipped, mut total) = (0, 0, 0);
-        for (path, rule) in &rules {
-            let compiled = match compile(rule) {
-                Ok(c) => c,
-                Err(reason) => {
+        for entry in entries {
+            let (head, compiled) = match entry {
+                Entry::Run { head, compiled, .. } => (head, compiled),
+                Entry::Skipped(line) => {
                     skipped += 1;
-                    writeln!(out, "{}: skipped: {reason}", path.display())?;
+                    writeln!(out, "{line}")?;
+                    continue;
+                }
+                Entry::Note(line) => {
+                    writeln!(out, "{line}")?;
                     continue;
                 }
             };
-            let head = head(&compiled.rule.title, path);
             match eval.test(&compiled, &window, SAMPLES).await {
                 Ok(Tested::NoTable) => {
                     writeln!(out, "{head}: 0 matches (no table {})", compiled.table)?
@@ -152,7 +155,7 @@ pub fn test(args: TestArgs) -> Result<ExitCode> {
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
-    let rules = load(&args.paths)?;
+    let entries = entries(&args.paths)?;
     let window = args.window.resolve("1h")?;
     let json = matches!(args.format, Format::Json);
     let mut out: Box<dyn Write> = if json {
@@ -162,14 +165,22 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     };
     // Rules in file order: those that can fire, and lines for the others.
     let mut runnable = Vec::new();
-    let mut lines: Vec<Result<(usize, String), String>> = Vec::new();
-    for (path, rule) in &rules {
-        match compile(rule).and_then(|c| AlertRule::new(c).map_err(|e| e.to_string())) {
-            Ok(r) => {
-                lines.push(Ok((runnable.len(), head(&r.compiled.rule.title, path))));
-                runnable.push(r);
-            }
-            Err(reason) => lines.push(Err(format!("{}: skipped: {reason}", path.display()))),
+    let mut lines: Vec<Result<(usize, String), (bool, String)>> = Vec::new();
+    for entry in entries {
+        match entry {
+            Entry::Run {
+                head,
+                file,
+                compiled,
+            } => match AlertRule::new(*compiled) {
+                Ok(r) => {
+                    lines.push(Ok((runnable.len(), head)));
+                    runnable.push(r);
+                }
+                Err(reason) => lines.push(Err((true, format!("{file}: skipped: {reason}")))),
+            },
+            Entry::Skipped(line) => lines.push(Err((true, line))),
+            Entry::Note(line) => lines.push(Err((false, line))),
         }
     }
     let lake = seclake_lake::Lake::open(&args.lake.lake)?;
@@ -181,8 +192,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     for line in lines {
         let (i, head) = match line {
             Ok(rule) => rule,
-            Err(text) => {
-                skipped += 1;
+            Err((counts, text)) => {
+                skipped += usize::from(counts);
                 writeln!(out, "{text}")?;
                 continue;
             }
@@ -225,10 +236,6 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         stdout.flush()?;
     }
     Ok(exit(skipped))
-}
-
-fn head(title: &str, path: &Path) -> String {
-    format!("{title} ({})", path.display())
 }
 
 fn count_of(n: usize, one: &str, many: &str) -> String {

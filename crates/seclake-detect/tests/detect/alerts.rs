@@ -13,22 +13,22 @@ use seclake_core::Timestamp;
 use seclake_detect::alert_log::{append, Known};
 use seclake_detect::alerts::{alert_batch, alert_id, ids, AlertRule};
 use seclake_detect::scheduled::{Evaluator, Window};
-use seclake_detect::{compile, load_file, Rule};
+use seclake_detect::{load_file, Rule};
 
-use crate::support::{cloudtrail_rule, context};
+use crate::support::{cloudtrail_rule, compile_one, context};
 
 fn rule_file(name: &str) -> AlertRule {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/rules")
         .join(name);
-    AlertRule::new(compile(&load_file(&path).unwrap()).unwrap()).unwrap()
+    AlertRule::new(compile_one(&load_file(&path).unwrap()).unwrap()).unwrap()
 }
 
 /// A rule with an id matching every row of the test data.
 fn every_row() -> AlertRule {
     let yaml = cloudtrail_rule("selection:\n  eventVersion: '1.09'\ncondition: selection")
         .replace("title: test", "title: every row\nid: every-row");
-    AlertRule::new(compile(&Rule::parse(&yaml).unwrap()).unwrap()).unwrap()
+    AlertRule::new(compile_one(&Rule::parse(&yaml).unwrap()).unwrap()).unwrap()
 }
 
 /// The rows of `table` that `rule` matches, every column.
@@ -118,7 +118,7 @@ async fn an_alert_names_its_rule_and_row_and_carries_the_rows_indicators() {
 #[test]
 fn a_rule_without_an_id_cannot_fire_alerts() {
     let yaml = cloudtrail_rule("selection:\n  eventName: StopLogging\ncondition: selection");
-    let err = AlertRule::new(compile(&Rule::parse(&yaml).unwrap()).unwrap()).unwrap_err();
+    let err = AlertRule::new(compile_one(&Rule::parse(&yaml).unwrap()).unwrap()).unwrap_err();
     assert_eq!(
         err.to_string(),
         "id: missing: a rule that fires alerts needs one (alerts are keyed by it)"

@@ -7,16 +7,16 @@ use std::path::Path;
 use arrow_array::cast::AsArray;
 use arrow_schema::DataType;
 use seclake_detect::batch::BatchMatcher;
-use seclake_detect::{compile, load_dir};
+use seclake_detect::load_dir;
 
-use crate::support::{batch, run, with_views};
+use crate::support::{batch, compile_one, run, with_views};
 
 #[tokio::test]
 async fn a_batch_matcher_keeps_the_rows_the_query_matches() {
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rules"));
     let mut checked = 0;
     for (path, rule) in load_dir(dir) {
-        let Ok(compiled) = rule.and_then(|r| compile(&r)) else {
+        let Ok(compiled) = rule.and_then(|r| compile_one(&r)) else {
             continue;
         };
         let expected = run(&std::fs::read_to_string(&path).unwrap()).await;

@@ -135,11 +135,11 @@ fn documents_that_are_not_rules_seclake_can_run() {
     for (yaml, message) in [
         (
             format!("title: t\nlogsource:\n  product: windows\n  category: process_creation\n{detection}"),
-            "no seclake log type for logsource product: windows, category: process_creation (known: product: aws, service: cloudtrail)".to_string(),
+            format!("no seclake log type for logsource product: windows, category: process_creation (known: {})", seclake_detect::mapping::known_logsources()),
         ),
         (
-            format!("title: t\nlogsource:\n  product: aws\n{detection}"),
-            "no seclake log type for logsource product: aws (known: product: aws, service: cloudtrail)".to_string(),
+            format!("title: t\nlogsource:\n  product: gcp\n{detection}"),
+            format!("no seclake log type for logsource product: gcp (known: {})", seclake_detect::mapping::known_logsources()),
         ),
         (format!("{logsource}{detection}"), "title: missing".to_string()),
         (format!("title: t\n{detection}"), "logsource: missing".to_string()),

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use seclake_detect::{compile, load_dir, Level};
+use seclake_detect::{load_dir, Level};
 
-use crate::support::run;
+use crate::support::{compile_one, run};
 
 fn rules_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rules"))
@@ -20,9 +20,14 @@ async fn every_rule_file_compiles_or_says_why_not() {
             .unwrap()
             .display()
             .to_string();
-        let line = match rule.and_then(|r| compile(&r)) {
+        let line = match rule.and_then(|r| compile_one(&r)) {
             Ok(c) => format!("{name}: ok ({})", c.table),
-            Err(e) => format!("{name}: {e}"),
+            // The known logsources are every type's: not repeated here.
+            Err(e) => format!("{name}: {e}")
+                .split(" (known: ")
+                .next()
+                .unwrap()
+                .to_string(),
         };
         lines.push(line);
     }
@@ -30,7 +35,7 @@ async fn every_rule_file_compiles_or_says_why_not() {
         lines,
         [
             "access_key_for_another_user.yml: ok (aws_cloudtrail)",
-            "broken/process_creation.yml: no seclake log type for logsource product: windows, category: process_creation (known: product: aws, service: cloudtrail)",
+            "broken/process_creation.yml: no seclake log type for logsource product: windows, category: process_creation",
             "broken/typo_modifier.yml: detection.selection.eventName|endwith: unknown modifier `endwith`",
             "console_login_without_mfa.yml: ok (aws_cloudtrail)",
             "encoded_powershell_via_ssm.yml: ok (aws_cloudtrail)",

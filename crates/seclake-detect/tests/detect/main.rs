@@ -6,6 +6,7 @@
 mod alerts;
 mod batch;
 mod conditions;
+mod declarations;
 mod errors;
 mod fields;
 mod files;

@@ -12,7 +12,7 @@ use arrow_schema::{DataType, Field, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use seclake_core::{RowIdentity, StandardFields, Timestamp};
-use seclake_detect::{compile, Rule};
+use seclake_detect::{Compiled, Rule, RuleError};
 use seclake_engine::batch::TableBatch;
 
 const ROWS: &str = include_str!("../data/cloudtrail.jsonl");
@@ -99,7 +99,8 @@ pub fn cloudtrail_rule(detection: &str) -> String {
 /// The `eventID`s of the rows a rule matches, sorted.
 pub async fn run(yaml: &str) -> Vec<String> {
     let rule = Rule::parse(yaml).unwrap_or_else(|e| panic!("rule does not load: {e}\n{yaml}"));
-    let compiled = compile(&rule).unwrap_or_else(|e| panic!("rule does not compile: {e}\n{yaml}"));
+    let compiled =
+        compile_one(&rule).unwrap_or_else(|e| panic!("rule does not compile: {e}\n{yaml}"));
     assert_eq!(compiled.table, "aws_cloudtrail");
     let ctx = context().await;
     let mut results = Vec::new();
@@ -145,8 +146,16 @@ pub fn error(detection: &str) -> String {
 
 /// Why a rule does not load or compile.
 pub fn rule_error(yaml: &str) -> String {
-    match Rule::parse(yaml).and_then(|r| compile(&r)) {
+    match Rule::parse(yaml).and_then(|r| compile_one(&r)) {
         Ok(c) => panic!("rule compiles to {}\n{yaml}", c.expr),
         Err(e) => e.to_string(),
     }
+}
+
+/// A rule compiled for its one table (the rules here are CloudTrail's).
+pub fn compile_one(rule: &Rule) -> Result<Compiled, RuleError> {
+    let mut targets = seclake_detect::compile(rule)?;
+    assert_eq!(targets.tables(), ["aws_cloudtrail"], "{}", rule.title);
+    assert!(targets.skipped.is_empty(), "{:?}", targets.skipped);
+    Ok(targets.compiled.remove(0))
 }
