@@ -112,8 +112,20 @@ impl Known {
 /// hour, one commit. Returns the log version committed, `None` when there
 /// was nothing to write.
 pub async fn append(lake: &Lake, alerts: &[RecordBatch]) -> Result<Option<u64>, DetectError> {
+    append_table(lake, TABLE, &schema(), alerts).await
+}
+
+/// Appends `batches` (rows with `p_event_time`, of schema `rows`) to
+/// `table` as [`append`] does: any table laid out like the lake's (tests
+/// write log tables with it).
+pub async fn append_table(
+    lake: &Lake,
+    table: &str,
+    rows: &arrow_schema::Schema,
+    batches: &[RecordBatch],
+) -> Result<Option<u64>, DetectError> {
     let mut hours: BTreeMap<i64, Vec<RecordBatch>> = BTreeMap::new();
-    for batch in alerts {
+    for batch in batches {
         for (hour, rows) in rows_by_hour(batch)? {
             let part = match rows {
                 None => batch.clone(),
@@ -147,7 +159,7 @@ pub async fn append(lake: &Lake, alerts: &[RecordBatch]) -> Result<Option<u64>, 
         );
         let size = bytes.len() as u64;
         lake.store
-            .put(&lake.path(&format!("{TABLE}/{rel}")), bytes.into())
+            .put(&lake.path(&format!("{table}/{rel}")), bytes.into())
             .await
             .map_err(seclake_lake::LakeError::from)?;
         let (min_time, max_time) = event_time_range(&batches);
@@ -161,22 +173,20 @@ pub async fn append(lake: &Lake, alerts: &[RecordBatch]) -> Result<Option<u64>, 
         });
     }
     let version = Committer::default()
-        .append(lake, TABLE, &schema(), &files)
+        .append(lake, table, rows, &files)
         .await?;
     Ok(Some(version))
 }
 
-/// The least and greatest `p_event_time` of `_alerts` batches.
+/// The least and greatest `p_event_time` of batches.
 fn event_time_range(batches: &[RecordBatch]) -> (i64, i64) {
     use arrow_array::cast::AsArray;
     use arrow_array::types::TimestampMicrosecondType;
-    let i = schema()
-        .index_of("p_event_time")
-        .expect("alerts have p_event_time");
     batches
         .iter()
         .flat_map(|b| {
-            b.column(i)
+            b.column_by_name("p_event_time")
+                .expect("rows_by_hour found p_event_time")
                 .as_primitive::<TimestampMicrosecondType>()
                 .values()
                 .iter()

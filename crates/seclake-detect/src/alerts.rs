@@ -1,5 +1,6 @@
-//! The `_alerts` table: one row per (rule, matched row), beside the log
-//! tables in the same lake and laid out like them.
+//! The `_alerts` table: one row per (rule, matched row), or per
+//! (correlation, group, bucket), beside the log tables in the same lake
+//! and laid out like them.
 //!
 //! - **Identity.** `alert_id` is the xxh3-128 hash (32 hex digits) of the
 //!   rule id and the matched row's `p_row_id`. Row ids are deterministic
@@ -23,17 +24,35 @@
 //! The matched row's own id is `matched_row_id` (joins back to the log
 //! table's `p_row_id`); the table it is in is `table_name`, since `table`
 //! needs quoting in every SQL dialect.
+//!
+//! A correlation rule ([`crate::correlation`]) fires one alert per group
+//! and bucket: its id hashes the correlation's id with the bucket (start
+//! and length) and the group's values ([`correlation_alert_id`]), so it
+//! too is the same alert however often the bucket is evaluated. It names
+//! the first event matched (`matched_row_id`, `table_name`, `log_type`);
+//! its `p_event_time` is the bucket's start (fixed, unlike the events seen
+//! so far, so the alert always lands in the same partition and the ids a
+//! run looks up are those of the buckets it reads); its indicators are
+//! those of all the events counted. Two columns only correlations fill:
+//! `correlation_group`, the group-by values as a JSON object, and
+//! `correlation_count`, the count the condition compared (events,
+//! distinct values, or rules matched). They come last, so that tables
+//! written before them gain them as Delta adds columns.
 
 use std::sync::{Arc, OnceLock};
 
 use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow_array::{
+    Array, ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use seclake_core::standard::STANDARD_COLUMNS;
 use seclake_core::Timestamp;
 
+use crate::correlation::{AlertCorrelation, Group};
 use crate::error::{DetectError, RuleError};
+use crate::scheduled::Window;
 use crate::Compiled;
 
 /// The table's name in the lake (the query engine's catalog knows it).
@@ -86,6 +105,8 @@ pub fn schema() -> SchemaRef {
             fields.extend(indicator_columns().map(|n| Field::new(n, string_list(), true)));
             fields.push(Field::new("fired_at", timestamp(), false));
             fields.push(text("p_row_id", false));
+            fields.push(text("correlation_group", true));
+            fields.push(Field::new("correlation_count", DataType::Int64, true));
             Arc::new(Schema::new(fields))
         })
         .clone()
@@ -178,7 +199,93 @@ pub fn alert_batch(
         TimestampMicrosecondArray::from(vec![fired_at.0; n]).with_timezone("UTC"),
     ));
     columns.push(ids);
+    columns.push(arrow_array::new_null_array(&DataType::Utf8, n));
+    columns.push(arrow_array::new_null_array(&DataType::Int64, n));
     Ok(RecordBatch::try_new(schema(), columns)?)
+}
+
+/// The id of the alert the correlation `rule_id` fires for a group in a
+/// bucket: [`alert_id`] of the rule id and a JSON array of the bucket's
+/// start and length (microseconds) and the group's values. The key starts
+/// with `[`, so it is never a row id (hex digits).
+pub fn correlation_alert_id(rule_id: &str, bucket: &Window, values: &[&str]) -> String {
+    let key = serde_json::json!([bucket.since.0, bucket.until.0 - bucket.since.0, values]);
+    alert_id(rule_id, &key.to_string())
+}
+
+/// The alerts `correlation` fires for `groups`, all fired at `fired_at`.
+pub fn correlation_alert_batch(
+    correlation: &AlertCorrelation,
+    groups: &[Group],
+    fired_at: Timestamp,
+) -> Result<RecordBatch, DetectError> {
+    let c = &correlation.compiled.correlation;
+    let n = groups.len();
+    let ids: ArrayRef = Arc::new(StringArray::from_iter_values(groups.iter().map(|g| {
+        let values: Vec<&str> = g.values.iter().map(|(_, v)| v.as_str()).collect();
+        correlation_alert_id(&correlation.id, &g.bucket, &values)
+    })));
+    let repeat = |v: &str| -> ArrayRef { Arc::new(StringArray::from(vec![v; n])) };
+    let each = |f: &dyn Fn(&Group) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(groups.iter().map(f)))
+    };
+    let mut tags = ListBuilder::new(StringBuilder::new());
+    for _ in 0..n {
+        for t in &c.tags {
+            tags.values().append_value(t);
+        }
+        tags.append(!c.tags.is_empty());
+    }
+    let mut columns: Vec<ArrayRef> = vec![
+        ids.clone(),
+        repeat(&correlation.id),
+        repeat(&c.title),
+        Arc::new(StringArray::from(vec![c.level.map(|l| l.as_str()); n])),
+        Arc::new(tags.finish()),
+        each(&|g| g.log_type),
+        each(&|g| &g.table),
+        each(&|g| &g.first_row_id),
+        Arc::new(
+            TimestampMicrosecondArray::from_iter_values(groups.iter().map(|g| g.bucket.since.0))
+                .with_timezone("UTC"),
+        ),
+    ];
+    for i in 0..indicator_columns().count() {
+        let mut list = ListBuilder::new(StringBuilder::new());
+        for g in groups {
+            for v in &g.indicators[i] {
+                list.values().append_value(v);
+            }
+            list.append(!g.indicators[i].is_empty());
+        }
+        columns.push(Arc::new(list.finish()));
+    }
+    columns.push(Arc::new(
+        TimestampMicrosecondArray::from(vec![fired_at.0; n]).with_timezone("UTC"),
+    ));
+    columns.push(ids);
+    columns.push(Arc::new(StringArray::from_iter_values(
+        groups.iter().map(|g| group_json(&g.values)),
+    )));
+    columns.push(Arc::new(Int64Array::from_iter_values(
+        groups.iter().map(|g| g.count),
+    )));
+    Ok(RecordBatch::try_new(schema(), columns)?)
+}
+
+/// `{"field":"value",...}` in `group-by` order.
+fn group_json(values: &[(String, String)]) -> String {
+    let fields: Vec<String> = values
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}:{}",
+                serde_json::Value::from(k.as_str()),
+                serde_json::Value::from(v.as_str())
+            )
+        })
+        .collect();
+    format!("{{{}}}", fields.join(","))
 }
 
 /// The `alert_id` column of an `_alerts` batch.
@@ -218,6 +325,39 @@ mod tests {
         );
         // Moving bytes between the two parts gives another id.
         assert_ne!(alert_id("ab", "c"), alert_id("a", "bc"));
+    }
+
+    #[test]
+    fn correlation_ids_name_the_rule_the_bucket_and_the_group() {
+        let rule = "3a7c9e51-0b2d-4f68-a1c3-5e7f9b0d2c46";
+        let hour = |h: i64| Window {
+            since: Timestamp(h * 3_600_000_000),
+            until: Timestamp((h + 1) * 3_600_000_000),
+        };
+        let id = correlation_alert_id(rule, &hour(473_885), &["alice"]);
+        // The key hashed, spelled out: part of the table's contract.
+        assert_eq!(
+            id,
+            alert_id(rule, r#"[1705986000000000,3600000000,["alice"]]"#)
+        );
+        assert_eq!(id, "b5d4c4971210d6333c681ccd6cfdcfaa");
+        assert_ne!(id, correlation_alert_id(rule, &hour(473_886), &["alice"]));
+        assert_ne!(id, correlation_alert_id(rule, &hour(473_885), &["bob"]));
+        assert_ne!(
+            id,
+            correlation_alert_id("other", &hour(473_885), &["alice"])
+        );
+        // Another timespan from the same start is another window.
+        let two_hours = Window {
+            until: hour(473_886).until,
+            ..hour(473_885)
+        };
+        assert_ne!(id, correlation_alert_id(rule, &two_hours, &["alice"]));
+        // Values are not run together.
+        assert_ne!(
+            correlation_alert_id(rule, &hour(1), &["a,b"]),
+            correlation_alert_id(rule, &hour(1), &["a", "b"])
+        );
     }
 
     #[test]

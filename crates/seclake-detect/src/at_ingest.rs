@@ -33,12 +33,15 @@ pub struct Detector {
 }
 
 /// What [`Detector::finish`] recorded.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Recorded {
     /// New alerts per rule title, in rule order.
     pub per_rule: Vec<(String, usize)>,
     pub new: usize,
     pub known: usize,
+    /// The alerts appended (batches of [`crate::alerts::schema`], none
+    /// empty): what is new, for whatever forwards alerts.
+    pub alerts: Vec<RecordBatch>,
 }
 
 impl Detector {
@@ -122,9 +125,12 @@ impl Detector {
                 }
             }
             recorded.new += admitted.new.num_rows();
-            new.push(admitted.new);
+            if admitted.new.num_rows() > 0 {
+                new.push(admitted.new);
+            }
         }
         append(lake, &new).await?;
+        recorded.alerts = new;
         Ok(recorded)
     }
 }

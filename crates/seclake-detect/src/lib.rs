@@ -51,7 +51,9 @@ pub mod at_ingest;
 pub mod batch;
 mod cidr;
 pub mod condition;
+pub mod correlation;
 mod error;
+pub mod fixtures;
 mod json_udf;
 mod load;
 mod lower;
@@ -69,9 +71,10 @@ use datafusion::prelude::SessionContext;
 use seclake_core::LogType;
 
 pub use cidr::{cidr_match, Cidr};
+pub use correlation::{Correlation, CorrelationError};
 pub use error::{DetectError, RuleError};
 pub use json_udf::json_extract_path_text;
-pub use load::{load_dir, load_file};
+pub use load::{load_dir, load_dir_documents, load_file, load_file_documents, Document};
 pub use rule::{Level, LogSource, Rule};
 
 /// A rule ready to run: the table it reads and the expression a row of

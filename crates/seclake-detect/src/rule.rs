@@ -8,7 +8,9 @@
 //! Errors name the key at fault as a path (`detection.selection[1].eventName`).
 //! Keys seclake has no use for (`author`, `references`, custom ones) are
 //! ignored, as Sigma allows; keys whose meaning seclake cannot honour
-//! (`timeframe`, correlation and filter documents) are errors.
+//! (`timeframe`, filter documents, v1 rule collections) are errors.
+//! A correlation document is not a rule: [`crate::Document`] reads
+//! either, [`crate::correlation`] the correlation.
 
 use yaml_rust2::yaml::Hash;
 use yaml_rust2::{Yaml, YamlLoader};
@@ -24,6 +26,8 @@ use crate::pattern::Pattern;
 pub struct Rule {
     pub title: String,
     pub id: Option<String>,
+    /// What correlation rules name it by (besides its id).
+    pub name: Option<String>,
     pub status: Option<String>,
     pub description: Option<String>,
     pub level: Option<Level>,
@@ -90,24 +94,33 @@ pub enum Search {
 }
 
 impl Rule {
-    /// Parses one rule from YAML text.
+    /// Parses one rule from YAML text of one document.
     pub fn parse(text: &str) -> Result<Rule, RuleError> {
-        let docs = YamlLoader::load_from_str(text).map_err(|e| RuleError::Yaml(e.to_string()))?;
-        let doc = match docs.as_slice() {
-            [doc] => doc,
-            [] => return Err(RuleError::invalid("(file)", "the file holds no rule")),
-            _ => {
-                return Err(RuleError::unsupported(
-                    "(file)",
-                    "a file of several YAML documents (rule collections)",
-                ))
-            }
-        };
+        match yaml_documents(text)?.as_slice() {
+            [doc] => Rule::from_yaml(doc),
+            [] => Err(RuleError::invalid("(file)", "the file holds no rule")),
+            docs => Err(RuleError::invalid(
+                "(file)",
+                format!(
+                    "{} YAML documents where one rule was expected (load the file to read them all)",
+                    docs.len()
+                ),
+            )),
+        }
+    }
+
+    /// The rule of one YAML document.
+    pub fn from_yaml(doc: &Yaml) -> Result<Rule, RuleError> {
         let Yaml::Hash(top) = doc else {
             return Err(RuleError::invalid("(file)", "a rule must be a map of keys"));
         };
+        if top.contains_key(&Yaml::String("correlation".into())) {
+            return Err(RuleError::invalid(
+                "correlation",
+                "a correlation rule, not a detection rule (load it with the rules it names)",
+            ));
+        }
         for (key, what) in [
-            ("correlation", "a correlation rule"),
             ("filter", "a Sigma filter"),
             ("action", "`action` (rule collections)"),
         ] {
@@ -123,6 +136,7 @@ impl Rule {
         Ok(Rule {
             title,
             id: optional_text(doc, "id")?,
+            name: optional_text(doc, "name")?,
             status: optional_text(doc, "status")?,
             description: optional_text(doc, "description")?,
             level,
@@ -131,16 +145,32 @@ impl Rule {
             detection: detection(required(doc, "detection")?)?,
         })
     }
+
+    /// Whether a correlation's reference (`rules: [...]`) names this rule:
+    /// its `name`, or else its `id`.
+    pub fn is_named(&self, reference: &str) -> bool {
+        self.name.as_deref() == Some(reference) || self.id.as_deref() == Some(reference)
+    }
 }
 
-fn required<'y>(doc: &'y Yaml, key: &str) -> Result<&'y Yaml, RuleError> {
+/// The YAML documents of a text (`---` separates them), without the
+/// empty ones (a leading or trailing `---`).
+pub(crate) fn yaml_documents(text: &str) -> Result<Vec<Yaml>, RuleError> {
+    let docs = YamlLoader::load_from_str(text).map_err(|e| RuleError::Yaml(e.to_string()))?;
+    Ok(docs
+        .into_iter()
+        .filter(|d| !matches!(d, Yaml::Null | Yaml::BadValue))
+        .collect())
+}
+
+pub(crate) fn required<'y>(doc: &'y Yaml, key: &str) -> Result<&'y Yaml, RuleError> {
     match &doc[key] {
         Yaml::BadValue | Yaml::Null => Err(RuleError::invalid(key, "missing")),
         v => Ok(v),
     }
 }
 
-fn text_of(v: &Yaml, at: &str) -> Result<String, RuleError> {
+pub(crate) fn text_of(v: &Yaml, at: &str) -> Result<String, RuleError> {
     match v {
         Yaml::String(s) => Ok(s.clone()),
         Yaml::Integer(i) => Ok(i.to_string()),
@@ -149,14 +179,14 @@ fn text_of(v: &Yaml, at: &str) -> Result<String, RuleError> {
     }
 }
 
-fn optional_text(doc: &Yaml, key: &str) -> Result<Option<String>, RuleError> {
+pub(crate) fn optional_text(doc: &Yaml, key: &str) -> Result<Option<String>, RuleError> {
     match &doc[key] {
         Yaml::BadValue | Yaml::Null => Ok(None),
         v => text_of(v, key).map(Some),
     }
 }
 
-fn level(v: &Yaml) -> Result<Level, RuleError> {
+pub(crate) fn level(v: &Yaml) -> Result<Level, RuleError> {
     let text = text_of(v, "level")?;
     Level::ALL
         .into_iter()
@@ -169,7 +199,7 @@ fn level(v: &Yaml) -> Result<Level, RuleError> {
         })
 }
 
-fn tags(v: &Yaml) -> Result<Vec<String>, RuleError> {
+pub(crate) fn tags(v: &Yaml) -> Result<Vec<String>, RuleError> {
     match v {
         Yaml::BadValue | Yaml::Null => Ok(Vec::new()),
         Yaml::Array(items) => items

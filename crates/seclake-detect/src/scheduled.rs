@@ -10,6 +10,10 @@
 //! may overlap freely: a scheduler that runs every hour over the last few
 //! hours catches rows ingested late (an event whose time is before the
 //! window when its row arrives is only caught by a later, wider run).
+//!
+//! Correlation rules run here too ([`Evaluator::correlate`],
+//! [`Evaluator::run_all`]), as aggregate queries over whole buckets of
+//! their timespan ([`crate::correlation`]).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
@@ -24,7 +28,8 @@ use seclake_lake::Lake;
 use seclake_query::QueryEngine;
 
 use crate::alert_log::{append, Known};
-use crate::alerts::{alert_batch, indicator_columns, AlertRule};
+use crate::alerts::{alert_batch, correlation_alert_batch, indicator_columns, AlertRule};
+use crate::correlation::{AlertCorrelation, Correlated};
 use crate::error::DetectError;
 use crate::Compiled;
 
@@ -85,6 +90,9 @@ pub struct RunReport {
     /// Per rule, in the order given: what it fired, or why evaluating it
     /// failed (the other rules still ran, and their alerts are committed).
     pub rules: Vec<Result<Fired, DetectError>>,
+    /// Per correlation given to [`Evaluator::run_all`], likewise (`new`
+    /// and `known` count groups).
+    pub correlations: Vec<Result<Fired, DetectError>>,
     /// The alerts appended (batches of [`crate::alerts::schema`]).
     pub alerts: Vec<RecordBatch>,
     /// The `_alerts` log version committed; `None` when nothing was new.
@@ -183,7 +191,33 @@ impl Evaluator {
         window: &Window,
         fired_at: Timestamp,
     ) -> Result<RunReport, DetectError> {
-        let mut known = Known::load(&self.engine, window).await?;
+        self.run_all(lake, rules, &[], window, fired_at).await
+    }
+
+    /// [`Evaluator::run`] with correlations too, their alerts in the same
+    /// commit. The alerts already recorded are read from the start of the
+    /// first bucket the window touches, where correlation alerts of the
+    /// buckets it reads are (see [`crate::correlation`]).
+    pub async fn run_all(
+        &self,
+        lake: &Lake,
+        rules: &[AlertRule],
+        correlations: &[AlertCorrelation],
+        window: &Window,
+        fired_at: Timestamp,
+    ) -> Result<RunReport, DetectError> {
+        let since = correlations
+            .iter()
+            .map(|c| {
+                let span = c.compiled.correlation.timespan.micros;
+                window.since.0.div_euclid(span) * span
+            })
+            .fold(window.since.0, i64::min);
+        let stored = Window {
+            since: Timestamp(since),
+            until: window.until,
+        };
+        let mut known = Known::load(&self.engine, &stored).await?;
         let mut report = RunReport::default();
         for rule in rules {
             let fired = self.fire(rule, window, fired_at, &mut known).await;
@@ -192,8 +226,43 @@ impl Evaluator {
                 fired
             }));
         }
+        for c in correlations {
+            let fired = self.fire_correlation(c, window, fired_at, &mut known).await;
+            report.correlations.push(fired.map(|(fired, new)| {
+                report.alerts.extend(new);
+                fired
+            }));
+        }
         report.version = append(lake, &report.alerts).await?;
         Ok(report)
+    }
+
+    /// One correlation's alerts not in `known` (now admitted to it).
+    async fn fire_correlation(
+        &self,
+        c: &AlertCorrelation,
+        window: &Window,
+        fired_at: Timestamp,
+        known: &mut Known,
+    ) -> Result<(Fired, Vec<RecordBatch>), DetectError> {
+        let groups = match self.correlate(&c.compiled, window).await? {
+            Correlated::NoTable => {
+                let fired = Fired {
+                    no_table: true,
+                    ..Fired::default()
+                };
+                return Ok((fired, Vec::new()));
+            }
+            Correlated::Groups(groups) => groups,
+        };
+        let admitted = known.admit(&correlation_alert_batch(c, &groups, fired_at)?)?;
+        let fired = Fired {
+            no_table: false,
+            new: admitted.new.num_rows(),
+            known: admitted.known,
+        };
+        let new = Some(admitted.new).filter(|b| b.num_rows() > 0);
+        Ok((fired, new.into_iter().collect()))
     }
 
     /// One rule's alerts not in `known` (now admitted to it).

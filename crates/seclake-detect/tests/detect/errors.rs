@@ -150,11 +150,11 @@ fn documents_that_are_not_rules_seclake_can_run() {
         ),
         (
             format!("title: t\n{logsource}{detection}---\ntitle: u\n"),
-            "(file): a file of several YAML documents (rule collections) is not supported".to_string(),
+            "(file): 2 YAML documents where one rule was expected (load the file to read them all)".to_string(),
         ),
         (
             "title: t\ncorrelation:\n  type: event_count\n".to_string(),
-            "correlation: a correlation rule is not supported".to_string(),
+            "correlation: a correlation rule, not a detection rule (load it with the rules it names)".to_string(),
         ),
         (
             format!("title: t\n{logsource}detection:\n  s: [{{eventName: x}}, y]\n  condition: s\n"),

@@ -6,10 +6,14 @@
 mod alerts;
 mod batch;
 mod conditions;
+mod correlation_rules;
+mod correlation_support;
+mod correlations;
 mod declarations;
 mod errors;
 mod fields;
 mod files;
 mod functions;
 mod modifiers;
+mod rule_fixtures;
 mod support;
