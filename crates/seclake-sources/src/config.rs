@@ -61,11 +61,27 @@
 //! compact_older_than = "1h"
 //! vacuum_every = "24h"              # seclake vacuum, keeping:
 //! vacuum_retain = "168h"
+//!
+//! [detections]                      # Sigma rules (see DetectionsConfig)
+//! rules = "/etc/seclake/rules"      # a file or directory, or a list
+//! schedule = "5m"                   # scheduled runs; "0": ingest-time only
+//! lookback = "1h"                   # the window each scheduled run covers
+//!
+//! [[alert_output]]                  # where new alerts go (any number)
+//! type = "webhook"                  # a JSON array of alerts, POSTed
+//! url = "https://hooks.example.com/seclake"
+//! headers = { Authorization = "Bearer ..." }
+//!
+//! [[alert_output]]
+//! type = "stdout"                   # one JSON line per alert
 //! ```
 
 use std::time::Duration;
 
 use serde::Deserialize;
+
+mod detections;
+pub use detections::{AlertOutputConfig, DetectionsConfig, DEFAULT_SCHEDULE, OUTPUT_KINDS};
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -76,6 +92,9 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     pub metrics: Option<MetricsConfig>,
     pub maintenance: Option<MaintenanceConfig>,
+    pub detections: Option<DetectionsConfig>,
+    #[serde(default, rename = "alert_output")]
+    pub alert_outputs: Vec<AlertOutputConfig>,
 }
 
 /// `[maintenance]`: compaction and vacuum on an interval, in the one
@@ -256,6 +275,7 @@ impl Config {
                 }
             }
         }
+        self.detection_problems(&mut out);
         if self.sources.is_empty() {
             out.push("no [[source]]: nothing to run".to_string());
         }

@@ -71,6 +71,22 @@ const HELP: &[(&str, &str)] = &[
         "seclake_syslog_spool_errors_total",
         "Writes to the syslog spool that failed (messages kept in memory only).",
     ),
+    (
+        "seclake_alerts_total",
+        "New alerts recorded in _alerts, by rule id (at ingest and by scheduled runs).",
+    ),
+    (
+        "seclake_alerts_sent_total",
+        "Alerts an alert output delivered.",
+    ),
+    (
+        "seclake_alert_output_failures_total",
+        "Alerts an alert output could not deliver (after its retries); they are in _alerts.",
+    ),
+    (
+        "seclake_detection_errors_total",
+        "Detection runs that failed: recording ingest-time alerts, or a scheduled run.",
+    ),
 ];
 
 /// The gauges and their help lines.

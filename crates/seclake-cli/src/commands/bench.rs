@@ -26,9 +26,11 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use seclake_core::LogType;
+use seclake_detect::alerts::AlertRule;
+use seclake_detect::at_ingest::Detector;
 use seclake_engine::pipeline::{self, Collector, Input, Output, Part, Settings};
 use seclake_engine::{Options, Reject, StreamStats};
-use seclake_lake::ingest::ingest_all;
+use seclake_lake::ingest::{ingest, ingest_all, Observer};
 use seclake_lake::{Lake, LakeWriter, WriterOptions};
 
 use super::common::runtime;
@@ -93,6 +95,11 @@ pub struct Args {
     /// removed afterwards); existing corpus files there are reused.
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Ingest mode: Sigma rules (files or directories) evaluated on every
+    /// batch, as `seclake ingest --rules` does, alerts recorded; only the
+    /// rules for the corpus's table run.
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
 }
 
 /// One measured run.
@@ -209,10 +216,17 @@ fn bench_all(args: &Args, corpora: &[String], dir: &Path, cores: usize) -> Resul
             opts.secrets = std::sync::Arc::new(secrets);
             opts.decoders = seclake_registry::decoders().to_vec();
         }
+        let rules = rules_for(&args.rules, t)?;
         for &threads in &args.threads {
             let threads = if threads == 0 { cores } else { threads };
+            let how = How {
+                classify: args.classify,
+                mode: args.mode,
+                threads,
+                rules: &rules,
+            };
             let runs = (0..args.runs.max(1))
-                .map(|_| measure(t, &path, &opts, args.classify, args.mode, threads, dir))
+                .map(|_| measure(t, &path, &opts, &how, dir))
                 .collect::<Result<Vec<_>>>()?;
             print_row(corpus, "seclake", threads, median(runs));
             if args.mode == Mode::Parse && !args.no_peer && threads == 1 {
@@ -325,16 +339,41 @@ pub(super) fn file_input(path: &Path) -> Input<'static> {
     }
 }
 
-/// Parses `path` once with `threads` workers.
-fn measure(
-    t: &'static LogType,
-    path: &Path,
-    opts: &Options,
+/// How a corpus is measured.
+struct How<'a> {
     classify: bool,
     mode: Mode,
     threads: usize,
-    dir: &Path,
-) -> Result<Run> {
+    /// Rules evaluated at ingest.
+    rules: &'a [AlertRule],
+}
+
+/// The rules of `paths` for `t`'s table; the count is printed.
+fn rules_for(paths: &[PathBuf], t: &LogType) -> Result<Vec<AlertRule>> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (rules, _) = super::rules::alert_rules(paths)?;
+    let rules: Vec<AlertRule> = rules
+        .into_iter()
+        .filter(|r| r.compiled.table == t.table)
+        .collect();
+    println!("{}: {} rules evaluated at ingest", t.name(), rules.len());
+    Ok(rules)
+}
+
+/// Rules at ingest, as `seclake ingest --rules` runs them.
+struct Rules(Detector);
+
+impl Observer for Rules {
+    fn batch(&mut self, input: usize, table: &str, batch: &arrow_array::RecordBatch) {
+        self.0.batch(input, table, batch);
+    }
+}
+
+/// Parses `path` once with `how.threads` workers.
+fn measure(t: &'static LogType, path: &Path, opts: &Options, how: &How, dir: &Path) -> Result<Run> {
+    let (classify, mode, threads) = (how.classify, how.mode, how.threads);
     let types: Vec<&LogType> = if classify {
         seclake_registry::all().iter().collect()
     } else {
@@ -364,9 +403,24 @@ fn measure(
             cpu_before = cpu_seconds();
             let started = Instant::now();
             let writer_opts = WriterOptions::for_threads(threads);
-            let writer = LakeWriter::new(lake, rt.handle().clone(), writer_opts);
+            let mut writer = LakeWriter::new(lake.clone(), rt.handle().clone(), writer_opts);
             let settings = Settings::new(threads, Output::Batches);
-            let (stats, _) = ingest_all(vec![file_input(path)], &types, opts, settings, writer)?;
+            let mut rules = Rules(Detector::new(how.rules.to_vec()));
+            let acks = vec![Box::new(|_| {}) as seclake_engine::ack::Ack];
+            let inputs = vec![file_input(path)];
+            let stats = ingest(
+                inputs,
+                acks,
+                &types,
+                opts,
+                settings,
+                &mut writer,
+                &mut rules,
+            )?;
+            writer.finish()?;
+            if !how.rules.is_empty() {
+                rt.block_on(rules.0.finish(&lake, |_| true))?;
+            }
             let secs = started.elapsed().as_secs_f64();
             let _ = std::fs::remove_dir_all(&lake_dir);
             (stats, secs)

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod alert_output;
 pub mod bench;
 mod bench_http;
 mod bench_lake;
@@ -14,6 +15,7 @@ pub mod log_types;
 pub mod parse;
 pub mod query;
 pub mod rules;
+mod rules_fixtures;
 mod rules_run;
 pub mod schema;
 pub mod serve;

@@ -10,15 +10,22 @@
 //! `rules test` and `rules run` evaluate the rules that compile over a
 //! window of the lake ([`super::rules_run`]): the first shows matches and
 //! writes nothing, the second appends new alerts to `_alerts`.
+//!
+//! A file may hold several documents, and a document may be a Sigma
+//! correlation rule over the others ([`correlate`]).
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use seclake_detect::{Compiled, Rule, RuleError, Targets};
+use seclake_detect::correlation::CompiledCorrelation;
+use seclake_detect::{Compiled, Document, Rule, RuleError, Targets};
 
 use super::rules_run::{self, RunArgs, TestArgs};
+
+#[path = "rules_correlate.rs"]
+pub mod correlate;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -56,19 +63,34 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 }
 
-/// Every rule file under `paths`, each loaded or with its error.
+/// Every detection rule under `paths`, each loaded or with its error
+/// (correlation documents left out).
 pub fn load(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Result<Rule, RuleError>)>> {
-    let mut rules = Vec::new();
+    let rules = documents(paths)?
+        .into_iter()
+        .filter_map(|(path, d)| match d {
+            Ok(Document::Correlation(_)) => None,
+            d => Some((path, d.and_then(Document::into_rule))),
+        })
+        .collect();
+    Ok(rules)
+}
+
+/// Every document of every rule file under `paths`, each loaded or with
+/// its error.
+pub fn documents(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Result<Document, RuleError>)>> {
+    let mut docs = Vec::new();
     for path in paths {
         if path.is_dir() {
-            rules.extend(seclake_detect::load_dir(path));
+            docs.extend(seclake_detect::load_dir_documents(path));
         } else if path.is_file() {
-            rules.push((path.clone(), seclake_detect::load_file(path)));
+            let loaded = seclake_detect::load_file_documents(path);
+            docs.extend(loaded.into_iter().map(|d| (path.clone(), d)));
         } else {
             bail!("{}: no such file or directory", path.display());
         }
     }
-    Ok(rules)
+    Ok(docs)
 }
 
 /// A loaded rule compiled for the tables of its logsource, or why it does
@@ -91,39 +113,59 @@ pub enum Entry {
     },
     /// A rule that does not load or compile: the line that says why.
     Skipped(String),
-    /// A table the rule's logsource names that it does not compile for.
+    /// A table the rule's logsource names that it does not compile for,
+    /// or a rule that is part of a correlation.
     Note(String),
+    /// A correlation rule, with its head.
+    Correlation {
+        head: String,
+        compiled: Box<CompiledCorrelation>,
+    },
 }
 
 /// The rules of `paths` as [`Entry`]s.
 pub fn entries(paths: &[PathBuf]) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
-    for (path, rule) in &load(paths)? {
-        let targets = match compile(rule) {
+    let loaded = correlate::Loaded::new(documents(paths)?);
+    let set = loaded.set();
+    for (i, (_, doc)) in loaded.docs.iter().enumerate() {
+        let label = loaded.label(i);
+        let rule = match doc {
+            Ok(Document::Rule(rule)) => rule,
+            Ok(Document::Correlation(c)) => {
+                out.push(correlate::entry(&set, label, c));
+                continue;
+            }
+            Err(reason) => {
+                out.push(Entry::Skipped(format!("{label}: skipped: {reason}")));
+                continue;
+            }
+        };
+        if let Some(note) = correlate::silenced(&set, label, rule) {
+            out.push(note);
+            continue;
+        }
+        let targets = match seclake_detect::compile(rule) {
             Ok(t) => t,
             Err(reason) => {
-                out.push(Entry::Skipped(format!(
-                    "{}: skipped: {reason}",
-                    path.display()
-                )));
+                out.push(Entry::Skipped(format!("{label}: skipped: {reason}")));
                 continue;
             }
         };
         let several = targets.compiled.len() > 1;
         for (log_type, why) in &targets.skipped {
             out.push(Entry::Note(format!(
-                "{}: not run on {log_type}: {why}",
-                path.display()
+                "{label}: not run on {log_type}: {why}"
             )));
         }
         for compiled in targets.compiled {
-            let mut head = format!("{} ({})", compiled.rule.title, path.display());
+            let mut head = format!("{} ({label})", compiled.rule.title);
             if several {
                 head = format!("{head} on {}", compiled.table);
             }
             out.push(Entry::Run {
                 head,
-                file: path.display().to_string(),
+                file: label.to_string(),
                 compiled: Box::new(compiled),
             });
         }
@@ -146,30 +188,45 @@ pub fn alert_rules(
                 }
             }
             Entry::Skipped(line) | Entry::Note(line) => skipped.push(line),
+            Entry::Correlation { head, .. } => skipped.push(format!(
+                "{head}: skipped: a correlation, evaluated by `seclake rules run` only"
+            )),
         }
     }
     Ok((ok, skipped))
 }
 
 fn check(paths: &[PathBuf]) -> Result<ExitCode> {
-    let rules = load(paths)?;
+    let rules = correlate::Loaded::new(documents(paths)?);
+    let set = rules.set();
     let mut out = std::io::stdout().lock();
     let mut ok = 0;
-    for (path, rule) in &rules {
-        match compile(rule) {
+    for (i, (_, doc)) in rules.docs.iter().enumerate() {
+        let label = rules.label(i);
+        let rule = match doc {
+            Ok(Document::Correlation(c)) => {
+                let (runs, line) = correlate::check_line(&set, label, c);
+                ok += usize::from(runs);
+                writeln!(out, "{line}")?;
+                continue;
+            }
+            Ok(Document::Rule(rule)) => seclake_detect::compile(rule).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match rule {
             Ok(targets) => {
                 ok += 1;
-                let mut line = format!("{}: ok ({})", path.display(), targets.tables().join(", "));
+                let mut line = format!("{label}: ok ({})", targets.tables().join(", "));
                 for (log_type, why) in &targets.skipped {
                     line.push_str(&format!("; not {log_type}: {why}"));
                 }
                 writeln!(out, "{line}")?;
             }
-            Err(reason) => writeln!(out, "{}: {reason}", path.display())?,
+            Err(reason) => writeln!(out, "{label}: {reason}")?,
         }
     }
-    writeln!(out, "{ok} of {} rules compile", rules.len())?;
-    Ok(if ok == rules.len() {
+    writeln!(out, "{ok} of {} rules compile", rules.docs.len())?;
+    Ok(if ok == rules.docs.len() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

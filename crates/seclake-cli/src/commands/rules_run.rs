@@ -9,7 +9,9 @@
 //! and the other rules still run (and `run` still commits their alerts). `test` shows up to three matches of each rule and writes
 //! nothing; `run` appends the new alerts to `_alerts` in one commit, and
 //! with `--format json` prints them as JSON lines on stdout (the report
-//! lines then go to stderr), for whatever forwards alerts.
+//! lines then go to stderr), for whatever forwards alerts. Correlation
+//! rules print their lines after the rules' (see
+//! [`super::rules::correlate`]).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,7 +24,7 @@ use seclake_detect::scheduled::{Evaluator, Fired, Sample, Tested, Window};
 use seclake_query::OutputFormat;
 
 use super::common::{parse_duration, runtime, LakeArg};
-use super::rules::{entries, Entry};
+use super::rules::{correlate, entries, Entry};
 
 /// Matches shown per rule by `rules test`.
 const SAMPLES: usize = 3;
@@ -46,6 +48,11 @@ pub struct TestArgs {
     /// Rule files (`.yml`, `.yaml`) or directories searched recursively.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    /// Check each rule against the test events beside it (`NAME.match*`:
+    /// every record must match; `NAME.nomatch*`: none may) at ingest and
+    /// as a scheduled query, instead of evaluating over the lake.
+    #[arg(long, conflicts_with_all = ["since", "until"])]
+    fixtures: bool,
     #[command(flatten)]
     lake: LakeArg,
     #[command(flatten)]
@@ -104,6 +111,9 @@ impl WindowArgs {
 }
 
 pub fn test(args: TestArgs) -> Result<ExitCode> {
+    if args.fixtures {
+        return super::rules_fixtures::run(&args.paths);
+    }
     let entries = entries(&args.paths)?;
     let window = args.window.resolve("7d")?;
     runtime()?.block_on(async {
@@ -120,6 +130,13 @@ pub fn test(args: TestArgs) -> Result<ExitCode> {
                 }
                 Entry::Note(line) => {
                     writeln!(out, "{line}")?;
+                    continue;
+                }
+                Entry::Correlation { head, compiled } => {
+                    match correlate::test(&eval, &head, &compiled, &window, &mut out).await? {
+                        Some(groups) => (ran, total) = (ran + 1, total + groups),
+                        None => skipped += 1,
+                    }
                     continue;
                 }
             };
@@ -165,6 +182,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     };
     // Rules in file order: those that can fire, and lines for the others.
     let mut runnable = Vec::new();
+    let mut correlations = correlate::Runnable::default();
     let mut lines: Vec<Result<(usize, String), (bool, String)>> = Vec::new();
     for entry in entries {
         match entry {
@@ -181,12 +199,19 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             },
             Entry::Skipped(line) => lines.push(Err((true, line))),
             Entry::Note(line) => lines.push(Err((false, line))),
+            Entry::Correlation { head, compiled } => {
+                if let Some(line) = correlations.push(head, *compiled) {
+                    lines.push(Err((true, line)));
+                }
+            }
         }
     }
     let lake = seclake_lake::Lake::open(&args.lake.lake)?;
     let report = runtime()?.block_on(async {
         let eval = Evaluator::open(&args.lake.lake).await?;
-        eval.run(&lake, &runnable, &window, Timestamp::now()).await
+        let correlations = &correlations.correlations;
+        eval.run_all(&lake, &runnable, correlations, &window, Timestamp::now())
+            .await
     })?;
     let (mut ran, mut new, mut known, mut skipped) = (0, 0, 0, 0);
     for line in lines {
@@ -221,6 +246,13 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             }
         }
     }
+    let c = correlations.report(&mut out, &report.correlations)?;
+    (ran, new, known, skipped) = (
+        ran + c.ran,
+        new + c.new,
+        known + c.known,
+        skipped + c.skipped,
+    );
     writeln!(
         out,
         "total: {} ({known} already known) from {}{}, {}",

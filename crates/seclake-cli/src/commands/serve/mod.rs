@@ -7,7 +7,9 @@
 //! writer as `seclake ingest`; an input is remembered as ingested (or
 //! answered, or deleted at its origin) only when its acknowledgement
 //! fired, so what a crash interrupts is taken again on restart (same row
-//! ids; `seclake compact` removes the copies). On SIGTERM the round in
+//! ids; `seclake compact` removes the copies). With `[detections]`,
+//! Sigma rules run on every round's rows and on a schedule, and new alerts
+//! go to the alert outputs ([`detections`]). On SIGTERM the round in
 //! progress finishes, its state is saved, the receivers' data is
 //! committed, and the process exits 0. `--check-config` only checks the file; `--once` runs
 //! one round of every source and exits (cron, tests).
@@ -67,6 +69,7 @@ macro_rules! say {
     ($($arg:tt)*) => { $crate::commands::serve::log_line(format!($($arg)*)) };
 }
 
+mod detections;
 mod gaps;
 mod http;
 mod imperva;
@@ -79,7 +82,16 @@ pub(crate) fn log_line(message: String) {
         eprintln!("{message}");
         return;
     }
-    let bad = ["failed", "not ingested", "redelivery", "cannot"];
+    let bad = [
+        "failed",
+        "not ingested",
+        "redelivery",
+        "cannot",
+        "not delivered",
+        "retry",
+        "not evaluated",
+        "skipped",
+    ];
     let level = if bad.iter().any(|b| message.contains(b)) {
         "warn"
     } else {
@@ -118,7 +130,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let config = config::parse(&text).map_err(|e| anyhow!("{path}:\n{e}"))?;
     JSON_LOGS.store(args.log_format == "json", Ordering::Relaxed);
     if args.check_config {
-        println!("{path}: ok ({} source(s))", config.sources.len());
+        let mut rules = String::new();
+        if let Some(d) = &config.detections {
+            let (ok, skipped) = super::rules::alert_rules(&d.rule_paths())
+                .map_err(|e| anyhow!("{path}:\n[detections] rules: {e:#}"))?;
+            for line in &skipped {
+                eprintln!("{path}: warning: [detections] {line}");
+            }
+            rules = format!(
+                ", {} rule(s), {} alert output(s)",
+                ok.len(),
+                config.alert_outputs.len()
+            );
+        }
+        println!("{path}: ok ({} source(s){rules})", config.sources.len());
         return Ok(ExitCode::SUCCESS);
     }
     serve(&config, args.once, args.threads)
@@ -141,6 +166,7 @@ pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<Exit
             .with_context(|| format!("[metrics] listen {}", m.listen))?;
         say!("metrics: http://{addr}/metrics");
     }
+    let detections = detections::Detections::open(config, &rt, &metrics)?;
     let mut sources = Vec::new();
     for s in &config.sources {
         let source = open_source(s, &lake, &rt).map_err(|e| anyhow!("source {:?}: {e}", s.id))?;
@@ -151,10 +177,12 @@ pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<Exit
         rt: &rt,
         threads,
         metrics: &metrics,
+        detections: detections.as_ref(),
     };
     let mut failures = 0;
     let mut upkeep = maintenance::Upkeep::new(config.maintenance.as_ref());
     let mut gap_watch = gaps::GapWatch::new(once);
+    let mut schedule = detections::Schedule::new(config);
     loop {
         if !stop.load(Ordering::Relaxed) {
             upkeep.run_due(&ctx);
@@ -175,6 +203,9 @@ pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<Exit
         if !stop.load(Ordering::Relaxed) {
             gap_watch.run_due(&ctx);
         }
+        if !once && !stop.load(Ordering::Relaxed) {
+            schedule.run_due(&ctx);
+        }
         if once || stop.load(Ordering::Relaxed) {
             break;
         }
@@ -188,6 +219,17 @@ pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<Exit
         }
     }
     failures += drain(&mut sources, &ctx);
+    if once {
+        // At the end: over what every source, receivers included, took.
+        schedule.run_due(&ctx);
+    }
+    if let Some(d) = detections {
+        let wait = match once {
+            true => detections::ONCE_WAIT,
+            false => detections::STOP_WAIT,
+        };
+        d.finish(&rt, wait);
+    }
     say!("seclake serve: stopped");
     Ok(if once && failures > 0 {
         ExitCode::from(1)
@@ -202,6 +244,8 @@ pub(crate) struct Ctx<'a> {
     pub rt: &'a tokio::runtime::Runtime,
     pub threads: usize,
     pub metrics: &'a Metrics,
+    /// `[detections]`: rules at ingest and where alerts go.
+    pub detections: Option<&'a detections::Detections>,
 }
 
 /// Starts a configured source.

@@ -246,7 +246,11 @@ pub(super) fn run_each(cfg: &SourceConfig, inputs: &[Input], ctx: &Ctx) -> Resul
         rt.handle().clone(),
         WriterOptions::for_threads(threads),
     );
-    let mut unopened = Unopened(vec![false; inputs.len()], vec![(0, 0); inputs.len()]);
+    let mut unopened = Unopened {
+        failed: vec![false; inputs.len()],
+        each: vec![(0, 0); inputs.len()],
+        detector: ctx.detections.map(|d| d.detector()),
+    };
     let stats = ingest(
         piped,
         acks,
@@ -262,28 +266,42 @@ pub(super) fn run_each(cfg: &SourceConfig, inputs: &[Input], ctx: &Ctx) -> Resul
     // An input that could not be opened or decoded (a missing object, no
     // key for an encrypted file) is recorded in `_rejects`, but is not
     // done: its message stays for redelivery, its object is tried again.
-    for (a, failed) in acked.iter_mut().zip(&unopened.0) {
+    for (a, failed) in acked.iter_mut().zip(&unopened.failed) {
         if *failed {
             *a = false;
         }
     }
+    if let (Some(d), Some(detector)) = (ctx.detections, unopened.detector.take()) {
+        d.record(ctx, detector, &acked);
+    }
     Ok(Ran {
         acked,
         stats,
-        each: unopened.1,
+        each: unopened.each,
     })
 }
 
-/// Which inputs could not be opened or decoded, and the rows and rejects
-/// of each, by index.
-struct Unopened(Vec<bool>, Vec<(u64, u64)>);
+/// Which inputs could not be opened or decoded, the rows and rejects of
+/// each, by index; and the rules at ingest (`[detections]`) that see every
+/// batch.
+struct Unopened {
+    failed: Vec<bool>,
+    each: Vec<(u64, u64)>,
+    detector: Option<seclake_detect::at_ingest::Detector>,
+}
 
 impl Observer for Unopened {
+    fn batch(&mut self, input: usize, table: &str, batch: &arrow_array::RecordBatch) {
+        if let Some(d) = &mut self.detector {
+            d.batch(input, table, batch);
+        }
+    }
+
     fn input_done(&mut self, input: usize, stats: &StreamStats, e: Option<&std::io::Error>) {
-        if let Some(each) = self.1.get_mut(input) {
+        if let Some(each) = self.each.get_mut(input) {
             *each = (stats.rows, stats.rejects);
         }
-        if let (Some(e), Some(slot)) = (e, self.0.get_mut(input)) {
+        if let (Some(e), Some(slot)) = (e, self.failed.get_mut(input)) {
             say!("seclake serve: input {input}: {e}");
             *slot = true;
         }
