@@ -2,7 +2,8 @@
 //! bodies, HTTPS, wrong credentials, oversized bodies), Python `requests`
 //! (Edgecast documents, HEC and bulk envelopes, 50 concurrent senders, a
 //! stream of POSTs through a `kill -9` and through a SIGTERM), and a
-//! hand-made client that trickles its request (slow loris).
+//! hand-made client that trickles its request (slow loris). The source's
+//! counters are served at `/metrics`.
 
 mod common;
 
@@ -55,6 +56,25 @@ fn curl(dir: &Path, args: &[&str]) -> (u16, String) {
     (code, body)
 }
 
+/// Scrapes `/metrics` on `port` until it contains every one of `wants`
+/// (for a minute at most): a source's counters reach it at its next round.
+fn scrape_until(port: u16, wants: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut body = String::new();
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = write!(s, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+            let _ = s.read_to_string(&mut body);
+        }
+        let missing: Vec<&&str> = wants.iter().filter(|w| !body.contains(**w)).collect();
+        if missing.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no {missing:?} in:\n{body}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// CloudTrail records as JSON lines, one per id.
 fn cloudtrail(ids: &[String]) -> String {
     ids.iter()
@@ -77,8 +97,9 @@ fn event_ids(dir: &Path) -> HashSet<String> {
 fn curl_posts_gzip_ndjson_and_bad_requests_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let port = free_port();
-    let child = serve(d, port, "max_body_bytes = 100000");
+    let (port, metrics) = (free_port(), free_port());
+    let extra = format!("max_body_bytes = 100000\n[metrics]\nlisten = \"127.0.0.1:{metrics}\"");
+    let child = serve(d, port, &extra);
     let url = format!("http://127.0.0.1:{port}/ingest");
     let auth = format!("Authorization: Bearer {TOKEN}");
     let ids: Vec<String> = (0..50).map(|i| format!("gz-{i}")).collect();
@@ -132,6 +153,21 @@ fn curl_posts_gzip_ndjson_and_bad_requests_write_nothing() {
     assert_eq!(code, 400, "{body}");
     // Health checks answer without credentials.
     assert_eq!(curl(d, &[&format!("http://127.0.0.1:{port}/")]).0, 200);
+    // Its counters, at /metrics.
+    scrape_until(
+        metrics,
+        &[
+            // The POST and the health check.
+            "seclake_http_requests_total{source=\"push\",code=\"200\"} 2\n",
+            "seclake_http_requests_total{source=\"push\",code=\"401\"} 3\n",
+            "seclake_http_requests_total{source=\"push\",code=\"413\"} 1\n",
+            "seclake_http_auth_failures_total{source=\"push\"} 3\n",
+            "# TYPE seclake_http_open_connections gauge\n",
+            "seclake_http_open_connections{source=\"push\"} ",
+            // Not recorded without Imperva or Edgecast sources, but declared.
+            "# TYPE seclake_missing_sequences gauge\n",
+        ],
+    );
     let out = stop(child);
     let log = text(&out.stderr);
     assert!(out.status.success(), "{log}");

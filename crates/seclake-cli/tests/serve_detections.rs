@@ -4,16 +4,17 @@
 //! their `_alerts` rows; serving again adds and sends nothing; rows
 //! another writer ingested are caught by the scheduled run; a webhook
 //! that answers 500 twice gets the alerts once, after retries, and one
-//! that answers 404 is reported without retries. `--check-config` warns
-//! of a rule that does not compile and refuses a bad output.
+//! that answers 404 is reported without retries. A correlation fires once
+//! from the scheduled runs. `--check-config` warns of a rule or a
+//! correlation that does not compile and refuses a bad output.
 
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
 
-use common::{free_port, ok, query, run, seclake, text};
+use common::hook::Hook;
+use common::{ok, query, run, seclake, text};
 use seclake_core::Timestamp;
 use serde_json::Value;
 
@@ -51,6 +52,39 @@ detection:
   condition: selection
 ";
 
+const BURST_ID: &str = "7e2d4c1a-5b3f-4a69-8c0e-1d2f3a4b5c6d";
+
+/// An event_count correlation, with its base rule (which fires nothing
+/// alone).
+const BURST: &str = "title: Buckets listed twice by one user
+id: 7e2d4c1a-5b3f-4a69-8c0e-1d2f3a4b5c6d
+level: medium
+correlation:
+  type: event_count
+  rules: [bucket_listing]
+  group-by: [userIdentity.userName]
+  timespan: 1h
+  condition: {gte: 2}
+---
+title: S3 buckets listed
+name: bucket_listing
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventSource: s3.amazonaws.com
+    eventName: ListBuckets
+  condition: selection
+";
+
+const UNKNOWN: &str = "title: Names a rule nobody loaded
+id: 0a0b0c0d-0000-4000-8000-000000000001
+correlation:
+  type: event_count
+  rules: [nope]
+  timespan: 1h
+  condition: {gte: 1}
+";
+
 const BROKEN: &str = "title: Not a CloudTrail field
 id: 11111111-2222-3333-4444-555555555555
 logsource:
@@ -62,82 +96,23 @@ detection:
   condition: selection
 ";
 
-/// Records every POST as a JSON line in argv[2] (path, status answered,
-/// headers, body); `/gone` answers 404, any other path 500 for the first
-/// argv[3] requests, then 200.
-const SERVER: &str = r#"
-import http.server, json, sys
-port, log, fails = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-seen = [0]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if self.path == "/gone":
-            code = 404
-        else:
-            seen[0] += 1
-            code = 500 if seen[0] <= fails else 200
-        with open(log, "a") as f:
-            f.write(json.dumps({"path": self.path, "code": code,
-                "type": self.headers.get("Content-Type"),
-                "auth": self.headers.get("Authorization"),
-                "body": json.loads(body)}) + "\n")
-        self.send_response(code)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *a): pass
-http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
-"#;
-
-/// The recording server; killed when dropped.
-struct Hook {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Drop for Hook {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Hook {
-    fn start(dir: &Path, fails: u32) -> Hook {
-        let port = free_port();
-        let script = dir.join("hook.py");
-        std::fs::write(&script, SERVER).unwrap();
-        let log = dir.join("posts.jsonl");
-        let child = Command::new("python3")
-            .arg(&script)
-            .arg(port.to_string())
-            .arg(&log)
-            .arg(fails.to_string())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the test server does not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Hook { child, port, log }
-    }
-
-    /// Every request received, in order.
-    fn posts(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
-
 /// A CloudTrail record `minutes` before now.
 fn record(id: &str, minutes: i64, source: &str, name: &str, agent: &str, extra: &str) -> String {
-    let at = Timestamp(Timestamp::now().0 - minutes * 60_000_000);
+    let at = Timestamp(Timestamp::now().0 - minutes * MINUTE);
+    record_at(id, at, source, name, agent, extra)
+}
+
+const MINUTE: i64 = 60_000_000;
+
+/// A CloudTrail record at `at`.
+fn record_at(
+    id: &str,
+    at: Timestamp,
+    source: &str,
+    name: &str,
+    agent: &str,
+    extra: &str,
+) -> String {
     let at = at.to_rfc3339();
     let at = format!("{}Z", &at[..19]);
     format!(
@@ -376,10 +351,96 @@ fn scheduled_runs_catch_other_writers_rows_and_retry_a_failing_webhook() {
     assert_eq!(alerts(dir.path()).len(), 2);
 }
 
+/// Two listings by one user within an hour: the correlation fires once,
+/// from the scheduled run, to `_alerts` and the webhook; again, nothing.
+#[test]
+fn correlations_fire_once_from_the_scheduled_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let hook = Hook::start(dir.path(), 0);
+    rules(dir.path(), &[("burst.yml", BURST)]);
+    let cfg = config(
+        dir.path(),
+        &format!(
+            "lookback = \"3h\"\n[[alert_output]]\ntype = \"webhook\"\nurl = \"http://127.0.0.1:{}/hook\"\n",
+            hook.port
+        ),
+    );
+    // Both in the last whole hour, one bucket of the timespan whatever
+    // the time the test runs at.
+    let hour = 60 * MINUTE;
+    let bucket = Timestamp((Timestamp::now().0.div_euclid(hour) - 1) * hour);
+    let s3 = "s3.amazonaws.com";
+    let at = |minutes: i64| Timestamp(bucket.0 + minutes * MINUTE);
+    let listings = [
+        record_at("l1", at(10), s3, "ListBuckets", "aws-cli/2.13.0", ""),
+        record_at("l2", at(20), s3, "ListBuckets", "aws-cli/2.13.0", ""),
+    ];
+    std::fs::write(dir.path().join("logs/trail.log"), listings.concat()).unwrap();
+    let out = serve_once(&cfg);
+    let err = text(&out.stderr);
+    for want in [
+        "2 rule(s) at ingest, 1 correlation(s) on the schedule only",
+        "S3 buckets listed (",
+        "part of correlation \"Buckets listed twice by one user\"",
+        ": 0 new alert(s), 0 already known; 1 correlation(s): 1 new alert(s), 0 already known",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    assert!(!err.contains("seclake rules run"), "{err}");
+    let stored = alerts(dir.path());
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0]["rule_id"], BURST_ID);
+    assert_eq!(
+        stored[0]["matched_row_id"],
+        row_id(dir.path(), "l1").as_str()
+    );
+    assert_eq!(stored[0]["correlation_count"], 2);
+    let group = r#"{"userIdentity.userName":"mallory"}"#;
+    assert_eq!(stored[0]["correlation_group"], group);
+    let posts = hook.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0]["body"].as_array().unwrap(), &stored);
+
+    // Again: the run finds it known, and sends nothing.
+    let err = text(&serve_once(&cfg).stderr);
+    assert!(
+        err.contains("1 correlation(s): 0 new alert(s), 1 already known"),
+        "{err}"
+    );
+    assert_eq!(hook.posts().len(), 1);
+    assert_eq!(alerts(dir.path()).len(), 1);
+
+    // `ingest --rules` evaluates batches only: it says so of the
+    // correlation.
+    let file = dir.path().join("logs/trail.log");
+    let elsewhere = dir.path().join("elsewhere").display().to_string();
+    let rules = dir.path().join("rules").display().to_string();
+    let args = [
+        "ingest",
+        "--lake",
+        &elsewhere,
+        "--log-type",
+        "AWS.CloudTrail",
+    ];
+    let mut args = args.to_vec();
+    args.extend(["--rules", &rules, file.to_str().unwrap()]);
+    let err = text(&run(&args, &[]).stderr);
+    assert!(
+        err.contains("Buckets listed twice by one user (")
+            && err.contains("skipped: a correlation, not evaluated at ingest"),
+        "{err}"
+    );
+}
+
 #[test]
 fn check_config_warns_of_rules_that_do_not_compile_and_refuses_bad_outputs() {
     let dir = tempfile::tempdir().unwrap();
-    rules(dir.path(), &[("broken.yml", BROKEN)]);
+    let extra = [
+        ("broken.yml", BROKEN),
+        ("burst.yml", BURST),
+        ("unknown.yml", UNKNOWN),
+    ];
+    rules(dir.path(), &extra);
     let cfg = config(
         dir.path(),
         "[[alert_output]]\ntype = \"webhook\"\nurl = \"https://hooks.example.com/x\"\n",
@@ -399,11 +460,12 @@ fn check_config_warns_of_rules_that_do_not_compile_and_refuses_bad_outputs() {
             && err.contains("CommandLine"),
         "{err}"
     );
+    // A correlation naming a rule that is not loaded.
+    let unknown = "unknown.yml: skipped: correlation.rules: no rule named `nope`";
+    assert!(err.contains(unknown), "{err}");
     let said = text(&out.stdout);
-    assert!(
-        said.contains("ok (1 source(s), 2 rule(s), 1 alert output(s))"),
-        "{said}"
-    );
+    let counts = "ok (1 source(s), 2 rule(s), 1 correlation(s), 1 alert output(s))";
+    assert!(said.contains(counts), "{said}");
 
     // A missing rules path and an output that is not HTTP: errors.
     let bad = dir.path().join("bad.toml");
@@ -424,4 +486,10 @@ fn check_config_warns_of_rules_that_do_not_compile_and_refuses_bad_outputs() {
     ] {
         assert!(err.contains(want), "missing {want:?} in:\n{err}");
     }
+
+    // Without scheduled runs, the correlation would never run.
+    let off = config(dir.path(), "schedule = \"0\"\n");
+    let err = text(&ok(check(&off)).stderr);
+    let never = "warning: [detections] 1 correlation(s) never run";
+    assert!(err.contains(never), "{err}");
 }

@@ -77,9 +77,15 @@ impl Detector {
                     }
                 }
             }
-            let fired = self.matchers[&i]
-                .matches(batch)
-                .and_then(|m| crate::alerts::alert_batch(rule, &m, self.fired_at));
+            // Most batches match nothing: no rows are gathered then.
+            let fired = match self.matchers[&i].matching_rows(batch) {
+                Ok(Some(idx)) if idx.is_empty() => continue,
+                Ok(None) => crate::alerts::alert_batch(rule, batch, self.fired_at),
+                Ok(Some(idx)) => arrow_select::take::take_record_batch(batch, &idx)
+                    .map_err(DetectError::from)
+                    .and_then(|m| crate::alerts::alert_batch(rule, &m, self.fired_at)),
+                Err(e) => Err(e),
+            };
             match fired {
                 Ok(a) if a.num_rows() > 0 => self.fired.push((input, a)),
                 Ok(_) => {}

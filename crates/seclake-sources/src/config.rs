@@ -64,7 +64,7 @@
 //!
 //! [detections]                      # Sigma rules (see DetectionsConfig)
 //! rules = "/etc/seclake/rules"      # a file or directory, or a list
-//! schedule = "5m"                   # scheduled runs; "0": ingest-time only
+//! schedule = "5m"                   # rules and correlations; "0": ingest-time only
 //! lookback = "1h"                   # the window each scheduled run covers
 //!
 //! [[alert_output]]                  # where new alerts go (any number)

@@ -1,105 +1,23 @@
 //! What `seclake serve` has done, for Prometheus: counters per source (and
 //! per log type for rows and rejects), served as text at `/metrics` with a
 //! `/healthz` that answers `ok`, by a small HTTP listener on its own
-//! thread (`[metrics] listen = "127.0.0.1:9464"`).
+//! thread (`[metrics] listen = "127.0.0.1:9464"`). Every metric is
+//! declared in [`catalog`], the only way to name one when recording it.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-/// Counters by (metric, labels).
+pub mod catalog;
+pub use catalog::{Counter, Gauge};
+
+/// Counters and gauges by (metric, labels).
 #[derive(Default)]
 pub struct Metrics {
     counters: Mutex<BTreeMap<(&'static str, String), u64>>,
     gauges: Mutex<BTreeMap<(&'static str, String), f64>>,
 }
-
-/// The metrics and their help lines.
-const HELP: &[(&str, &str)] = &[
-    (
-        "seclake_input_bytes_total",
-        "Bytes read from a source's inputs, after decompression.",
-    ),
-    ("seclake_rows_total", "Rows written to the lake."),
-    (
-        "seclake_rejects_total",
-        "Records that did not become rows (in the _rejects table).",
-    ),
-    (
-        "seclake_inputs_total",
-        "Inputs (objects, messages) processed, by result.",
-    ),
-    (
-        "seclake_messages_deleted_total",
-        "Queue messages deleted after their inputs were committed.",
-    ),
-    (
-        "seclake_errors_total",
-        "Rounds of a source that failed (listing, receiving, writing).",
-    ),
-    ("seclake_syslog_received_total", "Syslog messages received."),
-    (
-        "seclake_syslog_dropped_total",
-        "Syslog UDP datagrams dropped because the queue was full.",
-    ),
-    (
-        "seclake_syslog_kernel_dropped_total",
-        "Syslog UDP datagrams the kernel dropped: the socket's receive buffer was full (receive_buffer_bytes).",
-    ),
-    (
-        "seclake_syslog_truncated_total",
-        "Syslog messages cut to max_message_bytes.",
-    ),
-    (
-        "seclake_syslog_connections_total",
-        "Syslog TCP and TLS connections accepted.",
-    ),
-    (
-        "seclake_syslog_refused_total",
-        "Syslog connections closed at once: max_connections were open.",
-    ),
-    (
-        "seclake_syslog_timed_out_total",
-        "Syslog connections closed by frame_timeout or idle_timeout.",
-    ),
-    (
-        "seclake_syslog_tls_failed_total",
-        "Syslog TLS connections closed before a first message (failed handshake).",
-    ),
-    (
-        "seclake_syslog_spool_errors_total",
-        "Writes to the syslog spool that failed (messages kept in memory only).",
-    ),
-    (
-        "seclake_alerts_total",
-        "New alerts recorded in _alerts, by rule id (at ingest and by scheduled runs).",
-    ),
-    (
-        "seclake_alerts_sent_total",
-        "Alerts an alert output delivered.",
-    ),
-    (
-        "seclake_alert_output_failures_total",
-        "Alerts an alert output could not deliver (after its retries); they are in _alerts.",
-    ),
-    (
-        "seclake_detection_errors_total",
-        "Detection runs that failed: recording ingest-time alerts, or a scheduled run.",
-    ),
-];
-
-/// The gauges and their help lines.
-const GAUGES: &[(&str, &str)] = &[
-    (
-        "seclake_queue_lag_seconds",
-        "Age of the oldest message of the last batch received from a queue.",
-    ),
-    (
-        "seclake_syslog_open_connections",
-        "Syslog TCP and TLS connections open now.",
-    ),
-];
 
 impl Metrics {
     pub fn new() -> Arc<Metrics> {
@@ -108,39 +26,30 @@ impl Metrics {
 
     /// Adds `n` to a counter; `labels` as Prometheus writes them
     /// (`source="a",log_type="b"`).
-    pub fn add(&self, name: &'static str, labels: String, n: u64) {
+    pub fn add(&self, counter: Counter, labels: String, n: u64) {
         if let Ok(mut c) = self.counters.lock() {
-            *c.entry((name, labels)).or_default() += n;
+            *c.entry((counter.name(), labels)).or_default() += n;
         }
     }
 
     /// Sets a gauge.
-    pub fn set(&self, name: &'static str, labels: String, v: f64) {
+    pub fn set(&self, gauge: Gauge, labels: String, v: f64) {
         if let Ok(mut g) = self.gauges.lock() {
-            g.insert((name, labels), v);
+            g.insert((gauge.name(), labels), v);
         }
     }
 
-    /// The text exposition format.
+    /// The text exposition format: every declared metric (see
+    /// [`catalog`]), with its help line even before it is recorded.
     pub fn render(&self) -> String {
         let counters = self.counters.lock().map(|c| c.clone()).unwrap_or_default();
         let mut out = String::from("# HELP seclake_up Whether seclake serve is running.\n# TYPE seclake_up gauge\nseclake_up 1\n");
-        for (name, help) in HELP {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n"));
-            for ((n, labels), v) in &counters {
-                if n == name {
-                    out.push_str(&format!("{name}{{{labels}}} {v}\n"));
-                }
-            }
+        for c in catalog::COUNTERS {
+            family(&mut out, c.name(), c.help(), "counter", &counters);
         }
         let gauges = self.gauges.lock().map(|g| g.clone()).unwrap_or_default();
-        for (name, help) in GAUGES {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
-            for ((n, labels), v) in &gauges {
-                if n == name {
-                    out.push_str(&format!("{name}{{{labels}}} {v}\n"));
-                }
-            }
+        for g in catalog::GAUGES {
+            family(&mut out, g.name(), g.help(), "gauge", &gauges);
         }
         out
     }
@@ -178,6 +87,24 @@ impl Metrics {
     }
 }
 
+/// One metric's help and type lines, and its values by labels.
+fn family<V: std::fmt::Display>(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    kind: &str,
+    values: &BTreeMap<(&'static str, String), V>,
+) {
+    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+    for ((n, labels), v) in values {
+        match labels.as_str() {
+            _ if *n != name => {}
+            "" => out.push_str(&format!("{name} {v}\n")),
+            _ => out.push_str(&format!("{name}{{{labels}}} {v}\n")),
+        }
+    }
+}
+
 /// `source="id"` with the value escaped as Prometheus wants.
 pub fn labels(pairs: &[(&str, &str)]) -> String {
     pairs
@@ -203,12 +130,12 @@ mod tests {
     fn counters_are_served() {
         let m = Metrics::new();
         m.add(
-            "seclake_rows_total",
+            catalog::ROWS,
             labels(&[("source", "a\"b"), ("log_type", "AWS.ALB")]),
             5,
         );
         m.add(
-            "seclake_rows_total",
+            catalog::ROWS,
             labels(&[("source", "a\"b"), ("log_type", "AWS.ALB")]),
             2,
         );
@@ -228,5 +155,43 @@ mod tests {
         assert!(metrics.contains("seclake_up 1"));
         assert!(get("/healthz").ends_with("ok\n"));
         assert!(get("/nope").starts_with("HTTP/1.1 404"));
+    }
+
+    /// The metrics of HTTP sources and of the delivery gap watch, once
+    /// recorded by names missing from the help tables, are rendered.
+    #[test]
+    fn http_and_gap_metrics_are_rendered() {
+        let m = Metrics::new();
+        let push = labels(&[("source", "push")]);
+        m.add(
+            catalog::HTTP_REQUESTS,
+            labels(&[("source", "push"), ("code", "401")]),
+            3,
+        );
+        m.add(catalog::HTTP_BODY_BYTES, push.clone(), 1200);
+        m.set(catalog::HTTP_OPEN_CONNECTIONS, push, 2.0);
+        let imperva = labels(&[("log_type", "Imperva.CloudWAF")]);
+        m.set(catalog::MISSING_SEQUENCES, imperva, 4.0);
+        m.add(catalog::DETECTION_ERRORS, String::new(), 1);
+        let text = m.render();
+        for want in [
+            "# TYPE seclake_http_requests_total counter\n",
+            "seclake_http_requests_total{source=\"push\",code=\"401\"} 3\n",
+            "seclake_http_body_bytes_total{source=\"push\"} 1200\n",
+            "# TYPE seclake_http_open_connections gauge\n",
+            "seclake_http_open_connections{source=\"push\"} 2\n",
+            "# HELP seclake_missing_sequences Sequence numbers missing",
+            "# TYPE seclake_missing_sequences gauge\n",
+            "seclake_missing_sequences{log_type=\"Imperva.CloudWAF\"} 4\n",
+            "seclake_detection_errors_total 1\n",
+        ] {
+            assert!(text.contains(want), "no {want:?} in:\n{text}");
+        }
+        // Every declared metric has its help and type, recorded or not.
+        let names = catalog::COUNTERS.iter().map(|c| c.name());
+        for name in names.chain(catalog::GAUGES.iter().map(|g| g.name())) {
+            assert!(text.contains(&format!("# HELP {name} ")), "{name}");
+            assert!(text.contains(&format!("# TYPE {name} ")), "{name}");
+        }
     }
 }

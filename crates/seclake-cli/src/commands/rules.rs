@@ -173,27 +173,58 @@ pub fn entries(paths: &[PathBuf]) -> Result<Vec<Entry>> {
     Ok(out)
 }
 
-/// The rules of `paths` that can fire alerts (one per table a rule runs
-/// on), and a line for each of the others (the file and why it cannot).
-pub fn alert_rules(
-    paths: &[PathBuf],
-) -> Result<(Vec<seclake_detect::alerts::AlertRule>, Vec<String>)> {
-    let (mut ok, mut skipped) = (Vec::new(), Vec::new());
+/// What can fire alerts from the rule files of `paths`.
+#[derive(Default)]
+pub struct AlertSet {
+    /// The rules, one per table a rule runs on.
+    pub rules: Vec<seclake_detect::alerts::AlertRule>,
+    /// The correlations, which only a scheduled run over the lake can
+    /// evaluate (an ingest batch holds seconds of events, not a timespan).
+    pub correlations: correlate::Runnable,
+    /// A line for each of the others: the file and why it cannot (or a
+    /// note on a rule that fires only through a correlation).
+    pub skipped: Vec<String>,
+}
+
+/// The rules and correlations of `paths` that can fire alerts, as
+/// `seclake serve`'s `[detections]` runs them.
+pub fn alert_set(paths: &[PathBuf]) -> Result<AlertSet> {
+    let mut set = AlertSet::default();
     for entry in entries(paths)? {
         match entry {
             Entry::Run { file, compiled, .. } => {
                 match seclake_detect::alerts::AlertRule::new(*compiled) {
-                    Ok(r) => ok.push(r),
-                    Err(reason) => skipped.push(format!("{file}: skipped: {reason}")),
+                    Ok(r) => set.rules.push(r),
+                    Err(reason) => set.skipped.push(format!("{file}: skipped: {reason}")),
                 }
             }
-            Entry::Skipped(line) | Entry::Note(line) => skipped.push(line),
-            Entry::Correlation { head, .. } => skipped.push(format!(
-                "{head}: skipped: a correlation, evaluated by `seclake rules run` only"
-            )),
+            Entry::Skipped(line) | Entry::Note(line) => set.skipped.push(line),
+            Entry::Correlation { head, compiled } => {
+                set.skipped.extend(set.correlations.push(head, *compiled));
+            }
         }
     }
-    Ok((ok, skipped))
+    Ok(set)
+}
+
+/// The rules of `paths` that can fire alerts at ingest (one per table a
+/// rule runs on), and a line for each of the others (the file and why it
+/// cannot), correlations included: for what evaluates batches only
+/// (`ingest --rules`).
+pub fn alert_rules(
+    paths: &[PathBuf],
+) -> Result<(Vec<seclake_detect::alerts::AlertRule>, Vec<String>)> {
+    let AlertSet {
+        rules,
+        correlations,
+        mut skipped,
+    } = alert_set(paths)?;
+    skipped.extend(correlations.heads().iter().map(|head| {
+        format!(
+            "{head}: skipped: a correlation, not evaluated at ingest (`seclake rules run` and the scheduled runs of `seclake serve` evaluate it)"
+        )
+    }));
+    Ok((rules, skipped))
 }
 
 fn check(paths: &[PathBuf]) -> Result<ExitCode> {

@@ -173,7 +173,8 @@ fn group_line(c: &Correlation, g: &Group) -> String {
     line
 }
 
-/// The correlations `rules run` evaluates, with their heads.
+/// The correlations `rules run` and `serve`'s scheduled runs evaluate,
+/// with their heads.
 #[derive(Default)]
 pub struct Runnable {
     pub correlations: Vec<AlertCorrelation>,
@@ -201,6 +202,11 @@ impl Runnable {
             }
             Err(e) => Some(format!("{head}: skipped: {e}")),
         }
+    }
+
+    /// `<title> (<file>)` of each correlation, in order.
+    pub fn heads(&self) -> &[String] {
+        &self.heads
     }
 
     /// A line per correlation of what it fired.

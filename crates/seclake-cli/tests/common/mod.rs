@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+pub mod hook;
+
 /// Environment variables for a command (an S3 server's endpoint, keys).
 pub type Envs = [(&'static str, String)];
 

@@ -14,16 +14,19 @@ use super::{one_or_many, parse_duration, Config};
 /// on a schedule, which catches what ingest time cannot see: rows other
 /// workers or `seclake ingest` wrote, alerts lost to a crash between a
 /// commit and the alerts' append. Alert ids are fixed by rule and row, so
-/// the two never fire the same alert twice.
+/// the two never fire the same alert twice. Correlation rules in the same
+/// files run on the schedule only: they count events over a timespan,
+/// which no round's rows hold.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DetectionsConfig {
     /// Rule files (`.yml`, `.yaml`) or directories searched recursively.
     #[serde(default, deserialize_with = "one_or_many")]
     pub rules: Option<Vec<String>>,
-    /// How often the scheduled run evaluates every rule over the lake;
-    /// default 5m. `0` turns scheduled runs off (ingest time only): with
-    /// several workers, keep them in one.
+    /// How often the scheduled run evaluates every rule and correlation
+    /// over the lake; default 5m. `0` turns scheduled runs off (ingest
+    /// time only, so no correlation runs): with several workers, keep
+    /// them in one.
     pub schedule: Option<String>,
     /// The window of event times a scheduled run covers, ending now;
     /// default twice the schedule and at least an hour.

@@ -27,7 +27,7 @@ use anyhow::{Context, Result};
 use arrow_array::RecordBatch;
 use seclake_query::OutputFormat;
 use seclake_sources::config::AlertOutputConfig;
-use seclake_sources::metrics::{labels, Metrics};
+use seclake_sources::metrics::{catalog, labels, Metrics};
 
 pub mod stdout;
 pub mod webhook;
@@ -116,8 +116,8 @@ pub fn to_json(alerts: &[RecordBatch]) -> Result<Vec<String>> {
 /// Counts `n` alerts an output delivered or failed to deliver.
 fn counted(metrics: &Metrics, output: &str, delivered: bool, n: usize) {
     let name = match delivered {
-        true => "seclake_alerts_sent_total",
-        false => "seclake_alert_output_failures_total",
+        true => catalog::ALERTS_SENT,
+        false => catalog::ALERT_OUTPUT_FAILURES,
     };
     metrics.add(name, labels(&[("output", output)]), n as u64);
 }

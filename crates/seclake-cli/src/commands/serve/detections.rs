@@ -10,7 +10,10 @@
 //!   run` does; first right after the sources' first rounds, and at the
 //!   end of `--once`. It catches what ingest time could not see: rows other
 //!   workers or `seclake ingest` wrote, alerts lost to a crash between a
-//!   commit and their append.
+//!   commit and their append. The correlation rules of the same files run
+//!   here only, in the same commit: they count events over whole buckets
+//!   of their timespan, which no ingest batch holds (a run reads every
+//!   bucket its window touches, from the bucket's start).
 //!
 //! Both append only the alerts whose ids are not in `_alerts` yet, and ids
 //! are fixed by rule and row, so the two never fire one alert twice. The
@@ -27,12 +30,15 @@ use arrow_array::RecordBatch;
 use seclake_core::Timestamp;
 use seclake_detect::alerts::AlertRule;
 use seclake_detect::at_ingest::Detector;
-use seclake_detect::scheduled::{Evaluator, Window};
+use seclake_detect::scheduled::{Evaluator, Fired, Window};
+use seclake_detect::DetectError;
 use seclake_sources::config::Config;
-use seclake_sources::metrics::{labels, Metrics};
+use seclake_sources::metrics::{catalog, labels, Metrics};
 
 use super::Ctx;
 use crate::commands::alert_output::Outputs;
+use crate::commands::rules::correlate::Runnable;
+use crate::commands::rules::{alert_set, AlertSet};
 
 /// How long stopping waits for webhooks to deliver what they hold; after
 /// `--once`, [`ONCE_WAIT`].
@@ -42,6 +48,8 @@ pub(super) const ONCE_WAIT: Duration = Duration::from_secs(600);
 /// The rules and where their alerts go.
 pub(crate) struct Detections {
     rules: Vec<AlertRule>,
+    /// Evaluated by the scheduled runs only.
+    correlations: Runnable,
     outputs: Outputs,
     /// Why a rule could not be evaluated at ingest: logged once each.
     noted: Mutex<HashSet<String>>,
@@ -58,10 +66,16 @@ impl Detections {
         let Some(d) = &config.detections else {
             return Ok(None);
         };
-        let (rules, skipped) = crate::commands::rules::alert_rules(&d.rule_paths())
-            .map_err(|e| anyhow!("[detections] rules: {e:#}"))?;
+        let AlertSet {
+            rules,
+            correlations,
+            skipped,
+        } = alert_set(&d.rule_paths()).map_err(|e| anyhow!("[detections] rules: {e:#}"))?;
         for line in &skipped {
             say!("detections: {line}");
+        }
+        if let Some(warning) = unscheduled(config, correlations.correlations.len()) {
+            say!("detections: {warning}");
         }
         let outputs = Outputs::open(&config.alert_outputs, rt.handle(), metrics.clone())?;
         let scheduled = match d.schedule() {
@@ -73,8 +87,9 @@ impl Detections {
             None => "off".to_string(),
         };
         say!(
-            "detections: {} rule(s) at ingest; scheduled runs {scheduled}; alert outputs: {}",
+            "detections: {} rule(s) at ingest, {} correlation(s) on the schedule only; scheduled runs {scheduled}; alert outputs: {}",
             rules.len(),
+            correlations.correlations.len(),
             match outputs.describe() {
                 o if o.is_empty() => "none (alerts go to _alerts only)".to_string(),
                 o => o.join(", "),
@@ -82,6 +97,7 @@ impl Detections {
         );
         Ok(Some(Detections {
             rules,
+            correlations,
             outputs,
             noted: Mutex::default(),
         }))
@@ -123,8 +139,7 @@ impl Detections {
             }
             Ok(_) => {}
             Err(e) => {
-                ctx.metrics
-                    .add("seclake_detection_errors_total", String::new(), 1);
+                ctx.metrics.add(catalog::DETECTION_ERRORS, String::new(), 1);
                 say!("detections: recording the alerts at ingest failed: {e} (the next scheduled run fires them)");
             }
         }
@@ -134,7 +149,7 @@ impl Detections {
     fn deliver(&self, metrics: &Metrics, alerts: &[RecordBatch]) {
         for batch in alerts {
             for rule in seclake_detect::alerts::rule_ids(batch).iter().flatten() {
-                metrics.add("seclake_alerts_total", labels(&[("rule", rule)]), 1);
+                metrics.add(catalog::ALERTS, labels(&[("rule", rule)]), 1);
             }
         }
         self.outputs.send(alerts);
@@ -144,6 +159,17 @@ impl Detections {
     pub fn finish(self, rt: &tokio::runtime::Runtime, wait: Duration) {
         self.outputs.finish(rt, wait);
     }
+}
+
+/// The warning for correlations that would never run: they run on the
+/// schedule only, and `[detections]` turned it off.
+pub(crate) fn unscheduled(config: &Config, correlations: usize) -> Option<String> {
+    let d = config.detections.as_ref()?;
+    (correlations > 0 && d.schedule().is_none()).then(|| {
+        format!(
+            "{correlations} correlation(s) never run: correlations run on the schedule only, and schedule is off"
+        )
+    })
 }
 
 /// `5m`, `1h`: a duration as the configuration writes it.
@@ -174,7 +200,7 @@ impl Schedule {
         }
     }
 
-    /// Runs every rule over the last `lookback`, if due.
+    /// Runs every rule and correlation over the last `lookback`, if due.
     pub fn run_due(&mut self, ctx: &Ctx) {
         let (Some(d), Some(every)) = (ctx.detections, self.every) else {
             return;
@@ -191,39 +217,58 @@ impl Schedule {
             until,
         };
         let uri = ctx.lake.uri.clone();
+        let correlations = &d.correlations.correlations;
         let ran = ctx.rt.block_on(async {
             let eval = Evaluator::open(&uri).await?;
-            eval.run(ctx.lake, &d.rules, &window, until).await
+            eval.run_all(ctx.lake, &d.rules, correlations, &window, until)
+                .await
         });
         let report = match ran {
             Ok(r) => r,
             Err(e) => {
-                ctx.metrics
-                    .add("seclake_detection_errors_total", String::new(), 1);
+                ctx.metrics.add(catalog::DETECTION_ERRORS, String::new(), 1);
                 say!("detections: the scheduled run failed: {e}");
                 return;
             }
         };
-        let (mut new, mut known) = (0, 0);
-        for (rule, fired) in d.rules.iter().zip(&report.rules) {
-            match fired {
-                Ok(f) => (new, known) = (new + f.new, known + f.known),
-                Err(e) => {
-                    ctx.metrics
-                        .add("seclake_detection_errors_total", String::new(), 1);
-                    say!(
-                        "detections: rule {:?} failed in the scheduled run: {e}",
-                        rule.compiled.rule.title
-                    );
-                }
-            }
-        }
+        let titles = d
+            .rules
+            .iter()
+            .map(|r| format!("rule {:?}", r.compiled.rule.title));
+        let (new, known) = tally(ctx, titles, &report.rules);
+        let heads = d.correlations.heads().iter();
+        let heads = heads.map(|h| format!("correlation {h}"));
+        let (c_new, c_known) = tally(ctx, heads, &report.correlations);
+        let correlated = match correlations.len() {
+            0 => String::new(),
+            n => format!("; {n} correlation(s): {c_new} new alert(s), {c_known} already known"),
+        };
         say!(
-            "detections: scheduled run over events from {} to {}: {new} new alert(s), {known} already known, in {:.2}s",
+            "detections: scheduled run over events from {} to {}: {new} new alert(s), {known} already known{correlated}, in {:.2}s",
             window.since.to_rfc3339(),
             window.until.to_rfc3339(),
             started.elapsed().as_secs_f64()
         );
         d.deliver(ctx.metrics, &report.alerts);
     }
+}
+
+/// The new and known alerts of a run's rules (or correlations), each
+/// failure logged and counted.
+fn tally(
+    ctx: &Ctx,
+    names: impl Iterator<Item = String>,
+    fired: &[Result<Fired, DetectError>],
+) -> (usize, usize) {
+    let (mut new, mut known) = (0, 0);
+    for (name, fired) in names.zip(fired) {
+        match fired {
+            Ok(f) => (new, known) = (new + f.new, known + f.known),
+            Err(e) => {
+                ctx.metrics.add(catalog::DETECTION_ERRORS, String::new(), 1);
+                say!("detections: {name} failed in the scheduled run: {e}");
+            }
+        }
+    }
+    (new, known)
 }

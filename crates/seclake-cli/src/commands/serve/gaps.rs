@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use seclake_query::{find_gaps, QueryEngine};
-use seclake_sources::metrics::labels;
+use seclake_sources::metrics::{catalog, labels};
 
 use super::Ctx;
 
@@ -58,7 +58,7 @@ impl GapWatch {
                 .sum();
             let l = labels(&[("log_type", source.log_type())]);
             ctx.metrics
-                .set("seclake_missing_sequences", l, missing as f64);
+                .set(catalog::MISSING_SEQUENCES, l, missing as f64);
         }
         if !gaps.is_empty() {
             let first: Vec<String> = gaps

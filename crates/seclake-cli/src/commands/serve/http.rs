@@ -9,7 +9,7 @@ use anyhow::Result;
 use seclake_sources::config::SourceConfig;
 use seclake_sources::http::{HttpSource, Reply, STATUSES};
 use seclake_sources::inputs::Input;
-use seclake_sources::metrics::{labels, Metrics};
+use seclake_sources::metrics::{catalog as m, labels, Metrics};
 
 use super::rounds::{count, run_each};
 use super::syslog::BATCH_BYTES;
@@ -67,23 +67,23 @@ fn http_counts(cfg: &SourceConfig, src: &HttpSource, metrics: &Metrics) {
         if n > 0 {
             let code = STATUSES.get(i).map_or("other".to_string(), u16::to_string);
             let l = labels(&[("source", &cfg.id), ("code", &code)]);
-            metrics.add("seclake_http_requests_total", l, n);
+            metrics.add(m::HTTP_REQUESTS, l, n);
         }
     }
     let (auth, busy) = (take(&s.auth_failed), take(&s.busy));
     let (refused, timed_out) = (take(&s.conns.refused), take(&s.conns.timed_out));
     for (name, n) in [
-        ("seclake_http_body_bytes_total", take(&s.bytes)),
-        ("seclake_http_auth_failures_total", auth),
-        ("seclake_http_busy_total", busy),
-        ("seclake_http_connections_total", take(&s.conns.accepted)),
-        ("seclake_http_refused_total", refused),
-        ("seclake_http_timed_out_total", timed_out),
+        (m::HTTP_BODY_BYTES, take(&s.bytes)),
+        (m::HTTP_AUTH_FAILURES, auth),
+        (m::HTTP_BUSY, busy),
+        (m::HTTP_CONNECTIONS, take(&s.conns.accepted)),
+        (m::HTTP_REFUSED, refused),
+        (m::HTTP_TIMED_OUT, timed_out),
     ] {
         metrics.add(name, source.clone(), n);
     }
     let open = s.conns.open.load(Relaxed) as f64;
-    metrics.set("seclake_http_open_connections", source, open);
+    metrics.set(m::HTTP_OPEN_CONNECTIONS, source, open);
     if auth + busy + refused + timed_out > 0 {
         say!(
             "source {:?}: {auth} request(s) without valid credentials, {busy} answered 503 (queue full), {refused} connection(s) refused (max_connections), {timed_out} timed out",

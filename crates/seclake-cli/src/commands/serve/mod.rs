@@ -8,8 +8,9 @@
 //! answered, or deleted at its origin) only when its acknowledgement
 //! fired, so what a crash interrupts is taken again on restart (same row
 //! ids; `seclake compact` removes the copies). With `[detections]`,
-//! Sigma rules run on every round's rows and on a schedule, and new alerts
-//! go to the alert outputs ([`detections`]). On SIGTERM the round in
+//! Sigma rules run on every round's rows and on a schedule (correlation
+//! rules on the schedule only), and new alerts go to the alert outputs
+//! ([`detections`]). On SIGTERM the round in
 //! progress finishes, its state is saved, the receivers' data is
 //! committed, and the process exits 0. `--check-config` only checks the file; `--once` runs
 //! one round of every source and exits (cron, tests).
@@ -26,7 +27,7 @@ use seclake_sources::config::{self, SourceConfig};
 use seclake_sources::file_tail::FileTail;
 use seclake_sources::http::{HttpOptions, HttpSource};
 use seclake_sources::imperva::{ImpervaOptions, ImpervaSource};
-use seclake_sources::metrics::{labels, Metrics};
+use seclake_sources::metrics::{catalog, labels, Metrics};
 use seclake_sources::s3_scan::S3Scan;
 use seclake_sources::sqs::source::{Mode, SqsSource};
 use seclake_sources::syslog::{SyslogOptions, SyslogSource};
@@ -132,14 +133,18 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.check_config {
         let mut rules = String::new();
         if let Some(d) = &config.detections {
-            let (ok, skipped) = super::rules::alert_rules(&d.rule_paths())
+            // Rules and correlations that do not compile are warnings:
+            // serving runs the others.
+            let set = super::rules::alert_set(&d.rule_paths())
                 .map_err(|e| anyhow!("{path}:\n[detections] rules: {e:#}"))?;
-            for line in &skipped {
+            let correlations = set.correlations.correlations.len();
+            let unscheduled = detections::unscheduled(&config, correlations);
+            for line in set.skipped.iter().chain(&unscheduled) {
                 eprintln!("{path}: warning: [detections] {line}");
             }
             rules = format!(
-                ", {} rule(s), {} alert output(s)",
-                ok.len(),
+                ", {} rule(s), {correlations} correlation(s), {} alert output(s)",
+                set.rules.len(),
                 config.alert_outputs.len()
             );
         }
@@ -196,7 +201,7 @@ pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<Exit
             }
             if let Err(e) = round(cfg, source, &ctx, once) {
                 say!("source {:?}: {e:#}", cfg.id);
-                metrics.add("seclake_errors_total", labels(&[("source", &cfg.id)]), 1);
+                metrics.add(catalog::ERRORS, labels(&[("source", &cfg.id)]), 1);
                 failures += 1;
             }
         }

@@ -16,7 +16,7 @@ use seclake_lake::{LakeWriter, WriterOptions};
 use seclake_sources::config::SourceConfig;
 use seclake_sources::file_tail::FileTail;
 use seclake_sources::inputs::Input;
-use seclake_sources::metrics::{labels, Metrics};
+use seclake_sources::metrics::{catalog as m, labels, Metrics};
 use seclake_sources::s3_scan::S3Scan;
 use seclake_sources::sqs::source::SqsSource;
 
@@ -114,11 +114,8 @@ pub(super) fn queue_round(
         if let Some(oldest) = batch.messages.iter().filter_map(|m| m.sent_ms).min() {
             let now = seclake_core::Timestamp::now().micros() / 1000;
             let lag = (now - oldest as i64).max(0) as f64 / 1000.0;
-            ctx.metrics.set(
-                "seclake_queue_lag_seconds",
-                labels(&[("source", &cfg.id)]),
-                lag,
-            );
+            ctx.metrics
+                .set(m::QUEUE_LAG, labels(&[("source", &cfg.id)]), lag);
         }
         let done = Arc::new(AtomicBool::new(false));
         let keeper = ctx.rt.spawn(q.keep_hidden(&batch, done.clone()));
@@ -137,7 +134,7 @@ pub(super) fn queue_round(
             .block_on(q.finish(&batch, &acked))
             .map_err(anyhow::Error::msg)?;
         ctx.metrics.add(
-            "seclake_messages_deleted_total",
+            m::MESSAGES_DELETED,
             labels(&[("source", &cfg.id)]),
             deleted as u64,
         );
@@ -161,20 +158,16 @@ pub(super) fn queue_round(
 /// Adds a run's numbers to the metrics.
 pub(super) fn count(metrics: &Metrics, cfg: &SourceConfig, acked: &[bool], stats: &StreamStats) {
     let source = labels(&[("source", &cfg.id)]);
-    metrics.add(
-        "seclake_input_bytes_total",
-        source.clone(),
-        stats.decoded_bytes,
-    );
+    metrics.add(m::INPUT_BYTES, source.clone(), stats.decoded_bytes);
     let ok = acked.iter().filter(|a| **a).count() as u64;
     for (result, n) in [("ok", ok), ("failed", acked.len() as u64 - ok)] {
         let l = labels(&[("source", &cfg.id), ("result", result)]);
-        metrics.add("seclake_inputs_total", l, n);
+        metrics.add(m::INPUTS, l, n);
     }
     for (log_type, t) in &stats.per_type {
         let l = labels(&[("source", &cfg.id), ("log_type", log_type)]);
-        metrics.add("seclake_rows_total", l.clone(), t.rows);
-        metrics.add("seclake_rejects_total", l, t.rejects);
+        metrics.add(m::ROWS, l.clone(), t.rows);
+        metrics.add(m::REJECTS, l, t.rejects);
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{anyhow, Result};
 use seclake_sources::config::SourceConfig;
-use seclake_sources::metrics::{labels, Metrics};
+use seclake_sources::metrics::{catalog as m, labels, Metrics};
 use seclake_sources::syslog::SyslogSource;
 
 use super::rounds::{count, run_inputs};
@@ -60,20 +60,20 @@ fn syslog_counts(cfg: &SourceConfig, src: &mut SyslogSource, metrics: &Metrics) 
     let (refused, timed_out) = (take(&s.conns.refused), take(&s.conns.timed_out));
     let source = labels(&[("source", &cfg.id)]);
     for (name, n) in [
-        ("seclake_syslog_received_total", take(&s.received)),
-        ("seclake_syslog_dropped_total", dropped),
-        ("seclake_syslog_kernel_dropped_total", kernel),
-        ("seclake_syslog_truncated_total", truncated),
-        ("seclake_syslog_connections_total", take(&s.conns.accepted)),
-        ("seclake_syslog_refused_total", refused),
-        ("seclake_syslog_timed_out_total", timed_out),
-        ("seclake_syslog_tls_failed_total", take(&s.tls_failed)),
-        ("seclake_syslog_spool_errors_total", take(&s.spool_errors)),
+        (m::SYSLOG_RECEIVED, take(&s.received)),
+        (m::SYSLOG_DROPPED, dropped),
+        (m::SYSLOG_KERNEL_DROPPED, kernel),
+        (m::SYSLOG_TRUNCATED, truncated),
+        (m::SYSLOG_CONNECTIONS, take(&s.conns.accepted)),
+        (m::SYSLOG_REFUSED, refused),
+        (m::SYSLOG_TIMED_OUT, timed_out),
+        (m::SYSLOG_TLS_FAILED, take(&s.tls_failed)),
+        (m::SYSLOG_SPOOL_ERRORS, take(&s.spool_errors)),
     ] {
         metrics.add(name, source.clone(), n);
     }
     let open = s.conns.open.load(Relaxed) as f64;
-    metrics.set("seclake_syslog_open_connections", source, open);
+    metrics.set(m::SYSLOG_OPEN_CONNECTIONS, source, open);
     if dropped + kernel + truncated + refused + timed_out > 0 {
         say!(
             "source {:?}: {dropped} UDP datagram(s) dropped (queue full), {kernel} by the kernel (receive buffer full), {truncated} message(s) truncated, {refused} connection(s) refused (max_connections), {timed_out} timed out",
