@@ -24,6 +24,7 @@ pub fn markdown_page(t: &LogType) -> String {
             c.description.replace('|', "\\|")
         );
     }
+    sigma_section(&mut s, t);
     if !t.def.examples.is_empty() {
         s.push_str("\n## Examples\n\n");
         for e in t.def.examples {
@@ -31,6 +32,64 @@ pub fn markdown_page(t: &LogType) -> String {
         }
     }
     s
+}
+
+/// What Sigma rules see of the type (its declaration), if any.
+fn sigma_section(s: &mut String, t: &LogType) {
+    let sigma = &t.def.sigma;
+    if sigma.logsources.is_empty() {
+        return;
+    }
+    s.push_str("\n## Sigma rules\n\nRules run on this table when their `logsource` is one of:\n\n");
+    for ls in sigma.logsources {
+        let keys: Vec<String> = [
+            ("product", ls.product),
+            ("service", ls.service),
+            ("category", ls.category),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}: {v}")))
+        .collect();
+        let _ = writeln!(s, "- `{}`", keys.join(", "));
+    }
+    if !sigma.fields.is_empty() {
+        s.push_str("\n| Sigma field | Column |\n|---|---|\n");
+        for (name, column) in sigma.fields {
+            let _ = writeln!(s, "| `{name}` | `{column}` |");
+        }
+    }
+    s.push_str("\nOther field names are column paths (`a.b` for a struct member).");
+    let list = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !sigma.json_columns.is_empty() {
+        let _ = write!(
+            s,
+            " Members of the JSON text in {} are fields too (`{}.name`).",
+            list(sigma.json_columns),
+            sigma.json_columns[0]
+        );
+    }
+    if !sigma.dns_names.is_empty() {
+        let _ = write!(
+            s,
+            " Values of {} compare without their trailing dot.",
+            list(sigma.dns_names)
+        );
+    }
+    if sigma.keyword_fields.is_empty() {
+        s.push_str(" Keyword searches are not available.\n");
+    } else {
+        let _ = writeln!(
+            s,
+            " Keyword searches look in {}.",
+            list(sigma.keyword_fields)
+        );
+    }
 }
 
 /// The index page of `docs/log-types/`.
