@@ -14,9 +14,13 @@ use crate::LakeError;
 /// Hooks for the caller: progress and messages on the collecting thread.
 pub trait Observer {
     fn part(&mut self, _input: usize, _rows: usize) {}
-    /// A batch of `table`'s rows from `input`, before the writer takes it
-    /// (rules at ingest look at it here).
+    /// A batch of `table`'s rows from `input`, before the writer takes it.
     fn batch(&mut self, _input: usize, _table: &str, _batch: &arrow_array::RecordBatch) {}
+    /// What the run's [`BatchHook`](seclake_engine::pipeline::BatchHook)
+    /// derived from a batch of `table`'s rows from `input` (rules at
+    /// ingest: their alerts), in the worker that built it; not called when
+    /// it derived nothing.
+    fn derived(&mut self, _input: usize, _table: &str, _derived: Vec<arrow_array::RecordBatch>) {}
     fn reject(&mut self, _input: usize, _reject: &Reject<'_>) {}
     fn input_done(&mut self, _input: usize, _stats: &StreamStats, _open_error: Option<&io::Error>) {
     }
@@ -39,9 +43,17 @@ fn to_io(e: LakeError) -> io::Error {
 impl Collector for LakeCollector<'_> {
     fn part(&mut self, input: usize, part: Part) -> io::Result<()> {
         match part {
-            Part::Batch { log_type, batch } => {
+            Part::Batch {
+                log_type,
+                batch,
+                derived,
+            } => {
                 self.observer.part(input, batch.num_rows());
                 self.observer.batch(input, &self.tables[log_type], &batch);
+                if !derived.is_empty() {
+                    self.observer
+                        .derived(input, &self.tables[log_type], derived);
+                }
                 self.writer
                     .write(input, &self.tables[log_type], batch)
                     .map_err(to_io)

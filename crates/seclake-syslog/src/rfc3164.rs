@@ -10,7 +10,6 @@ use seclake_core::{
     columns, LogTypeDef, ParseContext, ParseError, Parsed, RecordParser, Row, Signature, Timestamp,
     Value,
 };
-use seclake_core::{SigmaDef, SigmaLogSource};
 
 use crate::header::{bsd_time, priority, set_priority, token};
 use crate::rfc5424::message;
@@ -40,27 +39,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "<38>Jun  5 12:10:07 fw01 sshd[4242]: Accepted publickey for admin from 192.0.2.10 port 50514 ssh2",
     ],
     new_parser: || Box::new(Rfc3164Parser),
-    sigma: SIGMA,
-};
-
-/// Sigma: syslog from a host answers `product: linux` rules (and its
-/// usual services); a keyword search looks in the message.
-const SIGMA: SigmaDef = SigmaDef {
-    logsources: &[
-        SigmaLogSource::product("linux"),
-        SigmaLogSource::service("linux", "syslog"),
-        SigmaLogSource::service("linux", "auth"),
-        SigmaLogSource::service("linux", "sshd"),
-        SigmaLogSource::service("linux", "sudo"),
-        SigmaLogSource::service("linux", "cron"),
-        SigmaLogSource::service("linux", "clamav"),
-        SigmaLogSource::service("linux", "guacamole"),
-        SigmaLogSource::service("linux", "vsftpd"),
-    ],
-    fields: &[],
-    json_columns: &[],
-    keyword_fields: &["message"],
-    dns_names: &[],
+    sigma: crate::LINUX_SIGMA,
 };
 
 struct Rfc3164Parser;

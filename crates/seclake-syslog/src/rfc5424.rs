@@ -5,7 +5,6 @@
 //! column value a query can name; IP addresses among the values are
 //! indicators. A byte-order mark before the message is dropped.
 
-use seclake_core::{SigmaDef, SigmaLogSource};
 use std::borrow::Cow;
 
 use seclake_core::{
@@ -44,27 +43,7 @@ pub const DEF: LogTypeDef = LogTypeDef {
         "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut=\"3\" eventSource=\"Application\" eventID=\"1011\"][examplePriority@32473 class=\"high\"]",
     ],
     new_parser: || Box::new(Rfc5424Parser::default()),
-    sigma: SIGMA,
-};
-
-/// Sigma: syslog from a host answers `product: linux` rules (and its
-/// usual services); a keyword search looks in the message.
-const SIGMA: SigmaDef = SigmaDef {
-    logsources: &[
-        SigmaLogSource::product("linux"),
-        SigmaLogSource::service("linux", "syslog"),
-        SigmaLogSource::service("linux", "auth"),
-        SigmaLogSource::service("linux", "sshd"),
-        SigmaLogSource::service("linux", "sudo"),
-        SigmaLogSource::service("linux", "cron"),
-        SigmaLogSource::service("linux", "clamav"),
-        SigmaLogSource::service("linux", "guacamole"),
-        SigmaLogSource::service("linux", "vsftpd"),
-    ],
-    fields: &[],
-    json_columns: &[],
-    keyword_fields: &["message"],
-    dns_names: &[],
+    sigma: crate::LINUX_SIGMA,
 };
 
 #[derive(Default)]

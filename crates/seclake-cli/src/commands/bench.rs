@@ -362,12 +362,13 @@ fn rules_for(paths: &[PathBuf], t: &LogType) -> Result<Vec<AlertRule>> {
     Ok(rules)
 }
 
-/// Rules at ingest, as `seclake ingest --rules` runs them.
+/// Rules at ingest, as `seclake ingest --rules` runs them: matched in the
+/// workers ([`Detector::hook`]), the alerts kept here.
 struct Rules(Detector);
 
 impl Observer for Rules {
-    fn batch(&mut self, input: usize, table: &str, batch: &arrow_array::RecordBatch) {
-        self.0.batch(input, table, batch);
+    fn derived(&mut self, input: usize, _: &str, alerts: Vec<arrow_array::RecordBatch>) {
+        self.0.alerts(input, alerts);
     }
 }
 
@@ -404,8 +405,11 @@ fn measure(t: &'static LogType, path: &Path, opts: &Options, how: &How, dir: &Pa
             let started = Instant::now();
             let writer_opts = WriterOptions::for_threads(threads);
             let mut writer = LakeWriter::new(lake.clone(), rt.handle().clone(), writer_opts);
-            let settings = Settings::new(threads, Output::Batches);
+            let mut settings = Settings::new(threads, Output::Batches);
             let mut rules = Rules(Detector::new(how.rules.to_vec()));
+            if !how.rules.is_empty() {
+                settings.hook = Some(rules.0.hook());
+            }
             let acks = vec![Box::new(|_| {}) as seclake_engine::ack::Ack];
             let inputs = vec![file_input(path)];
             let stats = ingest(

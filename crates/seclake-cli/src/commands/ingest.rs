@@ -55,8 +55,9 @@ pub struct Args {
     #[arg(long, default_value_t = 1.0)]
     commit_after: f64,
     /// Sigma rules (files or directories) to run on every batch before it
-    /// is committed; their alerts go to `_alerts` once the rows are in the
-    /// lake (as `seclake rules run` would record them).
+    /// is committed, in the parse workers; their alerts go to `_alerts`
+    /// once the rows are in the lake (as `seclake rules run` would record
+    /// them).
     #[arg(long = "rules", value_name = "PATH")]
     rules: Vec<std::path::PathBuf>,
     /// Files, directories, glob patterns, s3://bucket/prefix, or `-`.
@@ -77,9 +78,9 @@ struct Progress {
 }
 
 impl Observer for Progress {
-    fn batch(&mut self, input: usize, table: &str, batch: &arrow_array::RecordBatch) {
+    fn derived(&mut self, input: usize, _: &str, alerts: Vec<arrow_array::RecordBatch>) {
         if let Some(d) = &mut self.detector {
-            d.batch(input, table, batch);
+            d.alerts(input, alerts);
         }
     }
 
@@ -151,6 +152,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Some(Detector::new(rules))
         }
     };
+    // The rules run in the parse workers; their alerts come back here.
+    settings.hook = detector.as_ref().map(Detector::hook);
     let rt = runtime()?;
     let lake = Lake::open(&args.lake.lake)?;
     let alerts_lake = lake.clone();
@@ -248,7 +251,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     if let Some(detector) = progress.detector.take() {
-        for why in &detector.errors {
+        for why in detector.errors() {
             eprintln!("rules: not evaluated: {why}");
         }
         let acked = std::mem::take(&mut *acked.lock().expect("not poisoned"));

@@ -21,10 +21,14 @@
 //! - **Timers.** The collector is called every `Settings::tick` (a second
 //!   by default; [`Collector::tick`]) even when no input arrives, so
 //!   time-based flushes happen on an idle source.
+//! - **Hooks.** A [`BatchHook`] in [`Settings::hook`] runs on each batch
+//!   in the worker that built it; what it derives rides on the batch's
+//!   [`Part`] to the collector, in the same order.
 //! - With one thread everything runs on the calling thread, through the
 //!   same chunk and worker code.
 
 mod chunk;
+mod hook;
 mod pool;
 mod worker;
 
@@ -40,6 +44,7 @@ use seclake_core::LogType;
 pub(crate) use chunk::open_records;
 pub use chunk::ChunkLimits;
 use chunk::{read_input, StreamInfo};
+pub use hook::BatchHook;
 pub use worker::Part;
 use worker::{ChunkOutput, Worker};
 
@@ -65,7 +70,7 @@ pub enum Output {
     Batches,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Settings {
     /// Parse workers; 1 runs everything on the calling thread.
     pub threads: usize,
@@ -73,6 +78,9 @@ pub struct Settings {
     pub chunk: ChunkLimits,
     /// How often [`Collector::tick`] is called.
     pub tick: Duration,
+    /// Runs on every batch in the workers (with [`Output::Batches`]);
+    /// `None`, the default, derives nothing and costs nothing.
+    pub hook: Option<Arc<dyn BatchHook>>,
 }
 
 impl Settings {
@@ -82,6 +90,7 @@ impl Settings {
             output,
             chunk: ChunkLimits::default(),
             tick: Duration::from_secs(1),
+            hook: None,
         }
     }
 }
@@ -201,9 +210,9 @@ fn run_inline(
     settings: Settings,
     delivery: &mut Delivery<'_>,
 ) -> io::Result<()> {
-    let mut worker = Worker::new(types, opts, settings.output);
+    let mut worker = Worker::new(types, opts, settings.output, settings.hook);
     let mut failed = None;
-    read_inputs(inputs, opts, settings, &mut |c| {
+    read_inputs(inputs, opts, settings.chunk, &mut |c| {
         let res = worker.process(c).and_then(|out| delivery.deliver(out));
         let res = res.and_then(|()| delivery.maybe_tick());
         res.map_err(|e| failed = Some(e)).is_ok()
@@ -216,7 +225,7 @@ fn run_inline(
 fn read_inputs(
     inputs: Vec<Input<'_>>,
     opts: &Options,
-    settings: Settings,
+    limits: ChunkLimits,
     emit: &mut dyn FnMut(chunk::Chunk) -> bool,
 ) {
     let mut seq = 0;
@@ -224,18 +233,10 @@ fn read_inputs(
         let stream = stream_info(&input);
         let reader = (input.open)();
         let mut go_on = true;
-        read_input(
-            i,
-            stream,
-            reader,
-            opts,
-            settings.chunk,
-            &mut seq,
-            &mut |c| {
-                go_on = emit(c);
-                go_on
-            },
-        );
+        read_input(i, stream, reader, opts, limits, &mut seq, &mut |c| {
+            go_on = emit(c);
+            go_on
+        });
         if !go_on {
             return;
         }
@@ -249,7 +250,7 @@ fn run_threads(
     settings: Settings,
     delivery: &mut Delivery<'_>,
 ) -> io::Result<()> {
-    let threads = settings.threads;
+    let (threads, limits, output) = (settings.threads, settings.chunk, settings.output);
     let in_flight = 4 * threads;
     let abort = AtomicBool::new(false);
     let (chunk_tx, chunk_rx) = sync_channel(threads);
@@ -267,7 +268,7 @@ fn run_threads(
         let abort = &abort;
         let chunk_rx = &chunk_rx;
         s.spawn(move || {
-            read_inputs(inputs, opts, settings, &mut |c| {
+            read_inputs(inputs, opts, limits, &mut |c| {
                 !abort.load(Ordering::Relaxed)
                     && token_rx.recv().is_ok()
                     && chunk_tx.send(c).is_ok()
@@ -275,8 +276,9 @@ fn run_threads(
         });
         for _ in 0..threads {
             let out_tx = out_tx.clone();
+            let hook = settings.hook.clone();
             s.spawn(move || {
-                let mut worker = Worker::new(types, opts, settings.output);
+                let mut worker = Worker::new(types, opts, output, hook);
                 loop {
                     let next = chunk_rx
                         .lock()

@@ -8,7 +8,7 @@ use arrow_array::RecordBatch;
 use seclake_core::{LogType, Row, StandardFields, Timestamp};
 
 use super::chunk::{Chunk, Item, StreamInfo};
-use super::{Output, OwnedReject};
+use super::{BatchHook, Output, OwnedReject};
 use crate::batch::TableBatch;
 use crate::processor::RecordProcessor;
 use crate::stream::{Options, Reject, RowSink, StreamName, StreamStats};
@@ -17,8 +17,13 @@ use crate::stream::{Options, Reject, RowSink, StreamName, StreamStats};
 pub enum Part {
     /// JSON lines, in record order.
     Json(Vec<u8>),
-    /// Rows of `types[log_type]`, in record order.
-    Batch { log_type: usize, batch: RecordBatch },
+    /// Rows of `types[log_type]`, in record order, and what the run's
+    /// [`BatchHook`] derived from them on the worker (empty without one).
+    Batch {
+        log_type: usize,
+        batch: RecordBatch,
+        derived: Vec<RecordBatch>,
+    },
 }
 
 /// What a worker made of a chunk.
@@ -41,7 +46,12 @@ pub struct Worker<'t, 'o> {
 }
 
 impl<'t, 'o> Worker<'t, 'o> {
-    pub fn new(types: &'t [&'t LogType], opts: &'o Options, output: Output) -> Self {
+    pub fn new(
+        types: &'t [&'t LogType],
+        opts: &'o Options,
+        output: Output,
+        hook: Option<Arc<dyn BatchHook>>,
+    ) -> Self {
         Worker {
             types,
             opts,
@@ -49,6 +59,7 @@ impl<'t, 'o> Worker<'t, 'o> {
             sink: ChunkSink {
                 types,
                 output,
+                hook,
                 batches: Vec::new(),
                 current: None,
                 parts: Vec::new(),
@@ -137,6 +148,7 @@ impl RowSink for Discard {
 struct ChunkSink<'t> {
     types: &'t [&'t LogType],
     output: Output,
+    hook: Option<Arc<dyn BatchHook>>,
     /// A reusable batch per log type met.
     batches: Vec<(usize, TableBatch)>,
     /// Index into `batches` of the one holding rows.
@@ -162,10 +174,17 @@ impl ChunkSink<'_> {
                     self.parts.push(Part::Json(out));
                 }
             },
-            Output::Batches => self.parts.push(Part::Batch {
-                log_type: *log_type,
-                batch,
-            }),
+            Output::Batches => {
+                let derived = match &self.hook {
+                    Some(hook) => hook.batch(self.types[*log_type], &batch),
+                    None => Vec::new(),
+                };
+                self.parts.push(Part::Batch {
+                    log_type: *log_type,
+                    batch,
+                    derived,
+                })
+            }
         }
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! Sigma detections while serving (`[detections]`), in two places:
 //!
 //! - **At ingest**: every round's batches go through a
-//!   [`Detector`] on their way to the writer; once the round committed,
+//!   [`Detector`] on their way to the writer (matched in the parse
+//!   workers, as the pipeline's hook); once the round committed,
 //!   the alerts of its acknowledged inputs are appended to `_alerts`
 //!   ([`Detections::record`]), so an alert never names a row that is not
 //!   in the lake, and it is known seconds after its row.
@@ -112,7 +113,7 @@ impl Detections {
     /// `_alerts`, and the new ones out.
     pub fn record(&self, ctx: &Ctx, detector: Detector, acked: &[bool]) {
         if let Ok(mut noted) = self.noted.lock() {
-            for why in &detector.errors {
+            for why in detector.errors() {
                 if noted.insert(why.clone()) {
                     say!("detections: not evaluated at ingest: {why}");
                 }

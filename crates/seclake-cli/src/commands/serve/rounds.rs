@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use seclake_core::LogType;
+use seclake_detect::at_ingest::Detector;
 use seclake_engine::ack::Ack;
 use seclake_engine::pipeline::{Output, Settings};
 use seclake_engine::{Options, StreamStats};
@@ -233,7 +234,7 @@ pub(super) fn run_each(cfg: &SourceConfig, inputs: &[Input], ctx: &Ctx) -> Resul
             Err(e) => say!("source {id:?}: {name}: not ingested: {}", e.0),
         }));
     }
-    let settings = Settings::new(threads, Output::Batches);
+    let mut settings = Settings::new(threads, Output::Batches);
     let mut writer = LakeWriter::new(
         lake.clone(),
         rt.handle().clone(),
@@ -244,6 +245,7 @@ pub(super) fn run_each(cfg: &SourceConfig, inputs: &[Input], ctx: &Ctx) -> Resul
         each: vec![(0, 0); inputs.len()],
         detector: ctx.detections.map(|d| d.detector()),
     };
+    settings.hook = unopened.detector.as_ref().map(Detector::hook);
     let stats = ingest(
         piped,
         acks,
@@ -280,13 +282,13 @@ pub(super) fn run_each(cfg: &SourceConfig, inputs: &[Input], ctx: &Ctx) -> Resul
 struct Unopened {
     failed: Vec<bool>,
     each: Vec<(u64, u64)>,
-    detector: Option<seclake_detect::at_ingest::Detector>,
+    detector: Option<Detector>,
 }
 
 impl Observer for Unopened {
-    fn batch(&mut self, input: usize, table: &str, batch: &arrow_array::RecordBatch) {
+    fn derived(&mut self, input: usize, _: &str, alerts: Vec<arrow_array::RecordBatch>) {
         if let Some(d) = &mut self.detector {
-            d.batch(input, table, batch);
+            d.alerts(input, alerts);
         }
     }
 
