@@ -32,7 +32,7 @@ impl<'a> Value<'a> {
     /// A string, or null for AWS's `-` placeholder and the empty string.
     #[inline]
     pub fn dash_null(s: &'a str) -> Self {
-        if s == "-" || s.is_empty() {
+        if matches!(s.as_bytes(), b"-" | b"") {
             Value::Null
         } else {
             Value::Str(Cow::Borrowed(s))

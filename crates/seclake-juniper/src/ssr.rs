@@ -288,7 +288,7 @@ fn set<'a>(
     name: &str,
     v: Cow<'a, str>,
 ) -> Result<(), ParseError> {
-    if v == "-" || v.is_empty() {
+    if matches!(v.as_bytes(), b"-" | b"") {
         return Ok(());
     }
     let value = match kind {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use arrow_array::{Array, RecordBatch, StringArray};
+use arrow_array::{Array, Int32Array, RecordBatch, StringArray};
 use arrow_schema::DataType;
 use object_store::path::Path;
 use parquet::arrow::ArrowWriter;
@@ -152,18 +152,28 @@ fn run_job(lake: &Lake, rt: &Handle, opts: &EncodeOptions, job: Job) -> Done {
 /// ids, URLs, messages): a dictionary would be built for each value, then
 /// dropped once it outgrew its page, at the cost of interning them all.
 fn mostly_distinct(column: &dyn Array) -> bool {
+    if let Some(strings) = column.as_any().downcast_ref::<StringArray>() {
+        return distinct_in_sample(strings.iter());
+    }
+    // Ports and other 32-bit numbers: a dictionary of random ports costs
+    // a hash and a comparison a value and saves nothing.
+    if let Some(ints) = column.as_any().downcast_ref::<Int32Array>() {
+        return distinct_in_sample(ints.iter());
+    }
+    false
+}
+
+/// Whether most of the first non-null values differ.
+fn distinct_in_sample<T: std::hash::Hash + Eq>(values: impl Iterator<Item = Option<T>>) -> bool {
     const SAMPLE: usize = 1024;
-    let Some(strings) = column.as_any().downcast_ref::<StringArray>() else {
-        return false;
-    };
     let mut seen = std::collections::HashSet::with_capacity(SAMPLE);
-    let mut values = 0;
-    for v in strings.iter().flatten().take(SAMPLE) {
+    let mut n = 0;
+    for v in values.flatten().take(SAMPLE) {
         seen.insert(v);
-        values += 1;
+        n += 1;
     }
     // Too few values to tell: keep the default.
-    values >= SAMPLE / 4 && seen.len() * 2 > values
+    n >= SAMPLE / 4 && seen.len() * 2 > n
 }
 
 /// Encodes batches of one schema as one Parquet file.
@@ -269,5 +279,9 @@ mod tests {
         assert!(!mostly_distinct(&few));
         let short: StringArray = (0..10).map(|i| Some(format!("id-{i}"))).collect();
         assert!(!mostly_distinct(&short));
+        let ports: Int32Array = (0..2000).map(|i| Some(1024 + i * 7)).collect();
+        assert!(mostly_distinct(&ports));
+        let protocols: Int32Array = (0..2000).map(|i| Some([6, 17, 1][i % 3])).collect();
+        assert!(!mostly_distinct(&protocols));
     }
 }
