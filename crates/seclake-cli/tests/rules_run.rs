@@ -11,41 +11,9 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
+use common::rules::{CONSOLE, TRAIL};
 use common::{ok, query, run, seclake, text};
 use serde_json::Value;
-
-const TRAIL: &str = "title: Trail stopped
-id: 5b0a2f4e-3c39-4a53-9d0e-4f7c1d9e2a10
-level: high
-tags:
-  - attack.defense-evasion
-logsource:
-  product: aws
-  service: cloudtrail
-detection:
-  selection:
-    eventSource: cloudtrail.amazonaws.com
-    eventName:
-      - StopLogging
-      - DeleteTrail
-  automation:
-    userAgent|startswith: terraform
-  condition: selection and not automation
-";
-
-const CONSOLE: &str = "title: Console login without MFA
-id: 0f6c1f0a-7d8e-4a43-8f5e-2b1d9a6c3e21
-level: medium
-logsource:
-  product: aws
-  service: cloudtrail
-detection:
-  selection:
-    eventName: ConsoleLogin
-    additionalEventData.MFAUsed: 'No'
-    responseElements.ConsoleLogin: Success
-  condition: selection
-";
 
 /// Runs for `test`; has no id, so `run` cannot key its alerts.
 const NO_ID: &str = "title: Bucket listing

@@ -14,43 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::hook::Hook;
+use common::rules::{CONSOLE, CONSOLE_ID, TRAIL, TRAIL_ID};
 use common::{ok, query, run, seclake, text};
 use seclake_core::Timestamp;
 use serde_json::Value;
-
-const TRAIL_ID: &str = "5b0a2f4e-3c39-4a53-9d0e-4f7c1d9e2a10";
-const CONSOLE_ID: &str = "0f6c1f0a-7d8e-4a43-8f5e-2b1d9a6c3e21";
-
-const TRAIL: &str = "title: Trail stopped
-id: 5b0a2f4e-3c39-4a53-9d0e-4f7c1d9e2a10
-level: high
-logsource:
-  product: aws
-  service: cloudtrail
-detection:
-  selection:
-    eventSource: cloudtrail.amazonaws.com
-    eventName:
-      - StopLogging
-      - DeleteTrail
-  automation:
-    userAgent|startswith: terraform
-  condition: selection and not automation
-";
-
-const CONSOLE: &str = "title: Console login without MFA
-id: 0f6c1f0a-7d8e-4a43-8f5e-2b1d9a6c3e21
-level: medium
-logsource:
-  product: aws
-  service: cloudtrail
-detection:
-  selection:
-    eventName: ConsoleLogin
-    additionalEventData.MFAUsed: 'No'
-    responseElements.ConsoleLogin: Success
-  condition: selection
-";
 
 const BURST_ID: &str = "7e2d4c1a-5b3f-4a69-8c0e-1d2f3a4b5c6d";
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 pub mod hook;
+pub mod rules;
 
 /// Environment variables for a command (an S3 server's endpoint, keys).
 pub type Envs = [(&'static str, String)];
