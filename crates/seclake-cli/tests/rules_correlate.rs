@@ -11,6 +11,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
+use common::rules::write_rules;
 use common::{ok, query, run, seclake, text};
 use serde_json::Value;
 
@@ -200,16 +201,15 @@ fn alerts(lake: &str, rule_id: &str) -> Vec<Value> {
 #[test]
 fn correlations_are_checked_tested_and_run_once_per_group_and_bucket() {
     let dir = tempfile::tempdir().unwrap();
-    let rules_dir = dir.path().join("rules");
-    std::fs::create_dir(&rules_dir).unwrap();
-    for (name, yaml) in [
-        ("base.yml", BASE),
-        ("brute_force.yml", BRUTE_FORCE),
-        ("recon.yml", RECON),
-        ("sprawl.yml", SPRAWL),
-    ] {
-        std::fs::write(rules_dir.join(name), yaml).unwrap();
-    }
+    let rules_dir = write_rules(
+        dir.path(),
+        &[
+            ("base.yml", BASE),
+            ("brute_force.yml", BRUTE_FORCE),
+            ("recon.yml", RECON),
+            ("sprawl.yml", SPRAWL),
+        ],
+    );
     let r = rules_dir.to_str().unwrap();
     let lake_dir = dir.path().join("lake");
     let lake = lake_dir.to_str().unwrap();

@@ -11,7 +11,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::rules::{CONSOLE, TRAIL};
+use common::rules::{alert_rows, write_rules, CONSOLE, TRAIL};
 use common::{ok, query, run, seclake, text};
 use serde_json::Value;
 
@@ -97,36 +97,21 @@ fn row_ids(lake: &str) -> HashMap<String, String> {
 /// The `_alerts` rows (JSON objects, without the partition columns), by
 /// event time.
 fn alerts(lake: &str) -> Vec<Value> {
-    let out = ok(seclake()
-        .args(["query", "--lake", lake, "--format", "json"])
-        .arg("SELECT * FROM _alerts ORDER BY p_event_time")
-        .output()
-        .unwrap());
-    text(&out.stdout)
-        .lines()
-        .map(|l| {
-            let mut row: Value = serde_json::from_str(l).unwrap();
-            for partition in ["year", "month", "day", "hour"] {
-                row.as_object_mut().unwrap().remove(partition);
-            }
-            row
-        })
-        .collect()
+    alert_rows(lake, "SELECT * FROM _alerts ORDER BY p_event_time")
 }
 
 #[test]
 fn rules_test_and_run_fire_each_match_once() {
     let dir = tempfile::tempdir().unwrap();
-    let rules_dir = dir.path().join("rules");
-    std::fs::create_dir(&rules_dir).unwrap();
-    for (name, yaml) in [
-        ("trail_stopped.yml", TRAIL),
-        ("console_login.yml", CONSOLE),
-        ("bucket_listing.yml", NO_ID),
-        ("broken.yml", BROKEN),
-    ] {
-        std::fs::write(rules_dir.join(name), yaml).unwrap();
-    }
+    let rules_dir = write_rules(
+        dir.path(),
+        &[
+            ("trail_stopped.yml", TRAIL),
+            ("console_login.yml", CONSOLE),
+            ("bucket_listing.yml", NO_ID),
+            ("broken.yml", BROKEN),
+        ],
+    );
     let r = rules_dir.to_str().unwrap();
     let lake_dir = dir.path().join("lake");
     std::fs::create_dir(&lake_dir).unwrap();

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::hook::Hook;
-use common::rules::{CONSOLE, CONSOLE_ID, TRAIL, TRAIL_ID};
+use common::rules::{alert_rows, CONSOLE, CONSOLE_ID, TRAIL, TRAIL_ID};
 use common::{ok, query, run, seclake, text};
 use seclake_core::Timestamp;
 use serde_json::Value;
@@ -157,27 +157,7 @@ fn lake(dir: &Path) -> String {
 /// The `_alerts` rows as JSON objects (without the partition columns), by
 /// event time.
 fn alerts(dir: &Path) -> Vec<Value> {
-    let out = run(
-        &[
-            "query",
-            "--lake",
-            &lake(dir),
-            "--format",
-            "json",
-            "SELECT * FROM _alerts ORDER BY p_event_time",
-        ],
-        &[],
-    );
-    text(&out.stdout)
-        .lines()
-        .map(|l| {
-            let mut row: Value = serde_json::from_str(l).unwrap();
-            for partition in ["year", "month", "day", "hour"] {
-                row.as_object_mut().unwrap().remove(partition);
-            }
-            row
-        })
-        .collect()
+    alert_rows(&lake(dir), "SELECT * FROM _alerts ORDER BY p_event_time")
 }
 
 /// `p_row_id` of the record `event_id`.

@@ -1,4 +1,41 @@
-//! Sigma rules several tests run over CloudTrail records.
+//! Sigma rules several tests run over CloudTrail records, and what
+//! they fired.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{ok, seclake, text};
+
+/// Writes `rules` (file name, YAML) into a new `rules` directory of
+/// `dir`.
+pub fn write_rules(dir: &Path, rules: &[(&str, &str)]) -> PathBuf {
+    let rules_dir = dir.join("rules");
+    std::fs::create_dir_all(&rules_dir).unwrap();
+    for (name, yaml) in rules {
+        std::fs::write(rules_dir.join(name), yaml).unwrap();
+    }
+    rules_dir
+}
+
+/// The `_alerts` rows of the lake that `sql` selects, as JSON objects
+/// without the partition columns.
+pub fn alert_rows(lake: &str, sql: &str) -> Vec<Value> {
+    let out = ok(seclake()
+        .args(["query", "--lake", lake, "--format", "json", sql])
+        .output()
+        .unwrap());
+    text(&out.stdout)
+        .lines()
+        .map(|l| {
+            let mut row: Value = serde_json::from_str(l).unwrap();
+            for partition in ["year", "month", "day", "hour"] {
+                row.as_object_mut().unwrap().remove(partition);
+            }
+            row
+        })
+        .collect()
+}
 
 /// `id` of [`TRAIL`].
 pub const TRAIL_ID: &str = "5b0a2f4e-3c39-4a53-9d0e-4f7c1d9e2a10";
