@@ -81,12 +81,15 @@ pub const DEF: LogTypeDef = LogTypeDef {
 };
 
 /// Sigma: the type answers `category: webserver` rules, whose fields are
-/// named by Sigma's web server taxonomy (W3C extended log fields).
+/// named by Sigma's web server taxonomy (W3C extended log fields), and
+/// `category: proxy` rules (the client's requests as a reverse proxy sees
+/// them), with the proxy taxonomy's names.
 /// The request URL is logged whole (scheme, host, path and query), so the
 /// URI fields all read it: `contains` and keyword tests work as written.
 const SIGMA: SigmaDef = SigmaDef {
     logsources: &[
         SigmaLogSource::category("webserver"),
+        SigmaLogSource::category("proxy"),
         SigmaLogSource::service("aws", "alb"),
     ],
     fields: &[
@@ -104,6 +107,12 @@ const SIGMA: SigmaDef = SigmaDef {
         ("cs-bytes", "receivedBytes"),
         ("s-ip", "targetIp"),
         ("s-port", "targetPort"),
+        // Sigma's proxy taxonomy.
+        ("c-uri", "requestUrl"),
+        ("c-uri-stem", "requestUrl"),
+        ("c-uri-query", "requestUrl"),
+        ("src_ip", "clientIp"),
+        ("dst_ip", "targetIp"),
     ],
     json_columns: &[],
     keyword_fields: &["requestUrl", "userAgent"],

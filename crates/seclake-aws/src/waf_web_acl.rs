@@ -66,12 +66,15 @@ pub const DEF: LogTypeDef = LogTypeDef {
 };
 
 /// Sigma: the type answers `category: webserver` rules, whose fields are
-/// named by Sigma's web server taxonomy (W3C extended log fields).
+/// named by Sigma's web server taxonomy (W3C extended log fields), and
+/// `category: proxy` rules (the client's requests as a reverse proxy sees
+/// them), with the proxy taxonomy's names.
 /// The request's headers are a list of name/value pairs, which rules
 /// cannot address, so `cs-user-agent` is not declared.
 const SIGMA: SigmaDef = SigmaDef {
     logsources: &[
         SigmaLogSource::category("webserver"),
+        SigmaLogSource::category("proxy"),
         SigmaLogSource::service("aws", "waf"),
     ],
     fields: &[
@@ -83,6 +86,11 @@ const SIGMA: SigmaDef = SigmaDef {
         ("cs-version", "httpRequest.httpVersion"),
         ("cs-host", "httpRequest.host"),
         ("sc-status", "responseCodeSent"),
+        // Sigma's proxy taxonomy.
+        ("c-uri", "httpRequest.uri"),
+        ("c-uri-stem", "httpRequest.uri"),
+        ("c-uri-query", "httpRequest.args"),
+        ("src_ip", "httpRequest.clientIp"),
     ],
     json_columns: &[],
     keyword_fields: &["httpRequest.uri", "httpRequest.args"],

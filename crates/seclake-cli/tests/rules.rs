@@ -54,7 +54,7 @@ fn check_reports_each_rule_and_fails_when_one_does_not_compile() {
         text(&out.stdout),
         format!(
             "{root}/more/command_line.yml: field `CommandLine`: AWS.CloudTrail has no column `CommandLine`\n\
-             {root}/more/whoami.yaml: no seclake log type for logsource product: windows, category: process_creation (known: category dns, firewall, webserver; product aws (alb, cloudtrail, eventbridge, guardduty, route53, s3, vpcflow, waf), edgecast, imperva, juniper (firewall, ssr, webapp_secure), linux (auth, clamav, cron, guacamole, sshd, sudo, syslog, vsftpd))\n\
+             {root}/more/whoami.yaml: no seclake log type for logsource product: windows, category: process_creation (known: category dns, firewall, proxy, webserver; product aws (alb, cloudtrail, eventbridge, guardduty, route53, s3, vpcflow, waf), edgecast, imperva, juniper (firewall, ssr, webapp_secure), linux (auth, clamav, cron, guacamole, sshd, sudo, syslog, vsftpd))\n\
              {root}/trail_stopped.yml: ok (aws_cloudtrail)\n\
              1 of 3 rules compile\n"
         )

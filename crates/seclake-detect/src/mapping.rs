@@ -339,7 +339,7 @@ mod tests {
             "{err}"
         );
         assert!(
-            err.ends_with("(known: category dns, firewall, webserver; product aws (alb, cloudtrail, eventbridge, guardduty, route53, s3, vpcflow, waf), edgecast, imperva, juniper (firewall, ssr, webapp_secure), linux (auth, clamav, cron, guacamole, sshd, sudo, syslog, vsftpd))"),
+            err.ends_with("(known: category dns, firewall, proxy, webserver; product aws (alb, cloudtrail, eventbridge, guardduty, route53, s3, vpcflow, waf), edgecast, imperva, juniper (firewall, ssr, webapp_secure), linux (auth, clamav, cron, guacamole, sshd, sudo, syslog, vsftpd))"),
             "{err}"
         );
     }

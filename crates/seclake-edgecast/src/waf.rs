@@ -97,11 +97,14 @@ pub const DEF: LogTypeDef = LogTypeDef {
 };
 
 /// Sigma: the type answers `category: webserver` rules, whose fields are
-/// named by Sigma's web server taxonomy (W3C extended log fields).
+/// named by Sigma's web server taxonomy (W3C extended log fields), and
+/// `category: proxy` rules (the client's requests as a reverse proxy sees
+/// them), with the proxy taxonomy's names.
 /// The URL is logged with its query, so the URI fields all read it.
 const SIGMA: SigmaDef = SigmaDef {
     logsources: &[
         SigmaLogSource::category("webserver"),
+        SigmaLogSource::category("proxy"),
         SigmaLogSource::product("edgecast"),
     ],
     fields: &[
@@ -114,6 +117,12 @@ const SIGMA: SigmaDef = SigmaDef {
         ("cs-referer", "referer"),
         ("cs-host", "host"),
         ("s-port", "server_port"),
+        // Sigma's proxy taxonomy.
+        ("c-uri", "url"),
+        ("c-uri-stem", "url"),
+        ("c-uri-query", "url"),
+        ("cs-referrer", "referer"),
+        ("src_ip", "client_ip"),
     ],
     json_columns: &[],
     keyword_fields: &["url", "user_agent", "rule_message"],

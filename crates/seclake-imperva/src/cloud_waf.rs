@@ -102,10 +102,13 @@ pub const DEF: LogTypeDef = LogTypeDef {
 };
 
 /// Sigma: the type answers `category: webserver` rules, whose fields are
-/// named by Sigma's web server taxonomy (W3C extended log fields).
+/// named by Sigma's web server taxonomy (W3C extended log fields), and
+/// `category: proxy` rules (the client's requests as a reverse proxy sees
+/// them), with the proxy taxonomy's names.
 const SIGMA: SigmaDef = SigmaDef {
     logsources: &[
         SigmaLogSource::category("webserver"),
+        SigmaLogSource::category("proxy"),
         SigmaLogSource::product("imperva"),
     ],
     fields: &[
@@ -122,6 +125,13 @@ const SIGMA: SigmaDef = SigmaDef {
         ("sc-status", "http_status_code"),
         ("s-ip", "server_ip"),
         ("s-port", "server_port"),
+        // Sigma's proxy taxonomy.
+        ("c-uri", "url"),
+        ("c-uri-stem", "url"),
+        ("c-uri-query", "query_string"),
+        ("cs-referrer", "referrer"),
+        ("src_ip", "client_ip"),
+        ("dst_ip", "server_ip"),
     ],
     json_columns: &[],
     keyword_fields: &["url", "query_string", "user_agent"],
