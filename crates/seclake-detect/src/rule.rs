@@ -128,19 +128,23 @@ impl Rule {
                 return Err(RuleError::unsupported(key, what));
             }
         }
-        let title = text_of(required(doc, "title")?, "title")?;
-        let level = match &doc["level"] {
-            Yaml::BadValue => None,
-            v => Some(level(v)?),
-        };
+        let Meta {
+            title,
+            id,
+            name,
+            status,
+            description,
+            level,
+            tags,
+        } = meta(doc)?;
         Ok(Rule {
             title,
-            id: optional_text(doc, "id")?,
-            name: optional_text(doc, "name")?,
-            status: optional_text(doc, "status")?,
-            description: optional_text(doc, "description")?,
+            id,
+            name,
+            status,
+            description,
             level,
-            tags: tags(&doc["tags"])?,
+            tags,
             logsource: logsource(required(doc, "logsource")?)?,
             detection: detection(required(doc, "detection")?)?,
         })
@@ -177,6 +181,36 @@ pub(crate) fn text_of(v: &Yaml, at: &str) -> Result<String, RuleError> {
         Yaml::Real(r) => Ok(r.clone()),
         _ => Err(RuleError::invalid(at, "expected text")),
     }
+}
+
+/// What every Sigma document says of itself, detection rule or
+/// correlation alike.
+pub(crate) struct Meta {
+    pub title: String,
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub status: Option<String>,
+    pub description: Option<String>,
+    pub level: Option<Level>,
+    pub tags: Vec<String>,
+}
+
+/// The [`Meta`] of a document: its title (required), the rest if given.
+pub(crate) fn meta(doc: &Yaml) -> Result<Meta, RuleError> {
+    let title = text_of(required(doc, "title")?, "title")?;
+    let level = match &doc["level"] {
+        Yaml::BadValue => None,
+        v => Some(level(v)?),
+    };
+    Ok(Meta {
+        title,
+        id: optional_text(doc, "id")?,
+        name: optional_text(doc, "name")?,
+        status: optional_text(doc, "status")?,
+        description: optional_text(doc, "description")?,
+        level,
+        tags: tags(&doc["tags"])?,
+    })
 }
 
 pub(crate) fn optional_text(doc: &Yaml, key: &str) -> Result<Option<String>, RuleError> {

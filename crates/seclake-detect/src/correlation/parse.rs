@@ -7,7 +7,7 @@ use yaml_rust2::Yaml;
 
 use super::{Aliases, Correlation, Kind, Op, Tests, Timespan};
 use crate::error::RuleError;
-use crate::rule::{level, optional_text, required, tags, text_of};
+use crate::rule::{meta, required, text_of};
 
 const KEYS: [&str; 7] = [
     "type",
@@ -25,7 +25,7 @@ impl Correlation {
         if !matches!(doc, Yaml::Hash(_)) {
             return Err(RuleError::invalid("(file)", "a rule must be a map of keys"));
         }
-        let title = text_of(required(doc, "title")?, "title")?;
+        let meta = meta(doc)?;
         let section = required(doc, "correlation")?;
         let Yaml::Hash(map) = section else {
             return Err(RuleError::invalid("correlation", "expected a map"));
@@ -73,18 +73,14 @@ impl Correlation {
                 format!("missing: {kind_text} needs a count to compare (gte: 10)"),
             ));
         }
-        let level = match &doc["level"] {
-            Yaml::BadValue => None,
-            v => Some(level(v)?),
-        };
         Ok(Correlation {
-            title,
-            id: optional_text(doc, "id")?,
-            name: optional_text(doc, "name")?,
-            status: optional_text(doc, "status")?,
-            description: optional_text(doc, "description")?,
-            level,
-            tags: tags(&doc["tags"])?,
+            title: meta.title,
+            id: meta.id,
+            name: meta.name,
+            status: meta.status,
+            description: meta.description,
+            level: meta.level,
+            tags: meta.tags,
             kind,
             rules: references(key(section, "rules")?)?,
             group_by: texts(&section["group-by"], "correlation.group-by")?,
