@@ -37,16 +37,7 @@ detection:
 fn write_inputs(dir: &Path) -> Vec<String> {
     (0..INPUTS)
         .map(|i| {
-            let mut text = String::new();
-            for n in 0..LINES {
-                let t = 1_700_000_000 + (n as u64) * 3;
-                text.push_str(&format!(
-                    "2 1000000000{i:02} eni-{n:08x} 10.0.{}.{} 10.1.0.1 443 {} 6 1 1 {t} {t} ACCEPT OK\n",
-                    n % 250,
-                    n % 199,
-                    n % 60000 + 1
-                ));
-            }
+            let text = common::vpc_flows(i, LINES, 3);
             let p = dir.join(format!("flows-{i}.log"));
             std::fs::write(&p, text).unwrap();
             p.display().to_string()

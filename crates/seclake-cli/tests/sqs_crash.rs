@@ -18,16 +18,7 @@ const LINES: usize = 4_000;
 fn setup(moto: &Moto, queue: &str) {
     moto.create_bucket("crash-test");
     for i in 0..OBJECTS {
-        let mut text = String::new();
-        for n in 0..LINES {
-            let t = 1_700_000_000 + (n as u64) * 7;
-            text.push_str(&format!(
-                "2 1000000000{i:02} eni-{n:08x} 10.0.{}.{} 10.1.0.1 443 {} 6 1 1 {t} {t} ACCEPT OK\n",
-                n % 250,
-                n % 199,
-                n % 60000 + 1
-            ));
-        }
+        let text = common::vpc_flows(i, LINES, 7);
         let key = format!("flows/f{i:02}.log");
         assert_eq!(
             moto.request("PUT", &format!("/crash-test/{key}"), text.as_bytes()),

@@ -148,3 +148,20 @@ pub fn certificates(dir: &std::path::Path) {
          done"
     ));
 }
+
+/// `lines` VPC Flow records of account `1000000000NN` (`account` as two
+/// digits), one every `step` seconds from 2023-11-14T22:13:20Z, with
+/// varied addresses and ports: the crash tests' inputs.
+pub fn vpc_flows(account: usize, lines: usize, step: u64) -> String {
+    let mut text = String::new();
+    for n in 0..lines {
+        let t = 1_700_000_000 + (n as u64) * step;
+        text.push_str(&format!(
+            "2 1000000000{account:02} eni-{n:08x} 10.0.{}.{} 10.1.0.1 443 {} 6 1 1 {t} {t} ACCEPT OK\n",
+            n % 250,
+            n % 199,
+            n % 60000 + 1
+        ));
+    }
+    text
+}
