@@ -214,8 +214,16 @@ pub fn serve(config: &config::Config, once: bool, threads: usize) -> Result<Exit
         if once || stop.load(Ordering::Relaxed) {
             break;
         }
-        // A nap, cut short when a receiver has data waiting.
-        let wake = Instant::now() + Duration::from_millis(200);
+        // A nap until the next source is due (at most 200 ms), cut short
+        // when a receiver has data waiting. A round that outlasted its
+        // interval leaves its source due at once: what arrived during it
+        // is taken now, not after a nap. (A queue is polled every loop: its
+        // round waits on the queue itself.)
+        let wake = sources
+            .iter()
+            .filter(|(_, s, _)| !matches!(s, Source::Queue(_)))
+            .map(|(_, _, due)| *due)
+            .fold(Instant::now() + Duration::from_millis(200), Instant::min);
         while Instant::now() < wake && !stop.load(Ordering::Relaxed) {
             if sources.iter().any(|(_, s, _)| s.pressing()) {
                 break;
