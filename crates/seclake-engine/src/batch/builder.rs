@@ -209,6 +209,20 @@ impl Builder {
                 self.append_null();
                 0
             }
+            // The common cases, a parser's value of the column's own type,
+            // go straight in.
+            (Value::Str(s), Builder::Utf8(b)) => {
+                b.append_value(s);
+                s.len()
+            }
+            (Value::Int(i), Builder::I64(b)) => {
+                b.append_value(*i);
+                8
+            }
+            (Value::Time(t), Builder::Ts(b)) => {
+                b.append_value(t.micros());
+                8
+            }
             (v, b) => b.append_scalar(&coerce::Scalar::from_value(v)),
         }
     }

@@ -36,6 +36,9 @@ pub struct TableBatch {
     source_id: StringBuilder,
     source_label: StringBuilder,
     indicators: Vec<ListBuilder<StringBuilder>>,
+    /// Rows each indicator list holds: like `filled`, most rows have none
+    /// of most kinds, and their nulls are added in bulk.
+    indicators_filled: Vec<usize>,
     rows: usize,
     bytes: usize,
 }
@@ -62,6 +65,7 @@ impl TableBatch {
                 .iter()
                 .map(|_| ListBuilder::new(StringBuilder::new()))
                 .collect(),
+            indicators_filled: vec![0; Indicator::ALL.len()],
             rows: 0,
             bytes: 0,
         }
@@ -100,16 +104,25 @@ impl TableBatch {
         self.source_id.append_option(std.source_id);
         self.source_label.append_option(std.source_label);
         // One pass over the row's indicators, grouped by field in field
-        // order; empty lists are stored as null, as they are omitted in JSON.
+        // order; empty lists are stored as null, as they are omitted in JSON,
+        // and added when the list next gets values, or at finish.
+        // (`Row::collect_indicators` sorted them by kind.)
+        debug_assert!(row.indicators.iter().is_sorted_by_key(|(k, _)| k));
         let mut items = row.indicators.iter().peekable();
-        for (kind, builder) in Indicator::ALL.iter().zip(&mut self.indicators) {
-            let mut any = false;
-            while let Some((_, v)) = items.next_if(|(k, _)| k == kind) {
+        while let Some(&(kind, _)) = items.peek() {
+            let i = kind as usize;
+            debug_assert_eq!(Indicator::ALL[i], kind);
+            let builder = &mut self.indicators[i];
+            let behind = self.rows - self.indicators_filled[i];
+            if behind > 0 {
+                builder.append_nulls(behind);
+            }
+            while let Some((_, v)) = items.next_if(|(k, _)| k == &kind) {
                 builder.values().append_value(v);
                 bytes += v.len() + 4;
-                any = true;
             }
-            builder.append(any);
+            builder.append(true);
+            self.indicators_filled[i] = self.rows + 1;
         }
         self.rows += 1;
         self.bytes += bytes;
@@ -130,7 +143,9 @@ impl TableBatch {
         arrays.push(Arc::new(self.parse_time.finish()));
         arrays.push(Arc::new(self.source_id.finish()));
         arrays.push(Arc::new(self.source_label.finish()));
-        for b in &mut self.indicators {
+        for (b, filled) in self.indicators.iter_mut().zip(&mut self.indicators_filled) {
+            b.append_nulls(self.rows - *filled);
+            *filled = 0;
             arrays.push(Arc::new(b.finish()));
         }
         self.rows = 0;
