@@ -39,6 +39,7 @@ impl<'a> Value<'a> {
         }
     }
 
+    #[inline]
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }

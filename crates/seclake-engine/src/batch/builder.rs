@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    BooleanBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder, Int64Builder,
-    StringBuilder, TimestampMicrosecondBuilder,
+    ArrayBuilder, BooleanBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder,
+    Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::{ArrayRef, ListArray, MapArray, StructArray};
 use arrow_buffer::{NullBufferBuilder, OffsetBuffer, ScalarBuffer};
@@ -448,6 +448,53 @@ impl Builder {
     }
 
     /// The array built so far; the builder starts over empty.
+    /// Finishes the array, then (when `again`) makes room for as many
+    /// values as it had, so that the next batch of a steady stream is built
+    /// without growing and copying its buffers (a few percent of ingest).
+    /// Nested columns start empty.
+    pub fn finish_and_reserve(&mut self, again: bool) -> Result<ArrayRef, ArrowError> {
+        if !again {
+            return self.finish();
+        }
+        let rows = self.len();
+        let bytes = match self {
+            Builder::Utf8(b) => b.values_slice().len(),
+            _ => 0,
+        };
+        let array = self.finish()?;
+        match self {
+            Builder::Utf8(b) => *b = StringBuilder::with_capacity(rows, bytes),
+            Builder::I64(b) => *b = Int64Builder::with_capacity(rows),
+            Builder::I32(b) => *b = Int32Builder::with_capacity(rows),
+            Builder::I16(b) => *b = Int16Builder::with_capacity(rows),
+            Builder::F64(b) => *b = Float64Builder::with_capacity(rows),
+            Builder::F32(b) => *b = Float32Builder::with_capacity(rows),
+            Builder::Bool(b) => *b = BooleanBuilder::with_capacity(rows),
+            Builder::Ts(b) => {
+                *b = TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC")
+            }
+            Builder::Struct { .. } | Builder::List { .. } | Builder::Map { .. } => {}
+        }
+        Ok(array)
+    }
+
+    /// Values appended since the last finish.
+    fn len(&self) -> usize {
+        match self {
+            Builder::Utf8(b) => b.len(),
+            Builder::I64(b) => b.len(),
+            Builder::I32(b) => b.len(),
+            Builder::I16(b) => b.len(),
+            Builder::F64(b) => b.len(),
+            Builder::F32(b) => b.len(),
+            Builder::Bool(b) => b.len(),
+            Builder::Ts(b) => b.len(),
+            Builder::Struct { nulls, .. }
+            | Builder::List { nulls, .. }
+            | Builder::Map { nulls, .. } => nulls.len(),
+        }
+    }
+
     pub fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
         Ok(match self {
             Builder::Utf8(b) => Arc::new(b.finish()),

@@ -132,15 +132,28 @@ impl TableBatch {
     /// over empty.
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
+        // Columns that got values, and the standard fields every row has,
+        // keep room for as many rows for the next batch.
+        let rows = self.rows;
         for (c, filled) in self.cols.iter_mut().zip(&mut self.filled) {
-            c.append_nulls(self.rows - *filled);
+            let had_values = *filled > 0;
+            c.append_nulls(rows - *filled);
             *filled = 0;
-            arrays.push(c.finish()?);
+            arrays.push(c.finish_and_reserve(had_values)?);
         }
         arrays.push(Arc::new(self.log_type.finish()));
-        arrays.push(Arc::new(self.row_id.finish()));
-        arrays.push(Arc::new(self.event_time.finish()));
-        arrays.push(Arc::new(self.parse_time.finish()));
+        let row_ids = self.row_id.values_slice().len();
+        arrays.push(Arc::new(
+            std::mem::replace(
+                &mut self.row_id,
+                StringBuilder::with_capacity(rows, row_ids),
+            )
+            .finish(),
+        ));
+        for ts in [&mut self.event_time, &mut self.parse_time] {
+            let fresh = TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC");
+            arrays.push(Arc::new(std::mem::replace(ts, fresh).finish()));
+        }
         arrays.push(Arc::new(self.source_id.finish()));
         arrays.push(Arc::new(self.source_label.finish()));
         for (b, filled) in self.indicators.iter_mut().zip(&mut self.indicators_filled) {
