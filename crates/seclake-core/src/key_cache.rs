@@ -25,7 +25,7 @@ impl<T: Copy> KeyCache<T> {
     #[inline]
     pub fn get(&mut self, position: usize, key: &str, lookup: impl FnOnce(&str) -> T) -> T {
         if let Some((k, v)) = self.last.get(position) {
-            if k == key {
+            if same_key(k.as_bytes(), key.as_bytes()) {
                 return *v;
             }
         }
@@ -41,9 +41,46 @@ impl<T: Copy> KeyCache<T> {
     }
 }
 
+/// Equality of two short keys, inline: eight bytes at a time, the last
+/// eight overlapping, instead of a call to `memcmp` for every parameter of
+/// every event.
+#[inline(always)]
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    let mut at = 0;
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_key_compares_every_byte() {
+        for n in 0..40 {
+            let a: Vec<u8> = (0..n as u8).map(|i| b'a' + i % 26).collect();
+            assert!(same_key(&a, &a.clone()));
+            for i in 0..n {
+                let mut b = a.clone();
+                b[i] ^= 1;
+                assert!(!same_key(&a, &b), "length {n}, byte {i}");
+            }
+            assert!(!same_key(&a, &a[..n.saturating_sub(1)]) || n == 0);
+        }
+    }
 
     #[test]
     fn follows_each_event() {

@@ -59,7 +59,15 @@ impl RowBuf {
 /// empty `into_iter` into a vector of an identically laid out type reuses
 /// the allocation (in-place collection), so no unsafe code is needed.
 fn relifetime<'b>(mut v: Vec<(u32, Value<'_>)>) -> Vec<(u32, Value<'b>)> {
-    v.clear();
+    // Most cells borrow from the record or hold numbers: nothing to free,
+    // and skipping the drop glue of each is a couple of percent of parsing.
+    for (_, value) in v.drain(..) {
+        if value.owns_memory() {
+            drop(value);
+        } else {
+            std::mem::forget(value);
+        }
+    }
     v.into_iter().map(|_| (0, Value::Null)).collect()
 }
 

@@ -43,6 +43,16 @@ impl<'a> Value<'a> {
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
+
+    /// Whether dropping the value frees memory (an owned string, a list,
+    /// a map); values that borrow or are numbers own nothing.
+    #[inline]
+    pub fn owns_memory(&self) -> bool {
+        matches!(
+            self,
+            Value::Str(Cow::Owned(_)) | Value::Json(Cow::Owned(_)) | Value::List(_) | Value::Map(_)
+        )
+    }
 }
 
 impl<'a> From<&'a str> for Value<'a> {
