@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex};
 use crate::inputs::Input;
 use crate::net::{ConnStats, Running, Timeouts};
 pub use options::SyslogOptions;
-use queue::{Block, Budget, Intake};
+use queue::{Block, BlockPool, Budget, Intake};
 
 /// What a syslog source's messages are classified among when its
 /// configuration names no `log_types`: the SSR's events first, then
@@ -82,6 +82,7 @@ pub struct SyslogSource {
     carry: Option<Block>,
     stop: Arc<AtomicBool>,
     batches: u64,
+    pool: Arc<BlockPool>,
 }
 
 impl SyslogSource {
@@ -118,11 +119,15 @@ impl SyslogSource {
                 tx
             }
         };
+        // Up to a queue's worth of buffers may wait for reuse: as much as
+        // received messages may already take.
+        let pool = Arc::new(BlockPool::new(o.queue_bytes));
         let intake = Intake {
             tx: intake_tx,
             budget: budget.clone(),
             stats: stats.clone(),
             stop: stop.clone(),
+            pool: pool.clone(),
         };
         let mut bound = Vec::new();
         let mut udp = Vec::new();
@@ -179,6 +184,7 @@ impl SyslogSource {
             carry: None,
             stop,
             batches: 0,
+            pool,
         })
     }
 
@@ -269,9 +275,17 @@ impl SyslogSource {
     /// The batch [`SyslogSource::next_batch`] gave is in the lake: the
     /// spool moves past it.
     pub fn committed(&mut self) -> Result<(), String> {
-        let Some(batch) = self.pending.pop_front() else {
+        let Some(mut batch) = self.pending.pop_front() else {
             return Ok(());
         };
+        // The lake has the lines: their buffers can take new ones.
+        if let Input::Received { blocks, .. } = &mut batch.input {
+            if let Some(blocks) = Arc::get_mut(blocks) {
+                for b in blocks.iter_mut() {
+                    self.pool.give(std::mem::take(b));
+                }
+            }
+        }
         match (&self.spool, batch.spooled_to) {
             (Some(dir), Some((segment, end))) => spool::commit(dir, segment, end)
                 .map_err(|e| format!("spool {}: {e}", dir.display())),

@@ -60,7 +60,7 @@ fn serve(
     };
     let mut r = BufReader::with_capacity(BLOCK, guarded);
     let prefix = prefix(peer);
-    let fresh = || Vec::with_capacity(BLOCK + BLOCK / 2);
+    let fresh = || intake.pool.take(BLOCK + BLOCK / 2);
     let (mut block, mut messages, mut any) = (fresh(), 0, false);
     loop {
         let line = block.len();
