@@ -10,6 +10,8 @@
 //!   connections stop being read while it is full (backpressure: the
 //!   sender slows down, nothing is dropped); UDP datagrams that find it
 //!   full are dropped and counted, as are the ones the kernel dropped.
+//!   The buffers of committed blocks (up to `queue_bytes` more) wait in a
+//!   [`queue::BlockPool`] for connections to fill again.
 //! - A message longer than `max_message_bytes` is cut to it and counted.
 //! - SIGTERM stops accepting and reading, then everything received is
 //!   committed before the process exits.
