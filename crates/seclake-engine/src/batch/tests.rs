@@ -182,3 +182,83 @@ fn map_types_parse_and_print_in_seed_notation() {
         r#"{ "ext":map<string,string>, "n":bigint }"#
     );
 }
+
+/// A batch reused after `finish` (its builders keep room for as many rows,
+/// its indicator lists catch up with nulls lazily) gives the same batch as
+/// a fresh one, schema (time zones) included.
+#[test]
+fn a_reused_table_batch_builds_what_a_fresh_one_does() {
+    use seclake_core::indicators::IndicatorKind;
+    use seclake_core::schema::ColumnDef;
+    use seclake_core::{Row, StandardFields, Timestamp};
+
+    const DEFS: &[ColumnDef] = &[
+        ColumnDef {
+            name: "addr",
+            ty: "string",
+            required: false,
+            indicators: &[IndicatorKind::Ip],
+            description: "",
+        },
+        ColumnDef {
+            name: "n",
+            ty: "bigint",
+            required: false,
+            indicators: &[],
+            description: "",
+        },
+        ColumnDef {
+            name: "t",
+            ty: "timestamp",
+            required: false,
+            indicators: &[],
+            description: "",
+        },
+        ColumnDef {
+            name: "never",
+            ty: "int",
+            required: false,
+            indicators: &[],
+            description: "",
+        },
+    ];
+    let schema = seclake_core::Schema::new(DEFS).unwrap();
+    let fill = |b: &mut super::TableBatch, rows: &[(Option<&str>, i64)]| {
+        for (i, (addr, n)) in rows.iter().enumerate() {
+            let mut row = Row::new(4);
+            if let Some(a) = addr {
+                row.set(0usize, Value::str(a));
+            }
+            row.set(1usize, Value::Int(*n));
+            if i % 2 == 0 {
+                row.set(2usize, Value::Time(Timestamp::from_micros(*n).unwrap()));
+            }
+            row.collect_indicators(&schema);
+            let std = StandardFields {
+                log_type: "Test.Type",
+                row_id: [b'a'; 32],
+                parse_time: Timestamp::from_micros(7).unwrap(),
+                source_id: None,
+                source_label: Some("label"),
+            };
+            b.append(&row, &std, Timestamp::from_micros(*n).unwrap());
+        }
+        b.finish().unwrap()
+    };
+    let first: &[(Option<&str>, i64)] = &[(Some("10.0.0.1"), 1), (None, 2), (Some("x"), 3)];
+    let second: &[(Option<&str>, i64)] = &[
+        (None, 4),
+        (Some("10.0.0.2"), 5),
+        (None, 6),
+        (Some("2001:db8::1"), 7),
+        (None, 8),
+    ];
+    let mut reused = super::TableBatch::new(&schema);
+    fill(&mut reused, first);
+    let again = fill(&mut reused, second);
+    let fresh = fill(&mut super::TableBatch::new(&schema), second);
+    assert_eq!(again, fresh);
+    assert_eq!(again.num_rows(), 5);
+    let ips = again.column_by_name("p_any_ip_addresses").unwrap();
+    assert_eq!(ips.null_count(), 3, "rows without an address have no list");
+}
