@@ -26,17 +26,6 @@ fn has_table(lake: &str, envs: &Envs) -> bool {
 const INPUTS: usize = 6;
 const LINES: usize = 20_000;
 
-fn write_inputs(dir: &Path) -> Vec<String> {
-    (0..INPUTS)
-        .map(|i| {
-            let text = common::vpc_flows(i, LINES, 3);
-            let p = dir.join(format!("flows-{i}.log"));
-            std::fs::write(&p, text).unwrap();
-            p.display().to_string()
-        })
-        .collect()
-}
-
 #[test]
 fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
@@ -56,13 +45,9 @@ fn sigkill_at_random_moments_on_an_s3_lake() {
 }
 
 fn kill_and_check(lake: &str, envs: &Envs, dir: &Path) {
-    let inputs = write_inputs(dir);
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    eprintln!("seed {seed}");
-    let mut rng = Lcg(seed);
+    let inputs = common::vpc_flow_files(dir, INPUTS, LINES);
+    let mut rng = Lcg::seeded();
+    let seed = rng.0;
     let mut committed_ever = std::collections::BTreeSet::new();
     for kill in 0..20 {
         let mut child = seclake()

@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -32,18 +31,6 @@ detection:
     src_ip|cidr: 10.0.7.0/24
   condition: selection
 ";
-
-/// Input `i` has `LINES` flows of account `1000000000ii`, over a few hours.
-fn write_inputs(dir: &Path) -> Vec<String> {
-    (0..INPUTS)
-        .map(|i| {
-            let text = common::vpc_flows(i, LINES, 3);
-            let p = dir.join(format!("flows-{i}.log"));
-            std::fs::write(&p, text).unwrap();
-            p.display().to_string()
-        })
-        .collect()
-}
 
 fn has_alerts(lake: &str) -> bool {
     text(&run(&["tables", "--lake", lake], &[]).stdout).contains("_alerts")
@@ -68,15 +55,11 @@ fn sigkill_during_ingest_with_rules_never_duplicates_or_orphans_an_alert() {
     let dir = tempfile::tempdir().unwrap();
     let lake_dir = dir.path().join("lake");
     let lake = lake_dir.to_str().unwrap();
-    let inputs = write_inputs(dir.path());
+    let inputs = common::vpc_flow_files(dir.path(), INPUTS, LINES);
     let rules = write_rules(dir.path(), &[("low_port.yml", RULE)]);
     let rules = rules.to_str().unwrap();
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    eprintln!("seed {seed}");
-    let mut rng = Lcg(seed);
+    let mut rng = Lcg::seeded();
+    let seed = rng.0;
     for kill in 0..8 {
         let mut child = seclake()
             .args(["ingest", "--threads", "2", "--rules", rules])

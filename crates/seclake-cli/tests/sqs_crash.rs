@@ -90,12 +90,8 @@ fn killed_workers_lose_nothing_and_compaction_removes_the_copies() {
     setup(&moto, &queue);
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), &queue);
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    eprintln!("seed {seed}");
-    let mut rng = Lcg(seed);
+    let mut rng = Lcg::seeded();
+    let seed = rng.0;
     for _ in 0..10 {
         let mut child = serve(&cfg, &envs, false);
         std::thread::sleep(Duration::from_millis(200 + rng.below(1500)));

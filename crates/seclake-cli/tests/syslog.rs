@@ -254,11 +254,8 @@ fn the_spool_keeps_what_a_kill_9_interrupts_in_a_steady_stream() {
         "listen = [\"tcp://127.0.0.1:{port}\"]\nspool = \"{}/spool\"\ninterval = \"1h\"\n",
         dir.path().display()
     );
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    let mut rng = common::Lcg(seed);
+    let mut rng = common::Lcg::seeded();
+    let seed = rng.0;
     let first = serve(dir.path(), &source, port);
     // A steady sender: a numbered message every 2 ms, reconnecting (and
     // sending the same message again) when a write fails.

@@ -149,6 +149,18 @@ pub fn certificates(dir: &std::path::Path) {
     ));
 }
 
+/// `inputs` files `flows-<i>.log` in `dir`, file `i` holding
+/// [`vpc_flows`]`(i, lines, 3)`; their paths.
+pub fn vpc_flow_files(dir: &std::path::Path, inputs: usize, lines: usize) -> Vec<String> {
+    (0..inputs)
+        .map(|i| {
+            let p = dir.join(format!("flows-{i}.log"));
+            std::fs::write(&p, vpc_flows(i, lines, 3)).unwrap();
+            p.display().to_string()
+        })
+        .collect()
+}
+
 /// `lines` VPC Flow records of account `1000000000NN` (`account` as two
 /// digits), one every `step` seconds from 2023-11-14T22:13:20Z, with
 /// varied addresses and ports: the crash tests' inputs.
