@@ -189,39 +189,27 @@ impl Timestamp {
     /// Writes the RFC 3339 form with `Z`, fractional digits in groups of
     /// three and only as many as needed.
     pub fn write_rfc3339(self, out: &mut Vec<u8>) {
+        self.write_rfc3339_with(&mut SecondCache::default(), out);
+    }
+
+    /// [`Self::write_rfc3339`], reusing the date and time of day from
+    /// `cache` when the second is the one it rendered last: a column's
+    /// timestamps repeat their second far more often than not (a batch's
+    /// parse time always does).
+    pub fn write_rfc3339_with(self, cache: &mut SecondCache, out: &mut Vec<u8>) {
         let secs = self.0.div_euclid(MICROS_PER_SEC);
         let us = self.0.rem_euclid(MICROS_PER_SEC) as u32;
-        // Rows of a stream share their day far more often than not:
-        // remember the last date formatted on this thread.
-        thread_local! {
-            static DAYS: std::cell::Cell<[(i64, [u8; 10]); 4]> = const { std::cell::Cell::new([(i64::MIN, [0; 10]); 4]) };
+        if !(FOUR_DIGIT_YEARS_START..FOUR_DIGIT_YEARS_END).contains(&secs) {
+            return self.write_expanded_year(out);
         }
-        let days = secs.div_euclid(86_400);
-        let sod = secs.rem_euclid(86_400) as u32;
-        // A few days at once: a row's event time and its parse time differ.
-        let date = DAYS.with(|cache| {
-            let mut entries = cache.get();
-            let slot = (days & 3) as usize;
-            if entries[slot].0 == days {
-                return entries[slot].1;
-            }
-            let full = format_seconds(Timestamp(days * 86_400 * MICROS_PER_SEC));
-            let mut p = [0u8; 10];
-            p.copy_from_slice(&full[..10]);
-            entries[slot] = (days, p);
-            cache.set(entries);
-            p
-        });
-        let mut prefix = [0u8; 19];
-        prefix[..10].copy_from_slice(&date);
-        prefix[10] = b'T';
-        put2(&mut prefix[11..13], sod / 3600);
-        prefix[13] = b':';
-        put2(&mut prefix[14..16], (sod / 60) % 60);
-        prefix[16] = b':';
-        put2(&mut prefix[17..19], sod % 60);
-        let mut buf = [0u8; 30];
-        buf[..19].copy_from_slice(&prefix);
+        if cache.secs != secs {
+            *cache = SecondCache {
+                secs,
+                prefix: second_prefix(secs),
+            };
+        }
+        let mut buf = [0u8; crate::json_out::SHORT];
+        buf[..19].copy_from_slice(&cache.prefix);
         let mut n = 19;
         if us != 0 {
             buf[19] = b'.';
@@ -238,7 +226,29 @@ impl Timestamp {
             n = 20 + digits;
         }
         buf[n] = b'Z';
-        out.extend_from_slice(&buf[..=n]);
+        crate::json_out::extend_prefix(out, &buf, n + 1);
+    }
+
+    /// Years before 0000 or after 9999 have no RFC 3339 form; they are
+    /// written as ISO 8601's expanded years are, with a sign
+    /// (`+10000-01-01T00:00:00Z`, `-0001-12-31T23:59:59Z`).
+    #[cold]
+    fn write_expanded_year(self, out: &mut Vec<u8>) {
+        use std::io::Write;
+        let (y, mo, d, h, mi, s, nanos) = self.to_civil();
+        let sign = if y < 0 { '-' } else { '+' };
+        let _ = write!(
+            out,
+            "{sign}{:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}",
+            y.unsigned_abs()
+        );
+        let us = nanos / 1_000;
+        if us != 0 && us.is_multiple_of(1_000) {
+            let _ = write!(out, ".{:03}", us / 1_000);
+        } else if us != 0 {
+            let _ = write!(out, ".{us:06}");
+        }
+        out.push(b'Z');
     }
 
     pub fn to_rfc3339(self) -> String {
@@ -310,6 +320,64 @@ impl fmt::Display for Timestamp {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` of a timestamp.
+/// The first second of year 0000 and of year 10000: the years RFC 3339
+/// can write.
+const FOUR_DIGIT_YEARS_START: i64 = -62_167_219_200;
+const FOUR_DIGIT_YEARS_END: i64 = 253_402_300_800;
+
+/// The last second [`Timestamp::write_rfc3339_with`] rendered, as
+/// `YYYY-MM-DDThh:mm:ss`.
+#[derive(Clone, Copy, Debug)]
+pub struct SecondCache {
+    secs: i64,
+    prefix: [u8; 19],
+}
+
+impl Default for SecondCache {
+    fn default() -> Self {
+        SecondCache {
+            secs: i64::MIN,
+            prefix: [0; 19],
+        }
+    }
+}
+
+/// `YYYY-MM-DDThh:mm:ss` of a second since the epoch.
+fn second_prefix(secs: i64) -> [u8; 19] {
+    // Rows of a stream share their day far more often than not: the last
+    // few dates formatted on this thread are kept (an event's day and the
+    // parse time's differ, so one is not enough).
+    /// Days with their `YYYY-MM-DD`, and the entry replaced next.
+    type Days = ([(i64, [u8; 10]); 4], usize);
+    thread_local! {
+        static DAYS: std::cell::Cell<Days> =
+            const { std::cell::Cell::new(([(i64::MIN, [0; 10]); 4], 0)) };
+    }
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400) as u32;
+    let date = DAYS.with(|cache| {
+        let (mut entries, next) = cache.get();
+        if let Some((_, date)) = entries.iter().find(|(d, _)| *d == days) {
+            return *date;
+        }
+        let full = format_seconds(Timestamp(days * 86_400 * MICROS_PER_SEC));
+        let mut p = [0u8; 10];
+        p.copy_from_slice(&full[..10]);
+        entries[next] = (days, p);
+        cache.set((entries, (next + 1) % entries.len()));
+        p
+    });
+    let mut prefix = [0u8; 19];
+    prefix[..10].copy_from_slice(&date);
+    prefix[10] = b'T';
+    put2(&mut prefix[11..13], sod / 3600);
+    prefix[13] = b':';
+    put2(&mut prefix[14..16], (sod / 60) % 60);
+    prefix[16] = b':';
+    put2(&mut prefix[17..19], sod % 60);
+    prefix
+}
+
 fn format_seconds(t: Timestamp) -> [u8; 19] {
     let (y, mo, d, h, mi, s, _) = t.to_civil();
     let mut buf = [0u8; 19];
@@ -459,6 +527,54 @@ pub fn month_from_abbrev(b: &[u8]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cached_second_renders_what_a_fresh_one_does() {
+        // Repeats, day changes beyond the day cache's four entries,
+        // fractions, and times before 1970 and after 9999.
+        let mut times = vec![
+            0i64,
+            -1,
+            1,
+            999_999,
+            -86_400_000_001,
+            253_402_300_800_000_000,
+        ];
+        // The ends of the range of four-digit years, and Arrow's ends.
+        times.extend([
+            -62_167_219_200_000_000,
+            -62_167_219_200_000_001,
+            253_402_300_799_999_999,
+        ]);
+        times.extend([i64::MIN, i64::MAX]);
+        for day in 0..9i64 {
+            for k in 0..3i64 {
+                times.push((1_700_000_000 + day * 86_400 + k) * MICROS_PER_SEC + k * 1_500);
+                times.push((1_700_000_000 + day * 86_400) * MICROS_PER_SEC + k);
+            }
+        }
+        let mut cache = SecondCache::default();
+        for &t in times.iter().chain(times.iter().rev()) {
+            let mut cached = Vec::new();
+            Timestamp(t).write_rfc3339_with(&mut cache, &mut cached);
+            let fresh = Timestamp(t).to_civil();
+            let (y, mo, d, h, mi, s, nanos) = fresh;
+            let us = nanos / 1_000;
+            let year = match y {
+                0..=9999 => format!("{y:04}"),
+                10000.. => format!("+{y}"),
+                _ => format!("-{:04}", -y),
+            };
+            let mut expected = format!("{year}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
+            if us % 1000 == 0 && us != 0 {
+                expected += &format!(".{:03}", us / 1000);
+            } else if us != 0 {
+                expected += &format!(".{us:06}");
+            }
+            expected.push('Z');
+            assert_eq!(String::from_utf8(cached).unwrap(), expected, "{t}");
+        }
+    }
 
     #[test]
     fn rfc3339_round_trip() {

@@ -3,6 +3,8 @@
 //! timestamps in RFC 3339 with `Z`. This is what `seclake parse` prints,
 //! rendered from the same batches the lake stores.
 
+use std::cell::Cell;
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType,
@@ -10,6 +12,7 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use seclake_core::json_out::write_str;
+use seclake_core::time::SecondCache;
 use seclake_core::Timestamp;
 
 use crate::batch::coerce::write_f64;
@@ -22,7 +25,11 @@ enum Col<'a> {
     I32(&'a arrow_array::Int32Array),
     /// A list of strings (the `p_any_*` indicator fields, tags).
     StrList(&'a arrow_array::ListArray, &'a arrow_array::StringArray),
-    Ts(&'a arrow_array::TimestampMicrosecondArray),
+    /// With the last second it rendered.
+    Ts(
+        &'a arrow_array::TimestampMicrosecondArray,
+        Cell<SecondCache>,
+    ),
     Other(&'a ArrayRef),
 }
 
@@ -36,7 +43,10 @@ impl<'a> Col<'a> {
                 let list = array.as_list::<i32>();
                 Col::StrList(list, list.values().as_string::<i32>())
             }
-            DataType::Timestamp(..) => Col::Ts(array.as_primitive::<TimestampMicrosecondType>()),
+            DataType::Timestamp(..) => Col::Ts(
+                array.as_primitive::<TimestampMicrosecondType>(),
+                Cell::default(),
+            ),
             _ => Col::Other(array),
         }
     }
@@ -47,7 +57,7 @@ impl<'a> Col<'a> {
             Col::I64(a) => a.is_null(row),
             Col::I32(a) => a.is_null(row),
             Col::StrList(a, _) => a.is_null(row),
-            Col::Ts(a) => a.is_null(row),
+            Col::Ts(a, _) => a.is_null(row),
             Col::Other(a) => a.is_null(row),
         }
     }
@@ -72,10 +82,12 @@ impl<'a> Col<'a> {
                 }
                 out.push(b']');
             }
-            Col::Ts(a) => {
+            Col::Ts(a, cache) => {
+                let mut c = cache.get();
                 out.push(b'"');
-                Timestamp(a.value(row)).write_rfc3339(out);
+                Timestamp(a.value(row)).write_rfc3339_with(&mut c, out);
                 out.push(b'"');
+                cache.set(c);
             }
             Col::Other(a) => write_value(out, a, row),
         }
