@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use arrow_array::{Array, Int32Array, RecordBatch, StringArray};
+use arrow_array::{Array, Int32Array, Int64Array, ListArray, RecordBatch, StringArray};
 use arrow_schema::DataType;
 use object_store::path::Path;
 use parquet::arrow::ArrowWriter;
@@ -148,17 +148,26 @@ fn run_job(lake: &Lake, rt: &Handle, opts: &EncodeOptions, job: Job) -> Done {
     }
 }
 
-/// Whether a string column's first values are mostly distinct (session
-/// ids, URLs, messages): a dictionary would be built for each value, then
-/// dropped once it outgrew its page, at the cost of interning them all.
+/// Whether a column's first values are mostly distinct (session ids,
+/// URLs, byte counters, random ports): a dictionary would be built for
+/// each value, then dropped once it outgrew its page, at the cost of
+/// interning them all. Columns that repeat (protocols, well-known ports,
+/// the account ids in `p_any_aws_account_ids`) keep their dictionary: a
+/// page of indexes is a fraction of the plain values, and zstd has that
+/// much less to compress.
 fn mostly_distinct(column: &dyn Array) -> bool {
     if let Some(strings) = column.as_any().downcast_ref::<StringArray>() {
         return distinct_in_sample(strings.iter());
     }
-    // Ports and other 32-bit numbers: a dictionary of random ports costs
-    // a hash and a comparison a value and saves nothing.
     if let Some(ints) = column.as_any().downcast_ref::<Int32Array>() {
         return distinct_in_sample(ints.iter());
+    }
+    if let Some(ints) = column.as_any().downcast_ref::<Int64Array>() {
+        return distinct_in_sample(ints.iter());
+    }
+    // A list's items (the `p_any_*` indicators) decide for the list.
+    if let Some(list) = column.as_any().downcast_ref::<ListArray>() {
+        return mostly_distinct(list.values().as_ref());
     }
     false
 }
@@ -185,21 +194,19 @@ pub fn encode(batches: &[RecordBatch], opts: &EncodeOptions) -> Result<(Vec<u8>,
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(opts.zstd_level)?))
         .set_max_row_group_row_count(Some(opts.row_group_rows))
         .set_created_by(format!("seclake {}", env!("CARGO_PKG_VERSION")));
-    // Dictionaries pay for repeated strings (actions, regions, addresses),
-    // not for values that are nearly all distinct: row ids, times, counters.
-    // Building a dictionary and dropping it was a fifth of ingest time.
+    // Dictionaries pay for repeated values (actions, regions, addresses,
+    // protocols), not for values that are nearly all distinct: row ids,
+    // times, counters. Building a dictionary and dropping it was a fifth
+    // of ingest time.
     for (i, field) in first.schema().fields().iter().enumerate() {
-        // The p_any_* lists repeat values of other columns; their
-        // dictionaries cost as much again for no gain in queries.
         let scattered = mostly_distinct(first.column(i));
         let distinct = field.name() == "p_row_id"
-            || field.name().starts_with("p_any_")
             || matches!(
                 field.data_type(),
-                DataType::Int64 | DataType::Float64 | DataType::Float32 | DataType::Timestamp(..)
+                DataType::Float64 | DataType::Float32 | DataType::Timestamp(..)
             )
             || scattered;
-        if scattered {
+        if scattered && field.data_type() == &DataType::Utf8 {
             // Minimum and maximum of scattered strings (session ids,
             // messages) span nearly everything, so they prune nothing,
             // and cost two comparisons a value.
