@@ -243,7 +243,16 @@ pub fn encode(batches: &[RecordBatch], opts: &EncodeOptions) -> Result<(Vec<u8>,
             // row become about 7 before compression.
             props = props.set_column_encoding(path.clone(), Encoding::DELTA_BYTE_ARRAY);
         }
-        if distinct {
+        // A column with no value in the file (most of a wide schema's
+        // optional columns): compressing its few bytes of levels saves
+        // nothing and costs a compressor and decompressor a column.
+        let empty = batches
+            .iter()
+            .all(|b| b.column(i).null_count() == b.num_rows());
+        if empty {
+            props = props.set_column_compression(path.clone(), Compression::UNCOMPRESSED);
+        }
+        if distinct || empty {
             props = props.set_column_dictionary_enabled(path, false);
         }
     }
