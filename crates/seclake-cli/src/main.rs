@@ -52,7 +52,27 @@ enum Command {
     Serve(commands::serve::Args),
 }
 
+/// glibc gives each thread that allocates an arena of its own, up to
+/// eight per core. Batches are built on one thread and freed on another
+/// (workers, encoders, the writer), so memory freed in one arena is not
+/// reused by the next allocation in another: two-thread ingest peaked at
+/// 430 MB with the default and 290 MB with one arena per core, at the same
+/// speed. `MALLOC_ARENA_MAX` in the environment still wins.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let arenas = i32::try_from(cores.max(2)).unwrap_or(i32::MAX);
+        // SAFETY: mallopt only changes the allocator's tuning; it is
+        // called before any thread is started.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, arenas);
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SECLAKE_LOG")

@@ -412,8 +412,11 @@ impl LakeWriter {
         };
         self.buffered -= p.bytes;
         // Rows being encoded count against the budget too: past half of it,
-        // wait for a file to be written before handing over another.
-        while !self.in_flight.is_empty()
+        // wait for a file to be written before handing over another. Every
+        // encoder may hold a file whatever its size, though: a partition
+        // flushed at `target_file_bytes` alone fills half the default
+        // budget, and one file at a time left the other cores idle.
+        while self.in_flight.len() >= self.opts.threads.max(1)
             && self.in_flight_bytes + p.bytes > self.opts.memory_budget / 2
         {
             match self.encoders.wait() {
