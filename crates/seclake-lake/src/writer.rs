@@ -11,7 +11,8 @@
 //! spread over thousands of hours cost files, not memory), and at
 //! [`LakeWriter::finish`]. Memory is the Arrow buffers themselves, counted
 //! exactly; rows handed to the encoders count too (at most half the budget
-//! is in flight: the writer waits for a file before handing over more).
+//! is in flight, or one file per encoder when files are larger: the
+//! writer waits for a file before handing over more).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
