@@ -492,3 +492,37 @@ fn thread_count_does_not_change_the_output() {
     );
     assert_eq!(text(&one_rejects), text(&four_rejects));
 }
+
+/// The benchmark harness end to end on a small corpus: a row per thread
+/// count, and the summary line with the scaling the targets speak of.
+#[test]
+fn bench_prints_rows_and_the_summary_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "bench",
+        "--mode",
+        "ingest",
+        "--log-type",
+        "AWS.VPCFlow",
+        "--size-mb",
+        "1",
+        "--runs",
+        "1",
+        "--threads",
+        "1,2",
+        "--no-peer",
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("AWS.VPCFlow "))
+        .collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert!(
+        stdout.contains("  = AWS.VPCFlow: 2 threads / 1 = "),
+        "{stdout}"
+    );
+}

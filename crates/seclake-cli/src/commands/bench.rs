@@ -28,6 +28,8 @@ use anyhow::{bail, Context, Result};
 use seclake_core::LogType;
 use seclake_detect::alerts::AlertRule;
 use seclake_detect::at_ingest::Detector;
+
+use super::bench_summary::Measured;
 use seclake_engine::pipeline::{self, Collector, Input, Output, Part, Settings};
 use seclake_engine::{Options, Reject, StreamStats};
 use seclake_lake::ingest::{ingest, ingest_all, Observer};
@@ -217,6 +219,12 @@ fn bench_all(args: &Args, corpora: &[String], dir: &Path, cores: usize) -> Resul
             opts.decoders = seclake_registry::decoders().to_vec();
         }
         let rules = rules_for(&args.rules, t)?;
+        let mut measured = Measured::default();
+        let peer = if args.mode == Mode::Parse {
+            "vrl"
+        } else {
+            "duckdb"
+        };
         for &threads in &args.threads {
             let threads = if threads == 0 { cores } else { threads };
             let how = How {
@@ -228,21 +236,30 @@ fn bench_all(args: &Args, corpora: &[String], dir: &Path, cores: usize) -> Resul
             let runs = (0..args.runs.max(1))
                 .map(|_| measure(t, &path, &opts, &how, dir))
                 .collect::<Result<Vec<_>>>()?;
-            print_row(corpus, "seclake", threads, median(runs));
+            let ours = median(runs);
+            print_row(corpus, "seclake", threads, ours);
+            measured.ours.push((threads, ours));
             if args.mode == Mode::Parse && !args.no_peer && threads == 1 {
                 if let Some(run) = vrl_runs(corpus, &path, args.runs.max(1))? {
                     print_row(corpus, "vrl", 1, run);
+                    measured.peer.push((1, run));
                 }
             }
             if args.mode == Mode::Ingest && !args.no_peer {
                 match duckdb_runs(corpus, &path, threads, args.runs.max(1), dir)? {
-                    Some(run) => print_row(corpus, "duckdb", threads, run),
+                    Some(run) => {
+                        print_row(corpus, "duckdb", threads, run);
+                        measured.peer.push((threads, run));
+                    }
                     None => println!(
                         "{corpus:24} {:>7} (not installed: pip install duckdb==1.5.6)",
                         "duckdb"
                     ),
                 }
             }
+        }
+        if let Some(line) = measured.summary(corpus, peer) {
+            println!("  = {line}");
         }
         if args.dir.is_none() {
             let _ = std::fs::remove_file(&path);

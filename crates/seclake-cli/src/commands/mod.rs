@@ -5,6 +5,7 @@ pub mod bench;
 mod bench_http;
 mod bench_lake;
 mod bench_serve;
+mod bench_summary;
 mod bench_syslog;
 pub mod common;
 pub mod compact;
