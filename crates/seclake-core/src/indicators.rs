@@ -154,7 +154,7 @@ impl<'a> Indicators<'a> {
             IndicatorKind::Ip => self.ip(v),
             IndicatorKind::Domain => self.domain(v),
             IndicatorKind::Host => self.host(v),
-            IndicatorKind::Url => self.url(&v),
+            IndicatorKind::Url => self.url(v),
             IndicatorKind::Md5 => self.hash_of_len(v, 32),
             IndicatorKind::Sha1 => self.hash_of_len(v, 40),
             IndicatorKind::Sha256 => self.hash_of_len(v, 64),
@@ -220,21 +220,17 @@ impl<'a> Indicators<'a> {
         }
     }
 
-    /// The host of `scheme://host[:port]/...`.
-    pub fn url(&mut self, v: &str) {
-        let Some((_, rest)) = v.split_once("://") else {
+    /// The host of `scheme://host[:port]/...`, borrowed from the value
+    /// when it is borrowed from the record.
+    pub fn url(&mut self, v: Cow<'a, str>) {
+        let Some(range) = url_host(&v) else {
             return;
         };
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host_port = authority.rsplit('@').next().unwrap_or("");
-        let host = if let Some(stripped) = host_port.strip_prefix('[') {
-            stripped.split(']').next().unwrap_or("")
-        } else {
-            host_port.split(':').next().unwrap_or("")
+        let host = match v {
+            Cow::Borrowed(b) => Cow::Borrowed(&b[range]),
+            Cow::Owned(o) => Cow::Owned(o[range].to_string()),
         };
-        if !host.is_empty() {
-            self.host(Cow::Owned(host.to_string()));
-        }
+        self.host(host);
     }
 
     fn hash_of_len(&mut self, v: Cow<'a, str>, len: usize) {
@@ -262,15 +258,16 @@ impl<'a> Indicators<'a> {
     }
 
     pub fn arn(&mut self, v: Cow<'a, str>) {
-        if !is_arn(&v) {
-            return;
-        }
         // arn:partition:service:region:account-id:resource
-        if let Some(account) = v.split(':').nth(4) {
-            if is_account_id(account) {
-                self.items
-                    .push((Indicator::AwsAccountId, Cow::Owned(account.to_string())));
-            }
+        let Some(account) = arn_account(&v) else {
+            return;
+        };
+        if is_account_id(&v[account.clone()]) {
+            let id = match &v {
+                Cow::Borrowed(b) => Cow::Borrowed(&b[account]),
+                Cow::Owned(o) => Cow::Owned(o[account].to_string()),
+            };
+            self.items.push((Indicator::AwsAccountId, id));
         }
         self.items.push((Indicator::AwsArn, v));
     }
@@ -371,8 +368,38 @@ pub fn is_email(s: &str) -> bool {
         && looks_like_domain(domain)
 }
 
+/// Where the host is in `scheme://[user@]host[:port][/?#...]` (a
+/// bracketed IPv6 host without its brackets); `None` without `://` or
+/// with an empty host.
+fn url_host(v: &str) -> Option<std::ops::Range<usize>> {
+    let b = v.as_bytes();
+    let sep = memchr::memchr_iter(b':', b).find(|&i| b[i + 1..].starts_with(b"//"))?;
+    let start = sep + 3;
+    let rest = &v[start..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let at = authority.rfind('@').map_or(0, |i| i + 1);
+    let host_port = &authority[at..];
+    let (skip, len) = match host_port.strip_prefix('[') {
+        Some(bracketed) => (1, bracketed.find(']').unwrap_or(bracketed.len())),
+        None => (0, host_port.find(':').unwrap_or(host_port.len())),
+    };
+    let host = start + at + skip;
+    (len > 0).then_some(host..host + len)
+}
+
 pub fn is_arn(s: &str) -> bool {
-    s.starts_with("arn:") && s.bytes().filter(|&c| c == b':').count() >= 5
+    arn_account(s).is_some()
+}
+
+/// Where the account id field is in an ARN (`arn:` and at least five
+/// colons), found in one pass.
+fn arn_account(s: &str) -> Option<std::ops::Range<usize>> {
+    if !s.starts_with("arn:") {
+        return None;
+    }
+    let mut colons = memchr::memchr_iter(b':', s.as_bytes()).skip(3);
+    let (before, after) = (colons.next()?, colons.next()?);
+    Some(before + 1..after)
 }
 
 pub fn is_account_id(s: &str) -> bool {
@@ -506,6 +533,66 @@ mod tests {
                     Indicator::AwsArn,
                     "arn:aws:iam::123456789012:user/Alice".into()
                 ),
+                (Indicator::AwsAccountId, "123456789012".into()),
+            ]
+        );
+    }
+
+    /// The host found in place is the one the splitting definition gives.
+    #[test]
+    fn url_host_agrees_with_splitting() {
+        fn by_splitting(v: &str) -> Option<&str> {
+            let (_, rest) = v.split_once("://")?;
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let host_port = authority.rsplit('@').next().unwrap_or("");
+            let host = match host_port.strip_prefix('[') {
+                Some(stripped) => stripped.split(']').next().unwrap_or(""),
+                None => host_port.split(':').next().unwrap_or(""),
+            };
+            (!host.is_empty()).then_some(host)
+        }
+        let urls = [
+            "http://www.example.com:80/x?y",
+            "https://[2001:db8::2]:443/",
+            "https://[2001:db8::2",
+            "https://user:pw@host.example/p@q",
+            "a:b://c.example",
+            "x://",
+            "x:/",
+            "x:",
+            "://host",
+            "http://host#frag:1",
+            "http://:80/",
+            "ftp://h?x=1://y",
+            "-",
+            "",
+        ];
+        for url in urls {
+            assert_eq!(url_host(url).map(|r| &url[r]), by_splitting(url), "{url:?}");
+        }
+    }
+
+    #[test]
+    fn arns_give_their_account() {
+        let got = collect(
+            IndicatorKind::AwsArn,
+            &[
+                "arn:aws:iam::123456789012:role/x",
+                "arn:aws:s3:::bucket",
+                "arn:aws:ec2:us-east-1",
+                "arn:aws:ec2:us-east-1:12345678901:instance/i-1",
+                "not:an:arn:at:all:really",
+            ],
+        );
+        assert_eq!(
+            got,
+            [
+                (
+                    Indicator::AwsArn,
+                    "arn:aws:ec2:us-east-1:12345678901:instance/i-1".into()
+                ),
+                (Indicator::AwsArn, "arn:aws:iam::123456789012:role/x".into()),
+                (Indicator::AwsArn, "arn:aws:s3:::bucket".into()),
                 (Indicator::AwsAccountId, "123456789012".into()),
             ]
         );

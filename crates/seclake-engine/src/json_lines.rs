@@ -113,15 +113,17 @@ pub fn write_batch(out: &mut Vec<u8>, batch: &RecordBatch) {
         .collect();
     let columns: Vec<Col<'_>> = batch.columns().iter().map(Col::new).collect();
     // Columns with no value in the whole batch are skipped outright.
-    let live: Vec<usize> = (0..columns.len())
+    // Each with whether it has nulls to check for at all.
+    let live: Vec<(usize, bool)> = (0..columns.len())
         .filter(|&i| batch.column(i).null_count() < batch.num_rows())
+        .map(|i| (i, batch.column(i).null_count() > 0))
         .collect();
     for row in 0..batch.num_rows() {
         out.push(b'{');
         let mut first = true;
-        for &i in &live {
+        for &(i, has_nulls) in &live {
             let col = &columns[i];
-            if col.is_null(row) {
+            if has_nulls && col.is_null(row) {
                 continue;
             }
             out.extend_from_slice(if first { &keys[i].0 } else { &keys[i].1 });
