@@ -289,9 +289,21 @@ impl<'a> Indicators<'a> {
             .push((Indicator::AwsTag, Cow::Owned(format!("{key}:{value}"))));
     }
 
-    /// Scans JSON text for AWS indicators and IP addresses.
-    pub fn aws_json(&mut self, json: &str) {
-        jsonscan::scan_aws(json, self);
+    /// Scans JSON text for AWS indicators and IP addresses. What it finds
+    /// borrows from the text when the text is borrowed from the record,
+    /// and is copied otherwise.
+    #[allow(clippy::ptr_arg)] // the borrowed case keeps its lifetime
+    pub fn aws_json(&mut self, json: &Cow<'a, str>) {
+        match json {
+            Cow::Borrowed(text) => jsonscan::scan_aws(text, self, |v| v),
+            Cow::Owned(text) => self.aws_json_text(text),
+        }
+    }
+
+    /// [`Indicators::aws_json`] on text that does not outlive the
+    /// indicators.
+    pub fn aws_json_text(&mut self, text: &str) {
+        jsonscan::scan_aws(text, self, |v| Cow::Owned(v.into_owned()));
     }
 }
 

@@ -26,7 +26,15 @@ pub fn for_each_string(json: &str, mut f: impl FnMut(&str)) {
 /// values of keys named like an account id; domain names under host-like
 /// keys; and tags (`{"key":..,"value":..}` objects, or `{"Name":"x"}` maps,
 /// under a key that mentions "tag").
-pub fn scan_aws(json: &str, ind: &mut Indicators<'_>) {
+///
+/// `keep` turns a string of the text into an indicator value: the text's
+/// own slice when the text outlives the indicators (a record's column),
+/// an owned copy otherwise.
+pub fn scan_aws<'j, 'a>(
+    json: &'j str,
+    ind: &mut Indicators<'a>,
+    keep: impl Fn(Cow<'j, str>) -> Cow<'a, str>,
+) {
     // Per open container: is it inside a tag context, and (for objects
     // in a tag context) the pending key/value members.
     struct Frame {
@@ -67,34 +75,34 @@ pub fn scan_aws(json: &str, ind: &mut Indicators<'_>) {
         } => {
             let v: &str = &value;
             if is_arn(v) {
-                ind.arn(Cow::Owned(v.to_string()));
+                ind.arn(keep(value.clone()));
             } else if is_instance_id(v) {
-                ind.instance_id(Cow::Owned(v.to_string()));
+                ind.instance_id(keep(value.clone()));
             } else if is_ip(v) {
-                ind.ip(Cow::Owned(v.to_string()));
+                ind.ip(keep(value.clone()));
             }
             if let Some(k) = key {
                 let role = key_role(&k);
                 if role & ACCOUNT != 0 && is_account_id(v) {
-                    ind.account_id(Cow::Owned(v.to_string()));
+                    ind.account_id(keep(value.clone()));
                 }
                 if role & TRACE != 0 {
-                    ind.trace_id(Cow::Owned(v.to_string()));
+                    ind.trace_id(keep(value.clone()));
                 }
                 if role & USER != 0 {
-                    ind.username(Cow::Owned(v.to_string()));
+                    ind.username(keep(value.clone()));
                 }
                 if role & EMAIL != 0 {
-                    ind.email(Cow::Owned(v.to_string()));
+                    ind.email(keep(value.clone()));
                 }
                 // A role session named after a person: `AROA...:alice@example.com`.
                 if role & PRINCIPAL != 0 {
-                    if let Some((_, session)) = v.split_once(':') {
-                        ind.email(Cow::Owned(session.to_string()));
+                    if let Some(colon) = v.find(':') {
+                        ind.email(keep(tail(&value, colon + 1)));
                     }
                 }
                 if role & HOST != 0 {
-                    ind.host(Cow::Owned(v.to_string()));
+                    ind.host(keep(value.clone()));
                 }
                 if let Some(f) = stack.last_mut() {
                     if f.tag_context {
@@ -111,6 +119,14 @@ pub fn scan_aws(json: &str, ind: &mut Indicators<'_>) {
         }
         _ => {}
     });
+}
+
+/// `value` from byte `at` on, borrowed when `value` is.
+fn tail<'j>(value: &Cow<'j, str>, at: usize) -> Cow<'j, str> {
+    match value {
+        Cow::Borrowed(s) => Cow::Borrowed(&s[at..]),
+        Cow::Owned(s) => Cow::Owned(s[at..].to_string()),
+    }
 }
 
 const ACCOUNT: u8 = 1;
@@ -290,7 +306,7 @@ mod tests {
 
     fn scan(json: &str) -> Vec<(Indicator, String)> {
         let mut ind = Indicators::default();
-        scan_aws(json, &mut ind);
+        scan_aws(json, &mut ind, |v| v);
         ind.finish();
         Indicator::ALL
             .iter()
