@@ -2,6 +2,7 @@
 //! (escaping only what JSON requires, eight bytes at a time) and
 //! timestamps.
 
+use crate::json::syntax::plain_run;
 use crate::time::Timestamp;
 
 pub fn write_time(out: &mut Vec<u8>, t: Timestamp) {
@@ -11,29 +12,11 @@ pub fn write_time(out: &mut Vec<u8>, t: Timestamp) {
 }
 
 /// Writes a JSON string literal, escaping only what JSON requires. Runs of
-/// plain bytes are found eight at a time (SWAR), since almost no log
-/// value needs escaping.
+/// plain bytes are found by [`plain_run`], since almost no log value
+/// needs escaping.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
-    let mut i = 0;
-    // Long values (user agents, URLs, messages) 32 bytes at a time,
-    // without an early exit inside a block, so the compiler checks the
-    // whole block with vector instructions.
-    while i + 32 <= b.len() {
-        let block = &b[i..i + 32];
-        if block.iter().fold(false, |hit, &c| hit | escape_byte(c)) {
-            break;
-        }
-        i += 32;
-    }
-    while i + 8 <= b.len()
-        && !needs_escape_word(u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes")))
-    {
-        i += 8;
-    }
-    while i < b.len() && !needs_escape(b[i]) {
-        i += 1;
-    }
+    let mut i = plain_run(b);
     if i == b.len() {
         // Nothing to escape, the usual case.
         out.reserve(b.len() + 2);
@@ -50,14 +33,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
         write_escape(out, b[i]);
         i += 1;
         start = i;
-        while i + 8 <= b.len()
-            && !needs_escape_word(u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes")))
-        {
-            i += 8;
-        }
-        while i < b.len() && !needs_escape(b[i]) {
-            i += 1;
-        }
+        i += plain_run(&b[i..]);
         if i >= b.len() {
             break;
         }
@@ -78,27 +54,6 @@ pub fn extend_prefix(out: &mut Vec<u8>, buf: &[u8; SHORT], n: usize) {
     let len = out.len();
     out.extend_from_slice(buf);
     out.truncate(len + n);
-}
-
-/// [`needs_escape`] without branches, for blocks.
-#[inline]
-fn escape_byte(c: u8) -> bool {
-    (c < 0x20) | (c == b'"') | (c == b'\\')
-}
-
-#[inline]
-fn needs_escape(c: u8) -> bool {
-    c < 0x20 || c == b'"' || c == b'\\'
-}
-
-/// True when any byte of `w` is a control character, `"` or `\\`.
-#[inline]
-fn needs_escape_word(w: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    (below_space | has_zero(w ^ (ONES * b'"' as u64)) | has_zero(w ^ (ONES * b'\\' as u64))) != 0
 }
 
 fn write_escape(out: &mut Vec<u8>, c: u8) {

@@ -254,19 +254,15 @@ fn walk<'j>(json: &'j str, f: &mut dyn FnMut(Event<'j>)) {
                 let mut j = start;
                 let mut escaped = false;
                 loop {
-                    match memchr::memchr2(b'"', b'\\', &b[j.min(b.len())..]) {
-                        Some(k) if b[j + k] == b'\\' => {
+                    j += crate::json::syntax::plain_run(&b[j.min(b.len())..]);
+                    match b.get(j) {
+                        Some(b'\\') => {
                             escaped = true;
-                            j += k + 2;
+                            j += 2;
                         }
-                        Some(k) => {
-                            j += k;
-                            break;
-                        }
-                        None => {
-                            j = b.len();
-                            break;
-                        }
+                        Some(b'"') | None => break,
+                        // A control character (not in checked text): on.
+                        Some(_) => j += 1,
                     }
                 }
                 if j >= b.len() {

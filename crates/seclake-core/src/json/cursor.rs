@@ -66,13 +66,15 @@ impl<'j> Cursor<'j> {
         let start = self.i;
         let mut j = start + 1;
         loop {
-            match memchr::memchr2(b'"', b'\\', b.get(j..)?) {
-                Some(k) if b[j + k] == b'\\' => j += k + 2,
-                Some(k) => {
-                    j += k + 1;
+            j += super::syntax::plain_run(b.get(j..)?);
+            match b.get(j)? {
+                b'\\' => j += 2,
+                b'"' => {
+                    j += 1;
                     break;
                 }
-                None => return None,
+                // A control character: the text was checked before; walk on.
+                _ => j += 1,
             }
         }
         // An escape at the very end could step past the text.
