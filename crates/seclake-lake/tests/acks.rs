@@ -181,3 +181,33 @@ fn thousands_of_hours_stay_within_the_open_partition_cap() {
     assert_eq!(parquet_files(dir.path()), 2_000);
     assert_eq!(fired.lock().unwrap()[0].1, Ok(()));
 }
+
+/// Files larger than half the memory budget: each of the two encoders may
+/// hold one (the writer waits only past that), and every row still lands
+/// and is acknowledged once.
+#[test]
+fn files_larger_than_half_the_budget_are_encoded_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let fired: Fired = Arc::default();
+    let opts = WriterOptions {
+        threads: 2,
+        memory_budget: 256 << 10,
+        target_file_bytes: 192 << 10,
+        ..WriterOptions::default()
+    };
+    let w = run(
+        dir.path(),
+        opts,
+        vec![input("a.log", flows(20_000, 1))],
+        &fired,
+    );
+    let stats = w.finish().unwrap();
+    assert_eq!(stats.tables["aws_vpcflow"].rows, 20_000);
+    assert!(
+        parquet_files(dir.path()) > 2,
+        "the budget forced several files"
+    );
+    let fired = fired.lock().unwrap();
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].1, Ok(()));
+}
