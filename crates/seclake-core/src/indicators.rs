@@ -226,11 +226,7 @@ impl<'a> Indicators<'a> {
         let Some(range) = url_host(&v) else {
             return;
         };
-        let host = match v {
-            Cow::Borrowed(b) => Cow::Borrowed(&b[range]),
-            Cow::Owned(o) => Cow::Owned(o[range].to_string()),
-        };
-        self.host(host);
+        self.host(slice(&v, range));
     }
 
     fn hash_of_len(&mut self, v: Cow<'a, str>, len: usize) {
@@ -263,11 +259,8 @@ impl<'a> Indicators<'a> {
             return;
         };
         if is_account_id(&v[account.clone()]) {
-            let id = match &v {
-                Cow::Borrowed(b) => Cow::Borrowed(&b[account]),
-                Cow::Owned(o) => Cow::Owned(o[account].to_string()),
-            };
-            self.items.push((Indicator::AwsAccountId, id));
+            self.items
+                .push((Indicator::AwsAccountId, slice(&v, account)));
         }
         self.items.push((Indicator::AwsArn, v));
     }
@@ -296,14 +289,8 @@ impl<'a> Indicators<'a> {
     pub fn aws_json(&mut self, json: &Cow<'a, str>) {
         match json {
             Cow::Borrowed(text) => jsonscan::scan_aws(text, self, |v| v),
-            Cow::Owned(text) => self.aws_json_text(text),
+            Cow::Owned(text) => jsonscan::scan_aws(text, self, |v| Cow::Owned(v.into_owned())),
         }
-    }
-
-    /// [`Indicators::aws_json`] on text that does not outlive the
-    /// indicators.
-    pub fn aws_json_text(&mut self, text: &str) {
-        jsonscan::scan_aws(text, self, |v| Cow::Owned(v.into_owned()));
     }
 }
 
@@ -378,6 +365,15 @@ pub fn is_email(s: &str) -> bool {
             .any(|c| c.is_ascii_whitespace() || c == b'@' || c == b'"')
         && domain.contains('.')
         && looks_like_domain(domain)
+}
+
+/// Part of a value: borrowed from the record when the value is, copied
+/// when the value was made (unescaped, decoded).
+pub(crate) fn slice<'a>(v: &Cow<'a, str>, range: std::ops::Range<usize>) -> Cow<'a, str> {
+    match v {
+        Cow::Borrowed(b) => Cow::Borrowed(&b[range]),
+        Cow::Owned(o) => Cow::Owned(o[range].to_string()),
+    }
 }
 
 /// Where the host is in `scheme://[user@]host[:port][/?#...]` (a

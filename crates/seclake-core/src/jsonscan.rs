@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use crate::indicators::{is_account_id, is_arn, is_instance_id, is_ip, Indicators};
+use crate::indicators::{is_account_id, is_arn, is_instance_id, is_ip, slice, Indicators};
 
 /// Calls `f` with every string value (not object keys) in `json`.
 pub fn for_each_string(json: &str, mut f: impl FnMut(&str)) {
@@ -98,7 +98,7 @@ pub fn scan_aws<'j, 'a>(
                 // A role session named after a person: `AROA...:alice@example.com`.
                 if role & PRINCIPAL != 0 {
                     if let Some(colon) = v.find(':') {
-                        ind.email(keep(tail(&value, colon + 1)));
+                        ind.email(keep(slice(&value, colon + 1..value.len())));
                     }
                 }
                 if role & HOST != 0 {
@@ -119,14 +119,6 @@ pub fn scan_aws<'j, 'a>(
         }
         _ => {}
     });
-}
-
-/// `value` from byte `at` on, borrowed when `value` is.
-fn tail<'j>(value: &Cow<'j, str>, at: usize) -> Cow<'j, str> {
-    match value {
-        Cow::Borrowed(s) => Cow::Borrowed(&s[at..]),
-        Cow::Owned(s) => Cow::Owned(s[at..].to_string()),
-    }
 }
 
 const ACCOUNT: u8 = 1;
